@@ -1,0 +1,11 @@
+//! The domain core: notes, how they are parsed from Markdown, and the links between
+//! them. No UI and no search here.
+
+pub mod bundled;
+pub mod library;
+pub mod model;
+pub mod parse;
+pub mod slug;
+
+pub use library::{Library, NotesSource};
+pub use model::{Event, Link, LinkTarget, Session, SessionRef, Warning};

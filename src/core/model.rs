@@ -1,0 +1,141 @@
+//! The note model: events, their sessions, links and loader warnings.
+
+use std::fmt;
+
+/// One event (one note file).
+#[derive(Debug, Clone, Default)]
+pub struct Event {
+    /// Stable id from the file name (`2019-07-cndt`).
+    pub id: String,
+    pub title: String,
+    /// Dates as written (`2019-07-22`, or partial: `2019-07`, `2017`), first to last.
+    pub dates: Vec<String>,
+    pub venue: Option<String>,
+    pub url: Option<String>,
+    pub tags: Vec<String>,
+    pub report: Option<Report>,
+    /// Where the note came from, for messages (`data/2019-07-cndt.md`, a user path).
+    pub source: String,
+    /// Markdown before the first session.
+    pub overview: String,
+    pub overview_links: Vec<Link>,
+    pub sessions: Vec<Session>,
+}
+
+/// The write-up an event note is based on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    pub title: Option<String>,
+    pub author: Option<String>,
+    pub blog: Option<String>,
+    pub url: Option<String>,
+}
+
+impl Event {
+    /// The first four digits of the first date, if any.
+    pub fn year(&self) -> Option<u32> {
+        self.dates.first().and_then(|d| d.get(..4)?.parse().ok())
+    }
+
+    /// `2019-07-22 – 2019-07-23`, `2019-03-26` or an empty string.
+    pub fn date_label(&self) -> String {
+        match (self.dates.first(), self.dates.last()) {
+            (Some(a), Some(b)) if a != b => format!("{a} – {b}"),
+            (Some(a), _) => a.clone(),
+            _ => String::new(),
+        }
+    }
+
+    pub fn session(&self, id: &str) -> Option<&Session> {
+        self.sessions.iter().find(|s| s.id == id)
+    }
+}
+
+/// One session: a heading of the event's note and the Markdown under it.
+#[derive(Debug, Clone, Default)]
+pub struct Session {
+    /// GitHub-style slug of the heading, or its explicit `{#id}`.
+    pub id: String,
+    pub title: String,
+    pub speakers: Vec<String>,
+    pub affiliation: Option<String>,
+    pub code: Option<String>,
+    pub slides: Option<String>,
+    pub video: Option<String>,
+    pub tags: Vec<String>,
+    /// Markdown body, without the heading and the field list.
+    pub body: String,
+    /// 1-based line of the heading in the source file.
+    pub line: usize,
+    pub links: Vec<Link>,
+    /// Sessions whose notes link here (filled in by the loader).
+    pub backlinks: Vec<SessionRef>,
+}
+
+/// A session addressed by ids: stable across reloads.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionRef {
+    pub event: String,
+    /// Empty for the event's overview.
+    pub session: String,
+}
+
+impl SessionRef {
+    pub fn new(event: impl Into<String>, session: impl Into<String>) -> Self {
+        Self {
+            event: event.into(),
+            session: session.into(),
+        }
+    }
+}
+
+impl fmt::Display for SessionRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.session.is_empty() {
+            write!(f, "{}", self.event)
+        } else {
+            write!(f, "{}#{}", self.event, self.session)
+        }
+    }
+}
+
+/// A Markdown link found in a note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub text: String,
+    /// The destination as written.
+    pub href: String,
+    pub line: usize,
+    pub target: LinkTarget,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkTarget {
+    /// Another session (or an event's overview, with an empty session id).
+    Note(SessionRef),
+    /// A web address or anything with a scheme.
+    Web(String),
+    /// A relative link to something that is not a note (an image, a PDF).
+    File(String),
+    /// A note link that points nowhere (reported as a warning).
+    Dangling,
+    /// Not resolved yet (only between parsing and linking).
+    Unresolved,
+}
+
+/// Something wrong with a note, with the file and line it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub file: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.file, line, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}

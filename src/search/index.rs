@@ -1,0 +1,311 @@
+//! The tantivy index over sessions: its schema, how notes become documents, and how a
+//! parsed [`Query`] becomes a tantivy query.
+
+use std::ops::Bound;
+
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query as TQuery,
+    RangeQuery, TermQuery,
+};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED, STRING,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term as TTerm};
+
+use super::analyzer::{AnalyzedToken, Analyzer, TantivyAnalyzer, ANALYZER_NAME};
+use super::query::{FilterKind, Query, Term};
+use crate::core::model::{Event, Session, SessionRef};
+use crate::core::parse::plain_text;
+use crate::core::Library;
+
+/// Free-text fields and how much a match in each counts.
+const WEIGHTS: &[(&str, f32)] = &[
+    ("title", 4.0),
+    ("tags", 3.0),
+    ("people", 3.0),
+    ("event_title", 1.5),
+    ("body", 1.0),
+];
+
+/// How many index terms one prefix may expand to.
+const PREFIX_EXPANSIONS: u32 = 200;
+
+#[derive(Clone, Copy)]
+pub struct Fields {
+    pub event_id: Field,
+    pub session_id: Field,
+    pub event: Field,
+    pub event_title: Field,
+    pub title: Field,
+    pub people: Field,
+    pub tags: Field,
+    pub tag: Field,
+    pub year: Field,
+    pub body: Field,
+}
+
+pub fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(ANALYZER_NAME)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let fields = Fields {
+        event_id: b.add_text_field("event_id", STRING | STORED),
+        session_id: b.add_text_field("session_id", STRING | STORED),
+        event: b.add_text_field("event", text.clone()),
+        event_title: b.add_text_field("event_title", text.clone()),
+        title: b.add_text_field("title", text.clone()),
+        people: b.add_text_field("people", text.clone()),
+        tags: b.add_text_field("tags", text.clone()),
+        tag: b.add_text_field("tag", STRING),
+        year: b.add_text_field("year", STRING),
+        body: b.add_text_field("body", text),
+    };
+    (b.build(), fields)
+}
+
+impl Fields {
+    fn by_name(&self, name: &str) -> Field {
+        match name {
+            "title" => self.title,
+            "tags" => self.tags,
+            "people" => self.people,
+            "event_title" => self.event_title,
+            _ => self.body,
+        }
+    }
+}
+
+/// NFKC + lowercase: how tags are compared by `tag:`.
+pub fn tag_key(tag: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    tag.trim().nfkc().collect::<String>().to_lowercase()
+}
+
+/// The index and the analyzer it was built with.
+pub struct SearchIndex {
+    pub index: Index,
+    pub reader: IndexReader,
+    pub fields: Fields,
+    pub analyzer: Analyzer,
+}
+
+/// One search result: which session, how well it matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub session: SessionRef,
+    pub score: f32,
+}
+
+impl SearchIndex {
+    /// Builds an index in memory over every event and session of `library`.
+    pub fn build_in_ram(library: &Library, analyzer: Analyzer) -> anyhow::Result<Self> {
+        let (schema, fields) = schema();
+        let index = Index::create_in_ram(schema);
+        let this = Self::with_index(index, fields, analyzer)?;
+        let mut writer: IndexWriter = this.index.writer_with_num_threads(1, 50_000_000)?;
+        for event in &library.events {
+            this.add_event(&mut writer, event)?;
+        }
+        writer.commit()?;
+        this.reader.reload()?;
+        Ok(this)
+    }
+
+    pub fn with_index(index: Index, fields: Fields, analyzer: Analyzer) -> anyhow::Result<Self> {
+        index
+            .tokenizers()
+            .register(ANALYZER_NAME, tantivy::tokenizer::TextAnalyzer::from(TantivyAnalyzer::new(analyzer.clone())));
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(Self { index, reader, fields, analyzer })
+    }
+
+    /// Adds the event's overview and each of its sessions as documents.
+    pub fn add_event(&self, writer: &mut IndexWriter, event: &Event) -> anyhow::Result<()> {
+        writer.add_document(self.document(event, None))?;
+        for session in &event.sessions {
+            writer.add_document(self.document(event, Some(session)))?;
+        }
+        Ok(())
+    }
+
+    fn document(&self, event: &Event, session: Option<&Session>) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.event_id, &event.id);
+        doc.add_text(f.event, format!("{} {}", event.id, event.title));
+        let mut event_text = event.title.clone();
+        if let Some(venue) = &event.venue {
+            event_text.push(' ');
+            event_text.push_str(venue);
+        }
+        doc.add_text(f.event_title, event_text);
+        if let Some(year) = event.year() {
+            doc.add_text(f.year, year.to_string());
+        }
+        match session {
+            Some(s) => {
+                doc.add_text(f.session_id, &s.id);
+                let title = match &s.code {
+                    Some(code) => format!("{code} {}", s.title),
+                    None => s.title.clone(),
+                };
+                doc.add_text(f.title, title);
+                let mut people = s.speakers.join(" ");
+                if let Some(a) = &s.affiliation {
+                    people.push(' ');
+                    people.push_str(a);
+                }
+                doc.add_text(f.people, people);
+                doc.add_text(f.tags, s.tags.join(" "));
+                for tag in &s.tags {
+                    doc.add_text(f.tag, tag_key(tag));
+                }
+                doc.add_text(f.body, plain_text(&s.body));
+            }
+            None => {
+                doc.add_text(f.session_id, "");
+                doc.add_text(f.tags, event.tags.join(" "));
+                for tag in &event.tags {
+                    doc.add_text(f.tag, tag_key(tag));
+                }
+                doc.add_text(f.body, plain_text(&event.overview));
+            }
+        }
+        doc
+    }
+
+    /// Runs a query; hits best first. An empty query matches nothing.
+    pub fn search(&self, query: &Query, limit: usize) -> anyhow::Result<Vec<Hit>> {
+        if query.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let searcher = self.reader.searcher();
+        let tquery = self.compile(query);
+        let top = searcher.search(&tquery, &tantivy::collector::TopDocs::with_limit(limit).order_by_score())?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let get = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
+            hits.push(Hit { session: SessionRef::new(get(self.fields.event_id), get(self.fields.session_id)), score });
+        }
+        Ok(hits)
+    }
+
+    /// Turns a parsed query into a tantivy query.
+    pub fn compile(&self, query: &Query) -> Box<dyn TQuery> {
+        let mut must: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
+        for clause in &query.clauses {
+            let alternatives: Vec<(Occur, Box<dyn TQuery>)> = clause
+                .iter()
+                .filter_map(|term| self.free_text(term))
+                .map(|q| (Occur::Should, q))
+                .collect();
+            if !alternatives.is_empty() {
+                must.push((Occur::Must, Box::new(BooleanQuery::new(alternatives))));
+            }
+        }
+        for filter in &query.filters {
+            let q = match filter.kind {
+                FilterKind::Tag => Some(self.raw_term(self.fields.tag, &tag_key(&filter.term.text), filter.term.prefix)),
+                FilterKind::Year => Some(self.raw_term(self.fields.year, filter.term.text.trim(), filter.term.prefix)),
+                FilterKind::Speaker => self.field_term(self.fields.people, &filter.term),
+                FilterKind::Event => {
+                    let exact_id = self.raw_term(self.fields.event_id, filter.term.text.trim(), false);
+                    let words = self.field_term(self.fields.event, &filter.term);
+                    Some(Box::new(BooleanQuery::new(
+                        std::iter::once(exact_id).chain(words).map(|q| (Occur::Should, q)).collect(),
+                    )) as Box<dyn TQuery>)
+                }
+            };
+            // A filter whose value analyses to nothing (`speaker:の`) matches nothing.
+            let q = q.unwrap_or_else(|| Box::new(EmptyQuery));
+            must.push((if filter.negated { Occur::MustNot } else { Occur::Must }, q));
+        }
+        if !must.iter().any(|(occur, _)| *occur == Occur::Must) {
+            if !query.clauses.is_empty() {
+                // Only stop words were typed (`の`): there is nothing to look for.
+                return Box::new(EmptyQuery);
+            }
+            // Only exclusions: everything but them.
+            must.push((Occur::Must, Box::new(AllQuery)));
+        }
+        for term in &query.excluded {
+            if let Some(q) = self.free_text(term) {
+                must.push((Occur::MustNot, q));
+            }
+        }
+        Box::new(BooleanQuery::new(must))
+    }
+
+    /// A term over every free-text field, weighted.
+    fn free_text(&self, term: &Term) -> Option<Box<dyn TQuery>> {
+        let tokens = self.analyzer.analyze(&term.text);
+        if tokens.is_empty() {
+            return None;
+        }
+        let per_field: Vec<(Occur, Box<dyn TQuery>)> = WEIGHTS
+            .iter()
+            .filter_map(|(name, weight)| {
+                let q = self.token_query(self.fields.by_name(name), &tokens, term)?;
+                Some((Occur::Should, Box::new(BoostQuery::new(q, *weight)) as Box<dyn TQuery>))
+            })
+            .collect();
+        Some(Box::new(BooleanQuery::new(per_field)))
+    }
+
+    fn field_term(&self, field: Field, term: &Term) -> Option<Box<dyn TQuery>> {
+        let tokens = self.analyzer.analyze(&term.text);
+        self.token_query(field, &tokens, term)
+    }
+
+    /// The query for one typed term in one field. Exact: its tokens as a phrase (at
+    /// their analysed positions, so gaps left by dropped particles line up). Prefix:
+    /// also every split "leading tokens as a phrase + the rest glued as a prefix", so
+    /// partial input that segments differently from the whole word (`持ち込` vs
+    /// `持ち込む`, `秘匿情` vs `秘匿|情報`) still finds it.
+    fn token_query(&self, field: Field, tokens: &[AnalyzedToken], term: &Term) -> Option<Box<dyn TQuery>> {
+        let first = tokens.first()?;
+        let at = |t: &AnalyzedToken| (t.position - first.position, TTerm::from_field_text(field, &t.text));
+        let exact: Box<dyn TQuery> = if tokens.len() == 1 {
+            Box::new(TermQuery::new(at(first).1, IndexRecordOption::WithFreqs))
+        } else {
+            Box::new(PhraseQuery::new_with_offset(tokens.iter().map(at).collect()))
+        };
+        if !term.prefix || term.quoted {
+            return Some(exact);
+        }
+        let mut alternatives: Vec<(Occur, Box<dyn TQuery>)> = vec![(Occur::Should, exact)];
+        for split in 0..tokens.len() {
+            let tail = &tokens[split..];
+            // Gluing is only sound where no particle was dropped inside the tail.
+            if tail.windows(2).any(|w| w[1].position != w[0].position + 1) {
+                continue;
+            }
+            let glued: String = tail.iter().map(|t| t.text.as_str()).collect();
+            let offset = tail[0].position - first.position;
+            let mut terms: Vec<(usize, TTerm)> = tokens[..split].iter().map(at).collect();
+            terms.push((offset, TTerm::from_field_text(field, &glued)));
+            let mut q = PhrasePrefixQuery::new_with_offset(terms);
+            q.set_max_expansions(PREFIX_EXPANSIONS);
+            alternatives.push((Occur::Should, Box::new(q)));
+        }
+        Some(Box::new(BooleanQuery::new(alternatives)))
+    }
+
+    fn raw_term(&self, field: Field, value: &str, prefix: bool) -> Box<dyn TQuery> {
+        let term = TTerm::from_field_text(field, value);
+        if !prefix || value.is_empty() {
+            return Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+        }
+        let mut upper = value.to_string();
+        upper.push(char::MAX);
+        Box::new(RangeQuery::new(Bound::Included(term), Bound::Excluded(TTerm::from_field_text(field, &upper))))
+    }
+
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+}
