@@ -1,4 +1,9 @@
 //! confnotes: a terminal reader for tech-event notes with Japanese full-text search.
 
+pub mod app;
+pub mod cli;
+pub mod config;
 pub mod core;
+pub mod notes;
 pub mod search;
+pub mod ui;

@@ -1,0 +1,342 @@
+//! The command line: `confnotes` (the TUI), `search`, `list`, `show`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use crossterm::style::Stylize;
+use serde::Serialize;
+
+use crate::core::model::{Event, LinkTarget, Session};
+use crate::core::parse::plain_text;
+use crate::core::{Library, SessionRef, Warning};
+use crate::notes::Notes;
+use crate::search::{parse_query, Matcher, Snippet};
+
+/// A terminal reader for tech-event notes, with Japanese full-text search.
+#[derive(Debug, Parser)]
+#[command(name = "confnotes", version, about, after_help = QUERY_HELP)]
+pub struct Cli {
+    /// A folder of Markdown notes to read as well (repeatable).
+    #[arg(long = "notes", value_name = "DIR", global = true)]
+    pub notes: Vec<PathBuf>,
+    /// Leave the bundled notes out.
+    #[arg(long, global = true)]
+    pub no_bundled: bool,
+    /// Rebuild the search index of note folders from scratch.
+    #[arg(long, global = true)]
+    pub rebuild_index: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+const QUERY_HELP: &str = "\
+Query syntax (search and the app's search line):
+  spinnaker argo       all words must match; the last one also as a prefix (spinn)
+  \"継続的デリバリ\"       a phrase
+  -jenkins             exclude a word
+  argo OR spinnaker    either word
+  tag:gitops  speaker:amsy810  event:cndt  year:2019   filters (-tag:x excludes)";
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Search every note; ranked hits, one per session.
+    Search {
+        /// The query (words are joined with spaces).
+        #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+        query: Vec<String>,
+        /// At most this many hits.
+        #[arg(long, short = 'n', default_value_t = 20)]
+        limit: usize,
+        /// Print a JSON array instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List events and their sessions.
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one session (or an event's overview) as text, with links and backlinks.
+    Show {
+        /// `event#session`, `event`, or a session id that is unique.
+        id: String,
+    },
+}
+
+pub fn run() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    let (source, config_warnings) = crate::config::notes_source(&cli.notes, cli.no_bundled);
+    match cli.command {
+        None => crate::app::run_tui(source, config_warnings, cli.rebuild_index),
+        Some(command) => {
+            let notes = Notes::open(&source, cli.rebuild_index, &mut crate::notes::stderr_progress())?;
+            print_warnings(config_warnings.iter().chain(&notes.library.warnings));
+            let mut out = std::io::stdout().lock();
+            let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let result = match command {
+                Command::Search { query, limit, json } => search(&notes, &query.join(" "), limit, json, colour, &mut out),
+                Command::List { json } => list(&notes.library, json, colour, &mut out),
+                Command::Show { id } => show(&notes.library, &id, &mut out),
+            };
+            match result {
+                // A closed pipe (`confnotes list | head`) is not an error.
+                Err(e) if is_broken_pipe(&e) => Ok(ExitCode::SUCCESS),
+                other => other,
+            }
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+fn print_warnings<'a>(warnings: impl Iterator<Item = &'a Warning>) {
+    let mut err = std::io::stderr().lock();
+    for w in warnings {
+        let _ = writeln!(err, "confnotes: warning: {w}");
+    }
+}
+
+/// One search hit as `--json` prints it.
+#[derive(Debug, Serialize)]
+pub struct JsonHit {
+    pub event_id: String,
+    pub event: String,
+    pub session_id: String,
+    pub session: String,
+    pub date: String,
+    pub score: f32,
+    pub speakers: Vec<String>,
+    pub tags: Vec<String>,
+    pub snippet: String,
+    /// Matched spans in `snippet`, as character offsets (end exclusive).
+    pub matches: Vec<JsonSpan>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonSpan {
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+}
+
+/// The session (or overview) a hit points at.
+fn resolve<'a>(library: &'a Library, r: &SessionRef) -> Option<(&'a Event, Option<&'a Session>)> {
+    let event = library.event(&r.event)?;
+    if r.session.is_empty() {
+        return Some((event, None));
+    }
+    Some((event, Some(event.session(&r.session)?)))
+}
+
+fn search(notes: &Notes, input: &str, limit: usize, json: bool, colour: bool, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    let query = parse_query(input);
+    let hits = notes.index.search(&query, limit)?;
+    let matcher = Matcher::new(&query, &notes.index.analyzer);
+    let mut results = Vec::new();
+    for hit in hits {
+        let Some((event, session)) = resolve(&notes.library, &hit.session) else { continue };
+        let text = plain_text(session.map_or(&event.overview, |s| &s.body));
+        let snippet = Snippet::new(&text, &matcher.find(&text), 100);
+        let matches = snippet
+            .spans
+            .iter()
+            .map(|s| JsonSpan {
+                start: snippet.text[..s.start].chars().count(),
+                end: snippet.text[..s.end].chars().count(),
+                text: snippet.text[s.clone()].to_string(),
+            })
+            .collect();
+        results.push((
+            JsonHit {
+                event_id: event.id.clone(),
+                event: event.title.clone(),
+                session_id: hit.session.session.clone(),
+                session: session.map_or_else(|| "(overview)".to_string(), |s| s.title.clone()),
+                date: event.date_label(),
+                score: hit.score,
+                speakers: session.map(|s| s.speakers.clone()).unwrap_or_default(),
+                tags: session.map_or_else(|| event.tags.clone(), |s| s.tags.clone()),
+                snippet: snippet.text.clone(),
+                matches,
+            },
+            snippet,
+        ));
+    }
+    if json {
+        let hits: Vec<&JsonHit> = results.iter().map(|(h, _)| h).collect();
+        serde_json::to_writer_pretty(&mut *out, &hits)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if results.is_empty() {
+        writeln!(out, "no matches for {input:?}")?;
+    }
+    for (hit, snippet) in &results {
+        let heading = format!("{} › {}", hit.event, hit.session);
+        let id = if hit.session_id.is_empty() { hit.event_id.clone() } else { format!("{}#{}", hit.event_id, hit.session_id) };
+        if colour {
+            writeln!(out, "{}  {}", heading.bold(), hit.date.clone().dark_grey())?;
+            writeln!(out, "  {}", id.dark_cyan())?;
+        } else {
+            writeln!(out, "{heading}  {}", hit.date)?;
+            writeln!(out, "  {id}")?;
+        }
+        writeln!(out, "  {}", highlight(snippet, colour))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn highlight(snippet: &Snippet, colour: bool) -> String {
+    if !colour {
+        return snippet.text.clone();
+    }
+    let mut s = String::new();
+    let mut at = 0;
+    for span in &snippet.spans {
+        s.push_str(&snippet.text[at..span.start]);
+        s.push_str(&snippet.text[span.clone()].yellow().bold().to_string());
+        at = span.end;
+    }
+    s.push_str(&snippet.text[at..]);
+    s
+}
+
+#[derive(Serialize)]
+struct JsonEvent<'a> {
+    id: &'a str,
+    title: &'a str,
+    dates: &'a [String],
+    venue: Option<&'a str>,
+    url: Option<&'a str>,
+    tags: &'a [String],
+    source: &'a str,
+    sessions: Vec<JsonSession<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSession<'a> {
+    id: &'a str,
+    title: &'a str,
+    speakers: &'a [String],
+    code: Option<&'a str>,
+    tags: &'a [String],
+}
+
+fn list(library: &Library, json: bool, colour: bool, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    if json {
+        let events: Vec<JsonEvent> = library
+            .events
+            .iter()
+            .map(|e| JsonEvent {
+                id: &e.id,
+                title: &e.title,
+                dates: &e.dates,
+                venue: e.venue.as_deref(),
+                url: e.url.as_deref(),
+                tags: &e.tags,
+                source: &e.source,
+                sessions: e
+                    .sessions
+                    .iter()
+                    .map(|s| JsonSession { id: &s.id, title: &s.title, speakers: &s.speakers, code: s.code.as_deref(), tags: &s.tags })
+                    .collect(),
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &events)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for e in &library.events {
+        let head = format!("{}  {}", e.date_label(), e.title);
+        if colour {
+            writeln!(out, "{}  {}", head.bold(), format!("[{}]", e.id).dark_cyan())?;
+        } else {
+            writeln!(out, "{head}  [{}]", e.id)?;
+        }
+        for s in &e.sessions {
+            let code = s.code.as_deref().map(|c| format!("{c} ")).unwrap_or_default();
+            let speakers = if s.speakers.is_empty() { String::new() } else { format!(" — {}", s.speakers.join(", ")) };
+            writeln!(out, "  {code}{}{speakers}", s.title)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(library: &Library, id: &str, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    let Some(r) = library.find(id) else {
+        let mut err = std::io::stderr().lock();
+        writeln!(err, "confnotes: no session or event with id {id:?}")?;
+        writeln!(err, "  ids look like `2019-07-cndt#serverless-and-knative`; `confnotes list --json` lists them")?;
+        return Ok(ExitCode::from(1));
+    };
+    let Some((event, session)) = resolve(library, &r) else { return Ok(ExitCode::from(1)) };
+    writeln!(out, "{}", session.map_or(event.title.as_str(), |s| s.title.as_str()))?;
+    writeln!(out, "{r}")?;
+    writeln!(out)?;
+    writeln!(out, "event:    {}  {}", event.title, event.date_label())?;
+    if let Some(v) = &event.venue {
+        writeln!(out, "venue:    {v}")?;
+    }
+    let (body, links) = match session {
+        Some(s) => {
+            if let Some(c) = &s.code {
+                writeln!(out, "code:     {c}")?;
+            }
+            if !s.speakers.is_empty() {
+                writeln!(out, "speakers: {}", s.speakers.join(", "))?;
+            }
+            if let Some(a) = &s.affiliation {
+                writeln!(out, "affiliation: {a}")?;
+            }
+            if !s.tags.is_empty() {
+                writeln!(out, "tags:     {}", s.tags.join(", "))?;
+            }
+            if let Some(x) = &s.slides {
+                writeln!(out, "slides:   {x}")?;
+            }
+            if let Some(x) = &s.video {
+                writeln!(out, "video:    {x}")?;
+            }
+            (&s.body, &s.links)
+        }
+        None => {
+            if let Some(u) = &event.url {
+                writeln!(out, "url:      {u}")?;
+            }
+            if let Some(rep) = &event.report {
+                let parts: Vec<&str> = [&rep.title, &rep.author, &rep.blog, &rep.url].into_iter().flatten().map(String::as_str).collect();
+                writeln!(out, "report:   {}", parts.join(" / "))?;
+            }
+            (&event.overview, &event.overview_links)
+        }
+    };
+    writeln!(out)?;
+    writeln!(out, "{body}")?;
+    if !links.is_empty() {
+        writeln!(out, "\nlinks:")?;
+        for l in links {
+            let target = match &l.target {
+                LinkTarget::Note(r) => r.to_string(),
+                LinkTarget::Web(u) => u.clone(),
+                LinkTarget::File(f) => f.clone(),
+                LinkTarget::Dangling | LinkTarget::Unresolved => format!("{} (points nowhere)", l.href),
+            };
+            writeln!(out, "  {} → {target}", l.text)?;
+        }
+    }
+    if let Some(s) = session {
+        if !s.backlinks.is_empty() {
+            writeln!(out, "\nlinked from:")?;
+            for b in &s.backlinks {
+                let title = resolve(library, b).map(|(e, s)| format!("{} › {}", e.title, s.map_or("(overview)", |s| s.title.as_str())));
+                writeln!(out, "  {b}  {}", title.unwrap_or_default())?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,88 @@
+//! Where notes come from: the config file in the platform's config directory, plus
+//! command-line folders.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::core::{NotesSource, Warning};
+
+/// `config.toml` in the platform config directory (`~/.config/confnotes/` on Linux).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Folders of Markdown notes, read in addition to the bundled set.
+    #[serde(default)]
+    pub notes: Vec<PathBuf>,
+    /// Leave the bundled notes out.
+    #[serde(default)]
+    pub no_bundled: bool,
+}
+
+/// The default config path, or `$CONFNOTES_CONFIG` when set.
+pub fn config_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("CONFNOTES_CONFIG") {
+        return Some(PathBuf::from(p));
+    }
+    directories::ProjectDirs::from("", "", "confnotes").map(|d| d.config_dir().join("config.toml"))
+}
+
+/// The platform cache directory for persistent indexes, or `$CONFNOTES_CACHE` when set.
+pub fn cache_dir() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("CONFNOTES_CACHE") {
+        return Some(PathBuf::from(p));
+    }
+    directories::ProjectDirs::from("", "", "confnotes").map(|d| d.cache_dir().to_path_buf())
+}
+
+/// Reads the config file if it exists. A broken file is a warning, not a failure.
+pub fn read_config(path: &Path) -> (ConfigFile, Option<Warning>) {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (ConfigFile::default(), None),
+        Err(e) => return (ConfigFile::default(), Some(config_warning(path, format!("cannot read: {e}")))),
+    };
+    match toml::from_str::<ConfigFile>(&text) {
+        Ok(mut config) => {
+            let base = path.parent().unwrap_or(Path::new("."));
+            config.notes = config.notes.into_iter().map(|p| expand(&p, base)).collect();
+            (config, None)
+        }
+        Err(e) => (ConfigFile::default(), Some(config_warning(path, format!("ignored: {}", e.message())))),
+    }
+}
+
+fn config_warning(path: &Path, message: String) -> Warning {
+    Warning { file: path.display().to_string(), line: None, message }
+}
+
+/// `~/x` to the home folder; relative paths are relative to the config file.
+fn expand(p: &Path, base: &Path) -> PathBuf {
+    if let Ok(rest) = p.strip_prefix("~") {
+        if let Some(home) = directories::BaseDirs::new() {
+            return home.home_dir().join(rest);
+        }
+    }
+    if p.is_relative() {
+        base.join(p)
+    } else {
+        p.to_path_buf()
+    }
+}
+
+/// Combines the config file with command-line options.
+pub fn notes_source(cli_dirs: &[PathBuf], no_bundled: bool) -> (NotesSource, Vec<Warning>) {
+    let mut warnings = Vec::new();
+    let config = match config_path() {
+        Some(path) => {
+            let (config, warning) = read_config(&path);
+            warnings.extend(warning);
+            config
+        }
+        None => ConfigFile::default(),
+    };
+    let mut dirs = config.notes;
+    dirs.extend(cli_dirs.iter().cloned());
+    dirs.dedup();
+    (NotesSource { bundled: !(no_bundled || config.no_bundled), dirs }, warnings)
+}

@@ -1,0 +1,1 @@
+//! Markdown to ratatui lines, wrapped to a width (being written).

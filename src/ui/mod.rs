@@ -1,0 +1,3 @@
+//! Rendering: draws the app state; never changes it.
+
+pub mod markdown;
