@@ -43,8 +43,9 @@ Query syntax (search and the app's search line):
 pub enum Command {
     /// Search every note; ranked hits, one per session.
     Search {
-        /// The query (words are joined with spaces).
-        #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+        /// The query (words are joined with spaces). A query that starts with `-` goes
+        /// after `--`: `confnotes search -- -jenkins spinnaker`.
+        #[arg(required = true, num_args = 1..)]
         query: Vec<String>,
         /// At most this many hits.
         #[arg(long, short = 'n', default_value_t = 20)]
@@ -77,7 +78,9 @@ pub fn run() -> anyhow::Result<ExitCode> {
             let mut out = std::io::stdout().lock();
             let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let result = match command {
-                Command::Search { query, limit, json } => search(&notes, &query.join(" "), limit, json, colour, &mut out),
+                Command::Search { query, limit, json } => {
+                    search(&notes, &query.join(" "), limit, json, colour, &mut out)
+                }
                 Command::List { json } => list(&notes.library, json, colour, &mut out),
                 Command::Show { id } => show(&notes.library, &id, &mut out),
             };
@@ -91,7 +94,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    e.downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 fn print_warnings<'a>(warnings: impl Iterator<Item = &'a Warning>) {
@@ -133,13 +137,22 @@ fn resolve<'a>(library: &'a Library, r: &SessionRef) -> Option<(&'a Event, Optio
     Some((event, Some(event.session(&r.session)?)))
 }
 
-fn search(notes: &Notes, input: &str, limit: usize, json: bool, colour: bool, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+fn search(
+    notes: &Notes,
+    input: &str,
+    limit: usize,
+    json: bool,
+    colour: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
     let query = parse_query(input);
     let hits = notes.index.search(&query, limit)?;
     let matcher = Matcher::new(&query, &notes.index.analyzer);
     let mut results = Vec::new();
     for hit in hits {
-        let Some((event, session)) = resolve(&notes.library, &hit.session) else { continue };
+        let Some((event, session)) = resolve(&notes.library, &hit.session) else {
+            continue;
+        };
         let text = plain_text(session.map_or(&event.overview, |s| &s.body));
         let snippet = Snippet::new(&text, &matcher.find(&text), 100);
         let matches = snippet
@@ -178,7 +191,11 @@ fn search(notes: &Notes, input: &str, limit: usize, json: bool, colour: bool, ou
     }
     for (hit, snippet) in &results {
         let heading = format!("{} › {}", hit.event, hit.session);
-        let id = if hit.session_id.is_empty() { hit.event_id.clone() } else { format!("{}#{}", hit.event_id, hit.session_id) };
+        let id = if hit.session_id.is_empty() {
+            hit.event_id.clone()
+        } else {
+            format!("{}#{}", hit.event_id, hit.session_id)
+        };
         if colour {
             writeln!(out, "{}  {}", heading.bold(), hit.date.clone().dark_grey())?;
             writeln!(out, "  {}", id.dark_cyan())?;
@@ -243,7 +260,13 @@ fn list(library: &Library, json: bool, colour: bool, out: &mut impl Write) -> an
                 sessions: e
                     .sessions
                     .iter()
-                    .map(|s| JsonSession { id: &s.id, title: &s.title, speakers: &s.speakers, code: s.code.as_deref(), tags: &s.tags })
+                    .map(|s| JsonSession {
+                        id: &s.id,
+                        title: &s.title,
+                        speakers: &s.speakers,
+                        code: s.code.as_deref(),
+                        tags: &s.tags,
+                    })
                     .collect(),
             })
             .collect();
@@ -260,7 +283,11 @@ fn list(library: &Library, json: bool, colour: bool, out: &mut impl Write) -> an
         }
         for s in &e.sessions {
             let code = s.code.as_deref().map(|c| format!("{c} ")).unwrap_or_default();
-            let speakers = if s.speakers.is_empty() { String::new() } else { format!(" — {}", s.speakers.join(", ")) };
+            let speakers = if s.speakers.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", s.speakers.join(", "))
+            };
             writeln!(out, "  {code}{}{speakers}", s.title)?;
         }
     }
@@ -271,11 +298,20 @@ fn show(library: &Library, id: &str, out: &mut impl Write) -> anyhow::Result<Exi
     let Some(r) = library.find(id) else {
         let mut err = std::io::stderr().lock();
         writeln!(err, "confnotes: no session or event with id {id:?}")?;
-        writeln!(err, "  ids look like `2019-07-cndt#serverless-and-knative`; `confnotes list --json` lists them")?;
+        writeln!(
+            err,
+            "  ids look like `2019-07-cndt#serverless-and-knative`; `confnotes list --json` lists them"
+        )?;
         return Ok(ExitCode::from(1));
     };
-    let Some((event, session)) = resolve(library, &r) else { return Ok(ExitCode::from(1)) };
-    writeln!(out, "{}", session.map_or(event.title.as_str(), |s| s.title.as_str()))?;
+    let Some((event, session)) = resolve(library, &r) else {
+        return Ok(ExitCode::from(1));
+    };
+    writeln!(
+        out,
+        "{}",
+        session.map_or(event.title.as_str(), |s| s.title.as_str())
+    )?;
     writeln!(out, "{r}")?;
     writeln!(out)?;
     writeln!(out, "event:    {}  {}", event.title, event.date_label())?;
@@ -309,7 +345,11 @@ fn show(library: &Library, id: &str, out: &mut impl Write) -> anyhow::Result<Exi
                 writeln!(out, "url:      {u}")?;
             }
             if let Some(rep) = &event.report {
-                let parts: Vec<&str> = [&rep.title, &rep.author, &rep.blog, &rep.url].into_iter().flatten().map(String::as_str).collect();
+                let parts: Vec<&str> = [&rep.title, &rep.author, &rep.blog, &rep.url]
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str)
+                    .collect();
                 writeln!(out, "report:   {}", parts.join(" / "))?;
             }
             (&event.overview, &event.overview_links)
@@ -333,7 +373,8 @@ fn show(library: &Library, id: &str, out: &mut impl Write) -> anyhow::Result<Exi
         if !s.backlinks.is_empty() {
             writeln!(out, "\nlinked from:")?;
             for b in &s.backlinks {
-                let title = resolve(library, b).map(|(e, s)| format!("{} › {}", e.title, s.map_or("(overview)", |s| s.title.as_str())));
+                let title = resolve(library, b)
+                    .map(|(e, s)| format!("{} › {}", e.title, s.map_or("(overview)", |s| s.title.as_str())));
                 writeln!(out, "  {b}  {}", title.unwrap_or_default())?;
             }
         }

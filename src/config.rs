@@ -40,7 +40,12 @@ pub fn read_config(path: &Path) -> (ConfigFile, Option<Warning>) {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (ConfigFile::default(), None),
-        Err(e) => return (ConfigFile::default(), Some(config_warning(path, format!("cannot read: {e}")))),
+        Err(e) => {
+            return (
+                ConfigFile::default(),
+                Some(config_warning(path, format!("cannot read: {e}"))),
+            )
+        }
     };
     match toml::from_str::<ConfigFile>(&text) {
         Ok(mut config) => {
@@ -48,12 +53,19 @@ pub fn read_config(path: &Path) -> (ConfigFile, Option<Warning>) {
             config.notes = config.notes.into_iter().map(|p| expand(&p, base)).collect();
             (config, None)
         }
-        Err(e) => (ConfigFile::default(), Some(config_warning(path, format!("ignored: {}", e.message())))),
+        Err(e) => (
+            ConfigFile::default(),
+            Some(config_warning(path, format!("ignored: {}", e.message()))),
+        ),
     }
 }
 
 fn config_warning(path: &Path, message: String) -> Warning {
-    Warning { file: path.display().to_string(), line: None, message }
+    Warning {
+        file: path.display().to_string(),
+        line: None,
+        message,
+    }
 }
 
 /// `~/x` to the home folder; relative paths are relative to the config file.
@@ -84,5 +96,11 @@ pub fn notes_source(cli_dirs: &[PathBuf], no_bundled: bool) -> (NotesSource, Vec
     let mut dirs = config.notes;
     dirs.extend(cli_dirs.iter().cloned());
     dirs.dedup();
-    (NotesSource { bundled: !(no_bundled || config.no_bundled), dirs }, warnings)
+    (
+        NotesSource {
+            bundled: !(no_bundled || config.no_bundled),
+            dirs,
+        },
+        warnings,
+    )
 }

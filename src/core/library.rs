@@ -66,7 +66,10 @@ impl Library {
                 warnings.push(Warning {
                     file: note.display.clone(),
                     line: None,
-                    message: format!("event id `{}` is taken by another note; this one is `{id}`", note.id),
+                    message: format!(
+                        "event id `{}` is taken by another note; this one is `{id}`",
+                        note.id
+                    ),
                 });
             }
             match parse_note(&id, &note.display, &note.text, note.path_date.clone()) {
@@ -90,7 +93,10 @@ impl Library {
         compute_backlinks(&mut events);
         // Newest first; events without a date last, then by title.
         events.sort_by(|a, b| {
-            b.dates.first().cmp(&a.dates.first()).then_with(|| a.title.cmp(&b.title))
+            b.dates
+                .first()
+                .cmp(&a.dates.first())
+                .then_with(|| a.title.cmp(&b.title))
         });
         Library { events, warnings }
     }
@@ -183,7 +189,11 @@ fn collect_dir(dir: &Path, out: &mut Vec<RawNote>, warnings: &mut Vec<Warning>) 
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) => {
-                warnings.push(Warning { file: display, line: None, message: format!("skipped: cannot read: {e}") });
+                warnings.push(Warning {
+                    file: display,
+                    line: None,
+                    message: format!("skipped: cannot read: {e}"),
+                });
                 continue;
             }
         };
@@ -193,7 +203,10 @@ fn collect_dir(dir: &Path, out: &mut Vec<RawNote>, warnings: &mut Vec<Warning>) 
                 warnings.push(Warning {
                     file: display,
                     line: None,
-                    message: format!("skipped: not valid UTF-8 (first bad byte at offset {})", e.utf8_error().valid_up_to()),
+                    message: format!(
+                        "skipped: not valid UTF-8 (first bad byte at offset {})",
+                        e.utf8_error().valid_up_to()
+                    ),
                 });
                 continue;
             }
@@ -228,9 +241,19 @@ pub fn id_from_path(rel: &Path) -> String {
     };
     let id: String = raw
         .chars()
-        .map(|c| if c.is_whitespace() || c == '#' || c == '/' { '-' } else { c })
+        .map(|c| {
+            if c.is_whitespace() || c == '#' || c == '/' {
+                '-'
+            } else {
+                c
+            }
+        })
         .collect();
-    if id.is_empty() { "note".into() } else { id }
+    if id.is_empty() {
+        "note".into()
+    } else {
+        id
+    }
 }
 
 /// A date from the path: `2019/0416-x/README.md`, or a Jekyll name `2019-03-27-x.md`.
@@ -240,7 +263,10 @@ pub fn date_from_path(rel: &Path) -> Option<String> {
         let (year, rest) = (pair[0], pair[1]);
         if year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()) {
             let mmdd: String = rest.chars().take(4).collect();
-            if mmdd.len() == 4 && mmdd.bytes().all(|b| b.is_ascii_digit()) && rest[4..].chars().next().is_none_or(|c| !c.is_ascii_digit()) {
+            if mmdd.len() == 4
+                && mmdd.bytes().all(|b| b.is_ascii_digit())
+                && rest[4..].chars().next().is_none_or(|c| !c.is_ascii_digit())
+            {
                 let date = format!("{year}-{}-{}", &mmdd[..2], &mmdd[2..]);
                 return date_part(&date);
             }
@@ -305,7 +331,9 @@ fn has_scheme(href: &str) -> bool {
     match href.split_once(':') {
         Some((scheme, _)) => {
             !scheme.is_empty()
-                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
                 && scheme.len() > 1
         }
         None => false,
@@ -379,11 +407,15 @@ fn resolve_links(
 fn compute_backlinks(events: &mut [Event]) {
     let mut incoming: BTreeMap<SessionRef, Vec<SessionRef>> = BTreeMap::new();
     for event in events.iter() {
-        let from_overview = event.overview_links.iter().map(|l| (SessionRef::new(&event.id, ""), l));
-        let from_sessions = event
-            .sessions
+        let from_overview = event
+            .overview_links
             .iter()
-            .flat_map(|s| s.links.iter().map(move |l| (SessionRef::new(&event.id, &s.id), l)));
+            .map(|l| (SessionRef::new(&event.id, ""), l));
+        let from_sessions = event.sessions.iter().flat_map(|s| {
+            s.links
+                .iter()
+                .map(move |l| (SessionRef::new(&event.id, &s.id), l))
+        });
         for (from, link) in from_overview.chain(from_sessions) {
             if let LinkTarget::Note(to) = &link.target {
                 if *to != from && !to.session.is_empty() {
@@ -411,9 +443,18 @@ mod tests {
     #[test]
     fn ids_and_dates_from_paths() {
         assert_eq!(id_from_path(Path::new("2019-07-cndt.md")), "2019-07-cndt");
-        assert_eq!(id_from_path(Path::new("2019/0416-some-event/README.md")), "2019-0416-some-event");
-        assert_eq!(date_from_path(Path::new("2019/0416-some-event/README.md")).as_deref(), Some("2019-04-16"));
-        assert_eq!(date_from_path(Path::new("_posts/2019-03-27-k8s-day.md")).as_deref(), Some("2019-03-27"));
+        assert_eq!(
+            id_from_path(Path::new("2019/0416-some-event/README.md")),
+            "2019-0416-some-event"
+        );
+        assert_eq!(
+            date_from_path(Path::new("2019/0416-some-event/README.md")).as_deref(),
+            Some("2019-04-16")
+        );
+        assert_eq!(
+            date_from_path(Path::new("_posts/2019-03-27-k8s-day.md")).as_deref(),
+            Some("2019-03-27")
+        );
         assert_eq!(date_from_path(Path::new("notes/x.md")), None);
     }
 

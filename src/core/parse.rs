@@ -57,7 +57,9 @@ pub fn parse_note(
     let line_of = |offset: usize| line_base + body[..offset.min(body.len())].matches('\n').count() + 1;
 
     let headings = collect_headings(body);
-    let h1: Vec<usize> = (0..headings.len()).filter(|&i| headings[i].level == HeadingLevel::H1).collect();
+    let h1: Vec<usize> = (0..headings.len())
+        .filter(|&i| headings[i].level == HeadingLevel::H1)
+        .collect();
     let has_h2 = headings.iter().any(|h| h.level == HeadingLevel::H2);
     let has_fm_title = fm.title.is_some();
     // Which heading (if any) is the event title, and which level the sessions are:
@@ -65,7 +67,7 @@ pub fn parse_note(
     // there are several `#` headings (a Jekyll post whose talks are `#` headings).
     let (title_index, session_level) = match h1.as_slice() {
         [] => (None, HeadingLevel::H2),
-        [only] if !(has_fm_title && !has_h2) => (Some(*only), HeadingLevel::H2),
+        [only] if !has_fm_title || has_h2 => (Some(*only), HeadingLevel::H2),
         [first, ..] if !has_fm_title && has_h2 && body[..headings[*first].range.start].trim().is_empty() => {
             (Some(*first), HeadingLevel::H2)
         }
@@ -93,7 +95,11 @@ pub fn parse_note(
     let mut event = Event {
         id: id.to_string(),
         title,
-        dates: if fm.dates.is_empty() { path_date.into_iter().collect() } else { fm.dates.clone() },
+        dates: if fm.dates.is_empty() {
+            path_date.into_iter().collect()
+        } else {
+            fm.dates.clone()
+        },
         venue: fm.venue.clone(),
         url: fm.url.clone(),
         tags: fm.tags.clone(),
@@ -145,7 +151,11 @@ pub fn parse_note(
         anchors.push((heading.anchor.clone(), owner));
     }
 
-    Ok(ParsedNote { event, anchors, warnings })
+    Ok(ParsedNote {
+        event,
+        anchors,
+        warnings,
+    })
 }
 
 /// Drops a UTF-8 BOM and turns CRLF / CR line ends into LF (line numbers stay right).
@@ -161,8 +171,12 @@ fn normalize_text(text: &str) -> String {
 /// Splits `---` YAML or `+++` TOML front matter from the body.
 fn split_front_matter(text: &str) -> Result<(Option<Value>, usize), ParseError> {
     for (fence, is_yaml) in [("---", true), ("+++", false)] {
-        let Some(rest) = text.strip_prefix(fence) else { continue };
-        let Some(rest) = rest.strip_prefix('\n') else { continue };
+        let Some(rest) = text.strip_prefix(fence) else {
+            continue;
+        };
+        let Some(rest) = rest.strip_prefix('\n') else {
+            continue;
+        };
         let start = fence.len() + 1;
         let mut offset = start;
         for line in rest.split_inclusive('\n') {
@@ -180,7 +194,9 @@ fn split_front_matter(text: &str) -> Result<(Option<Value>, usize), ParseError> 
             }
             offset += line.len();
         }
-        return Err(ParseError(format!("front matter opened with `{fence}` is never closed")));
+        return Err(ParseError(format!(
+            "front matter opened with `{fence}` is never closed"
+        )));
     }
     Ok((None, 0))
 }
@@ -200,8 +216,15 @@ impl FrontMatter {
     fn from_value(value: Value) -> Self {
         let get = |key: &str| value.get(key).and_then(scalar);
         let mut dates: Vec<String> = match value.get("dates") {
-            Some(Value::Array(items)) => items.iter().filter_map(scalar).filter_map(|d| date_part(&d)).collect(),
-            Some(v) => scalar(v).into_iter().flat_map(|s| s.split(',').filter_map(date_part).collect::<Vec<_>>()).collect(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(scalar)
+                .filter_map(|d| date_part(&d))
+                .collect(),
+            Some(v) => scalar(v)
+                .into_iter()
+                .flat_map(|s| s.split(',').filter_map(date_part).collect::<Vec<_>>())
+                .collect(),
             None => Vec::new(),
         };
         if dates.is_empty() {
@@ -215,11 +238,17 @@ impl FrontMatter {
                 blog: map.get("blog").and_then(scalar),
                 url: map.get("url").and_then(scalar),
             }),
-            Some(v) => scalar(v).map(|title| Report { title: Some(title), ..Report::default() }),
+            Some(v) => scalar(v).map(|title| Report {
+                title: Some(title),
+                ..Report::default()
+            }),
             None => None,
         };
         let report = report.or_else(|| {
-            get("author").map(|author| Report { author: Some(author), ..Report::default() })
+            get("author").map(|author| Report {
+                author: Some(author),
+                ..Report::default()
+            })
         });
         FrontMatter {
             title: get("title"),
@@ -246,9 +275,7 @@ fn scalar(v: &Value) -> Option<String> {
 fn list(v: Option<&Value>) -> Vec<String> {
     match v {
         Some(Value::Array(items)) => items.iter().filter_map(scalar).collect(),
-        Some(v) => scalar(v)
-            .map(|s| split_list(&s))
-            .unwrap_or_default(),
+        Some(v) => scalar(v).map(|s| split_list(&s)).unwrap_or_default(),
         None => Vec::new(),
     }
 }
@@ -302,7 +329,12 @@ fn collect_headings(body: &str) -> Vec<Heading> {
                         Some(id) => slugger.unique(id),
                         None => slugger.unique(slug(&text)),
                     };
-                    out.push(Heading { level, text, anchor, range: start..range.end });
+                    out.push(Heading {
+                        level,
+                        text,
+                        anchor,
+                        range: start..range.end,
+                    });
                 }
             }
             _ => {}
@@ -337,7 +369,10 @@ fn parse_fields(body: &str, section: Range<usize>) -> (Vec<Field>, usize) {
             end = offset;
             continue;
         }
-        let item = trimmed.strip_prefix("- ").or_else(|| trimmed.strip_prefix("* ")).or_else(|| trimmed.strip_prefix("+ "));
+        let item = trimmed
+            .strip_prefix("- ")
+            .or_else(|| trimmed.strip_prefix("* "))
+            .or_else(|| trimmed.strip_prefix("+ "));
         let Some((key, value)) = item.and_then(split_key_value) else {
             if started && line.starts_with([' ', '\t']) {
                 // A nested list under a field item: this is content, not a field list.
@@ -406,7 +441,9 @@ fn apply_field(session: &mut Session, field: &Field, source: &str, line: usize, 
         Some("code") => session.code = Some(value),
         Some("slides") => session.slides = Some(value),
         Some("video") => session.video = Some(value),
-        Some("tags") => session.tags.extend(split_list(&value).into_iter().map(|t| t.to_lowercase())),
+        Some("tags") => session
+            .tags
+            .extend(split_list(&value).into_iter().map(|t| t.to_lowercase())),
         _ => {
             let suggestion = FIELD_KEYS
                 .iter()
@@ -441,7 +478,12 @@ fn collect_links(body: &str, range: Range<usize>, line_of: &dyn Fn(usize) -> usi
             }
             MdEvent::End(TagEnd::Link) => {
                 if let Some((href, offset, text)) = open.take() {
-                    links.push(Link { text, href, line: line_of(offset), target: LinkTarget::Unresolved });
+                    links.push(Link {
+                        text,
+                        href,
+                        line: line_of(offset),
+                        target: LinkTarget::Unresolved,
+                    });
                 }
             }
             _ => {}
@@ -458,11 +500,14 @@ pub fn plain_text(markdown: &str) -> String {
         match event {
             MdEvent::Text(t) | MdEvent::Code(t) => out.push_str(&t),
             MdEvent::SoftBreak | MdEvent::HardBreak => out.push(' '),
-            MdEvent::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::CodeBlock | TagEnd::TableCell | TagEnd::TableRow)
-                if !out.ends_with('\n') && !out.is_empty() =>
-            {
-                out.push('\n')
-            }
+            MdEvent::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::CodeBlock
+                | TagEnd::TableCell
+                | TagEnd::TableRow,
+            ) if !out.ends_with('\n') && !out.is_empty() => out.push('\n'),
             MdEvent::Html(_) | MdEvent::InlineHtml(_) => {}
             _ => {}
         }
@@ -507,7 +552,13 @@ mod tests {
 
     #[test]
     fn readme_without_front_matter() {
-        let note = parse_note("x", "x", "\u{feff}# Event\r\n\r\n## S1\r\n\r\nbody\r\n", Some("2019-04-16".into())).unwrap();
+        let note = parse_note(
+            "x",
+            "x",
+            "\u{feff}# Event\r\n\r\n## S1\r\n\r\nbody\r\n",
+            Some("2019-04-16".into()),
+        )
+        .unwrap();
         assert_eq!(note.event.title, "Event");
         assert_eq!(note.event.dates, ["2019-04-16"]);
         assert_eq!(note.event.sessions[0].title, "S1");

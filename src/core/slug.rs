@@ -63,7 +63,10 @@ mod tests {
             slug("Spinnaker を利用した Kubernetes への継続的デリバリ"),
             "spinnaker-を利用した-kubernetes-への継続的デリバリ"
         );
-        assert_eq!(slug("KubeCon Opening Keynote - Project Update"), "kubecon-opening-keynote---project-update");
+        assert_eq!(
+            slug("KubeCon Opening Keynote - Project Update"),
+            "kubecon-opening-keynote---project-update"
+        );
         assert_eq!(slug("Q&A"), "qa");
     }
 

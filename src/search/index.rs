@@ -115,11 +115,20 @@ impl SearchIndex {
     }
 
     pub fn with_index(index: Index, fields: Fields, analyzer: Analyzer) -> anyhow::Result<Self> {
-        index
-            .tokenizers()
-            .register(ANALYZER_NAME, tantivy::tokenizer::TextAnalyzer::from(TantivyAnalyzer::new(analyzer.clone())));
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Self { index, reader, fields, analyzer })
+        index.tokenizers().register(
+            ANALYZER_NAME,
+            tantivy::tokenizer::TextAnalyzer::from(TantivyAnalyzer::new(analyzer.clone())),
+        );
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            index,
+            reader,
+            fields,
+            analyzer,
+        })
     }
 
     /// Adds the event's overview and each of its sessions as documents.
@@ -184,12 +193,23 @@ impl SearchIndex {
         }
         let searcher = self.reader.searcher();
         let tquery = self.compile(query);
-        let top = searcher.search(&tquery, &tantivy::collector::TopDocs::with_limit(limit).order_by_score())?;
+        let top = searcher.search(
+            &tquery,
+            &tantivy::collector::TopDocs::with_limit(limit).order_by_score(),
+        )?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
-            let get = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
-            hits.push(Hit { session: SessionRef::new(get(self.fields.event_id), get(self.fields.session_id)), score });
+            let get = |field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            hits.push(Hit {
+                session: SessionRef::new(get(self.fields.event_id), get(self.fields.session_id)),
+                score,
+            });
         }
         Ok(hits)
     }
@@ -209,20 +229,34 @@ impl SearchIndex {
         }
         for filter in &query.filters {
             let q = match filter.kind {
-                FilterKind::Tag => Some(self.raw_term(self.fields.tag, &tag_key(&filter.term.text), filter.term.prefix)),
-                FilterKind::Year => Some(self.raw_term(self.fields.year, filter.term.text.trim(), filter.term.prefix)),
+                FilterKind::Tag => {
+                    Some(self.raw_term(self.fields.tag, &tag_key(&filter.term.text), filter.term.prefix))
+                }
+                FilterKind::Year => {
+                    Some(self.raw_term(self.fields.year, filter.term.text.trim(), filter.term.prefix))
+                }
                 FilterKind::Speaker => self.field_term(self.fields.people, &filter.term),
                 FilterKind::Event => {
                     let exact_id = self.raw_term(self.fields.event_id, filter.term.text.trim(), false);
                     let words = self.field_term(self.fields.event, &filter.term);
                     Some(Box::new(BooleanQuery::new(
-                        std::iter::once(exact_id).chain(words).map(|q| (Occur::Should, q)).collect(),
+                        std::iter::once(exact_id)
+                            .chain(words)
+                            .map(|q| (Occur::Should, q))
+                            .collect(),
                     )) as Box<dyn TQuery>)
                 }
             };
             // A filter whose value analyses to nothing (`speaker:の`) matches nothing.
             let q = q.unwrap_or_else(|| Box::new(EmptyQuery));
-            must.push((if filter.negated { Occur::MustNot } else { Occur::Must }, q));
+            must.push((
+                if filter.negated {
+                    Occur::MustNot
+                } else {
+                    Occur::Must
+                },
+                q,
+            ));
         }
         if !must.iter().any(|(occur, _)| *occur == Occur::Must) {
             if !query.clauses.is_empty() {
@@ -250,7 +284,10 @@ impl SearchIndex {
             .iter()
             .filter_map(|(name, weight)| {
                 let q = self.token_query(self.fields.by_name(name), &tokens, term)?;
-                Some((Occur::Should, Box::new(BoostQuery::new(q, *weight)) as Box<dyn TQuery>))
+                Some((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(q, *weight)) as Box<dyn TQuery>,
+                ))
             })
             .collect();
         Some(Box::new(BooleanQuery::new(per_field)))
@@ -268,7 +305,12 @@ impl SearchIndex {
     /// `持ち込む`, `秘匿情` vs `秘匿|情報`) still finds it.
     fn token_query(&self, field: Field, tokens: &[AnalyzedToken], term: &Term) -> Option<Box<dyn TQuery>> {
         let first = tokens.first()?;
-        let at = |t: &AnalyzedToken| (t.position - first.position, TTerm::from_field_text(field, &t.text));
+        let at = |t: &AnalyzedToken| {
+            (
+                t.position - first.position,
+                TTerm::from_field_text(field, &t.text),
+            )
+        };
         let exact: Box<dyn TQuery> = if tokens.len() == 1 {
             Box::new(TermQuery::new(at(first).1, IndexRecordOption::WithFreqs))
         } else {
@@ -280,8 +322,8 @@ impl SearchIndex {
         let mut alternatives: Vec<(Occur, Box<dyn TQuery>)> = vec![(Occur::Should, exact)];
         for split in 0..tokens.len() {
             let tail = &tokens[split..];
-            // Gluing is only sound where no particle was dropped inside the tail.
-            if tail.windows(2).any(|w| w[1].position != w[0].position + 1) {
+            // Glue only what was typed as one run (no space, no dropped particle).
+            if tail.windows(2).any(|w| w[1].start != w[0].end) {
                 continue;
             }
             let glued: String = tail.iter().map(|t| t.text.as_str()).collect();
@@ -302,7 +344,10 @@ impl SearchIndex {
         }
         let mut upper = value.to_string();
         upper.push(char::MAX);
-        Box::new(RangeQuery::new(Bound::Included(term), Bound::Excluded(TTerm::from_field_text(field, &upper))))
+        Box::new(RangeQuery::new(
+            Bound::Included(term),
+            Bound::Excluded(TTerm::from_field_text(field, &upper)),
+        ))
     }
 
     pub fn num_docs(&self) -> u64 {

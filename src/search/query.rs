@@ -98,7 +98,13 @@ fn pieces(input: &str) -> Vec<Piece> {
                     word.clear();
                 } else if !word.is_empty() {
                     // `foo"bar`: keep the word, start the phrase as its own piece next.
-                    out.push(Piece { text: std::mem::take(&mut word), quoted: false, closed: true, negated, filter });
+                    out.push(Piece {
+                        text: std::mem::take(&mut word),
+                        quoted: false,
+                        closed: true,
+                        negated,
+                        filter,
+                    });
                     negated = false;
                 }
                 quoted = true;
@@ -127,7 +133,13 @@ fn pieces(input: &str) -> Vec<Piece> {
         if word.is_empty() && !negated && filter.is_none() {
             continue;
         }
-        out.push(Piece { text: word, quoted, closed, negated, filter });
+        out.push(Piece {
+            text: word,
+            quoted,
+            closed,
+            negated,
+            filter,
+        });
     }
     out
 }
@@ -159,12 +171,19 @@ pub fn parse(input: &str) -> Query {
             continue;
         }
         let prefix = i == last && ends_open && !(piece.quoted && piece.closed);
-        let term = Term { text: piece.text, quoted: piece.quoted, prefix };
+        let term = Term {
+            text: piece.text,
+            quoted: piece.quoted,
+            prefix,
+        };
         let negated = piece.negated || std::mem::take(&mut negate_next);
         if let Some(kind) = piece.filter {
             query.filters.push(Filter { kind, term, negated });
         } else if negated {
-            query.excluded.push(Term { prefix: false, ..term });
+            query.excluded.push(Term {
+                prefix: false,
+                ..term
+            });
         } else if std::mem::take(&mut join_next) {
             if let Some(last) = query.clauses.last_mut() {
                 last.push(term);
@@ -181,7 +200,11 @@ mod tests {
     use super::*;
 
     fn t(text: &str, quoted: bool, prefix: bool) -> Term {
-        Term { text: text.into(), quoted, prefix }
+        Term {
+            text: text.into(),
+            quoted,
+            prefix,
+        }
     }
 
     #[test]
@@ -189,7 +212,11 @@ mod tests {
         let q = parse(r#"spinnaker "継続的 デリバリ" -jenkins tag:ci-cd year:2019 kube"#);
         assert_eq!(
             q.clauses,
-            vec![vec![t("spinnaker", false, false)], vec![t("継続的 デリバリ", true, false)], vec![t("kube", false, true)]]
+            vec![
+                vec![t("spinnaker", false, false)],
+                vec![t("継続的 デリバリ", true, false)],
+                vec![t("kube", false, true)]
+            ]
         );
         assert_eq!(q.excluded, vec![t("jenkins", false, false)]);
         assert_eq!(q.filters.len(), 2);
@@ -206,10 +233,26 @@ mod tests {
 
     #[test]
     fn lenient_on_garbage() {
-        for input in ["\"unclosed phrase", "AND (", ")(", "-", "--", "tag:", "\"", "OR OR", "a OR", "::", "-\"x", "speaker:\"a b"] {
+        for input in [
+            "\"unclosed phrase",
+            "AND (",
+            ")(",
+            "-",
+            "--",
+            "tag:",
+            "\"",
+            "OR OR",
+            "a OR",
+            "::",
+            "-\"x",
+            "speaker:\"a b",
+        ] {
             let _ = parse(input);
         }
-        assert_eq!(parse("\"unclosed phrase").clauses[0][0], t("unclosed phrase", true, true));
+        assert_eq!(
+            parse("\"unclosed phrase").clauses[0][0],
+            t("unclosed phrase", true, true)
+        );
         assert!(parse("AND (").is_empty());
         assert!(parse("-").is_empty());
         assert_eq!(parse("(spinnaker AND argo)").clauses.len(), 2);

@@ -29,11 +29,14 @@ impl Matcher {
             let tokens = analyzer.analyze(&term.text);
             let Some(first) = tokens.first() else { continue };
             let rel = |t: &super::analyzer::AnalyzedToken| (t.position - first.position, t.text.clone());
-            patterns.push(Pattern { exact: tokens.iter().map(rel).collect(), prefix: None });
+            patterns.push(Pattern {
+                exact: tokens.iter().map(rel).collect(),
+                prefix: None,
+            });
             if term.prefix && !term.quoted {
                 for split in 0..tokens.len() {
                     let tail = &tokens[split..];
-                    if tail.windows(2).any(|w| w[1].position != w[0].position + 1) {
+                    if tail.windows(2).any(|w| w[1].start != w[0].end) {
                         continue;
                     }
                     let glued: String = tail.iter().map(|t| t.text.as_str()).collect();
@@ -44,7 +47,10 @@ impl Matcher {
                 }
             }
         }
-        Self { analyzer: analyzer.clone(), patterns }
+        Self {
+            analyzer: analyzer.clone(),
+            patterns,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -57,7 +63,8 @@ impl Matcher {
             return Vec::new();
         }
         let tokens = self.analyzer.analyze(text);
-        let by_position: HashMap<usize, usize> = tokens.iter().enumerate().map(|(i, t)| (t.position, i)).collect();
+        let by_position: HashMap<usize, usize> =
+            tokens.iter().enumerate().map(|(i, t)| (t.position, i)).collect();
         let mut spans: Vec<Range<usize>> = Vec::new();
         for start in &tokens {
             for pattern in &self.patterns {
@@ -76,7 +83,9 @@ impl Matcher {
                 if ok {
                     if let Some((rel, want)) = &pattern.prefix {
                         match token_at(*rel) {
-                            Some(t) if t.text.starts_with(want.as_str()) => end = Some(end.map_or(t.end, |e| e.max(t.end))),
+                            Some(t) if t.text.starts_with(want.as_str()) => {
+                                end = Some(end.map_or(t.end, |e| e.max(t.end)))
+                            }
                             _ => ok = false,
                         }
                     }
@@ -161,7 +170,10 @@ mod tests {
         let text = "SealedSecrets で秘匿情報を扱う。ｓｐｉｎｎａｋｅｒ も使う";
         let m = Matcher::new(&parse("秘匿情"), &a);
         let spans = m.find(text);
-        assert_eq!(spans.iter().map(|s| &text[s.clone()]).collect::<Vec<_>>(), ["秘匿情報"]);
+        assert_eq!(
+            spans.iter().map(|s| &text[s.clone()]).collect::<Vec<_>>(),
+            ["秘匿情報"]
+        );
         let m = Matcher::new(&parse("spinnaker sealed"), &a);
         let found: Vec<&str> = m.find(text).iter().map(|s| &text[s.clone()]).collect();
         assert_eq!(found, ["SealedSecrets", "ｓｐｉｎｎａｋｅｒ"]);

@@ -1,0 +1,208 @@
+//! The `confnotes` binary as a script or a person uses it.
+
+use std::fs;
+
+use predicates::prelude::*;
+use serde_json::Value;
+
+use crate::common::{confnotes, fixtures};
+
+fn json(output: &[u8]) -> Value {
+    serde_json::from_slice(output)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(output)))
+}
+
+#[test]
+fn search_json_on_a_year_folder_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("notes/2019/0416-some-event");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(
+        dir.join("README.md"),
+        "# Some Event\n\n## Spinnaker 入門\n\n- speaker: 佐藤\n\nSpinnaker でデプロイする。\n",
+    )
+    .unwrap();
+    let out = confnotes(tmp.path())
+        .args(["--no-bundled", "--notes"])
+        .arg(tmp.path().join("notes"))
+        .args(["search", "spinn", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let hits = json(&out);
+    let hit = &hits[0];
+    assert_eq!(hit["event_id"], "2019-0416-some-event");
+    assert_eq!(hit["event"], "Some Event");
+    assert_eq!(hit["session_id"], "spinnaker-入門");
+    assert_eq!(hit["session"], "Spinnaker 入門");
+    assert_eq!(hit["date"], "2019-04-16");
+    assert!(hit["score"].as_f64().unwrap() > 0.0);
+    assert_eq!(hit["snippet"], "Spinnaker でデプロイする。");
+    assert_eq!(hit["matches"][0]["text"], "Spinnaker");
+    assert_eq!(hit["matches"][0]["start"], 0);
+    assert_eq!(hit["matches"][0]["end"], 9);
+}
+
+#[test]
+fn no_match_is_an_empty_array_and_exit_0() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = confnotes(tmp.path())
+        .args(["search", "zzzzqqqq", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(json(&out), Value::Array(vec![]));
+}
+
+#[test]
+fn global_options_before_or_after_the_subcommand() {
+    let tmp = tempfile::tempdir().unwrap();
+    let before = confnotes(tmp.path())
+        .arg("--notes")
+        .arg(fixtures())
+        .args(["--no-bundled", "search", "kubeseal", "--json"])
+        .output()
+        .unwrap();
+    let after = confnotes(tmp.path())
+        .args(["search", "--no-bundled", "kubeseal", "--json", "--notes"])
+        .arg(fixtures())
+        .output()
+        .unwrap();
+    assert!(before.status.success() && after.status.success());
+    assert_eq!(before.stdout, after.stdout);
+    assert_eq!(json(&before.stdout)[0]["event_id"], "gitops-day");
+}
+
+#[test]
+fn limit_and_plain_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = confnotes(tmp.path())
+        .arg("--notes")
+        .arg(fixtures())
+        .args(["--no-bundled", "search", "spinnaker", "--limit", "1"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.starts_with("Cloud Native Meetup Tokyo #7 › Spinnaker によるマルチクラスタ配信"),
+        "{text}"
+    );
+    assert!(!text.contains('\u{1b}'), "no colour when not a terminal");
+    assert_eq!(text.lines().count(), 3, "{text}");
+}
+
+#[test]
+fn list_and_show_with_links_and_backlinks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let list = confnotes(tmp.path())
+        .arg("--notes")
+        .arg(fixtures())
+        .args(["--no-bundled", "list"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let list = String::from_utf8(list).unwrap();
+    assert!(
+        list.contains("GitOps Day 2020") && list.contains("  Argo CD 入門 — 山本 三郎, 伊藤 四郎"),
+        "{list}"
+    );
+    confnotes(tmp.path())
+        .arg("--notes")
+        .arg(fixtures())
+        .args(["--no-bundled", "show", "gitops-day#argo-cd"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("speakers: 山本 三郎, 伊藤 四郎"))
+        .stdout(predicate::str::contains(
+            "Spinnaker の話 → 2019-0416-cloud-native-meetup#spinnaker-によるマルチクラスタ配信",
+        ))
+        .stdout(predicate::str::contains(
+            "linked from:\n  2019-03-27-serverless-day#ｶﾅﾘｱリリースの自動化",
+        ));
+    confnotes(tmp.path())
+        .args(["show", "no-such-session"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "no session or event with id \"no-such-session\"",
+        ));
+}
+
+#[test]
+fn bad_files_are_skipped_with_a_warning_and_the_rest_loads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let notes = tmp.path().join("notes");
+    fs::create_dir_all(&notes).unwrap();
+    fs::write(notes.join("latin1.md"), b"# Caf\xe9\n\n## S\n\nbody\n").unwrap();
+    fs::write(notes.join("broken-yaml.md"), "---\ntitle: [oops\n---\n# T\n").unwrap();
+    fs::write(notes.join("crlf-bom.md"), "\u{feff}---\r\ntitle: Windows Meetup\r\n---\r\n\r\n# Windows Meetup\r\n\r\n## PowerShell と kubeseal\r\n\r\n- speeker: 誰か\r\n- tags: windows\r\n\r\n本文。[壊れたリンク](other.md#nowhere)\r\n").unwrap();
+    let out = confnotes(tmp.path())
+        .args(["--no-bundled", "--notes"])
+        .arg(&notes)
+        .args(["search", "kubeseal", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("latin1.md: skipped: not valid UTF-8"), "{stderr}");
+    assert!(
+        stderr.contains("broken-yaml.md: skipped: malformed YAML front matter"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("crlf-bom.md:9: unknown session field `speeker` (did you mean `speaker`?)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("crlf-bom.md:12: link `other.md#nowhere` points nowhere"),
+        "{stderr}"
+    );
+    let hits = json(&out.stdout);
+    assert_eq!(hits[0]["event"], "Windows Meetup");
+    assert_eq!(hits[0]["session"], "PowerShell と kubeseal");
+}
+
+#[test]
+fn a_missing_notes_folder_is_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    confnotes(tmp.path())
+        .args(["list", "--notes", "/no/such/folder"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "/no/such/folder: notes folder does not exist",
+        ));
+}
+
+#[test]
+fn config_file_adds_folders() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(
+        tmp.path().join("no-config.toml"),
+        format!("notes = [{:?}]\nno_bundled = true\n", fixtures()),
+    )
+    .unwrap();
+    let out = confnotes(tmp.path())
+        .args(["list", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(json(&out).as_array().unwrap().len(), 3);
+    fs::write(tmp.path().join("no-config.toml"), "notes = 3\n").unwrap();
+    confnotes(tmp.path())
+        .args(["list"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("no-config.toml: ignored"));
+}

@@ -1,0 +1,5 @@
+//! The one integration-test binary (each extra one would relink the 50 MB dictionary).
+
+mod cli;
+mod common;
+mod search;
