@@ -1,12 +1,777 @@
-//! The app: state and one `update(Action)`; the terminal loop.
+//! The app layer: state, and the one `update(Action)` that changes it. Rendering
+//! (`ui`) only reads this state; the terminal loop lives in `terminal`.
 
-use std::process::ExitCode;
+pub mod action;
+pub mod keymap;
+pub mod note;
+pub mod search;
+pub mod terminal;
 
-use crate::core::{NotesSource, Warning};
+use std::collections::HashMap;
 
-pub fn run_tui(_source: NotesSource, _warnings: Vec<Warning>, _rebuild: bool) -> anyhow::Result<ExitCode> {
-    eprintln!(
-        "confnotes: the terminal UI is not built yet; try `confnotes search QUERY` or `confnotes list`"
-    );
-    Ok(ExitCode::SUCCESS)
+pub use action::{Action, Pane};
+pub use terminal::run_tui;
+
+use self::keymap::KeyContext;
+use self::note::{compose, resolve_href, NoteKey};
+use self::search::LiveSearch;
+use crate::core::{LinkTarget, SessionRef, Warning};
+use crate::notes::Notes;
+use crate::ui::layout::{inner, visible_rows, Areas, ROW_HEIGHT};
+use crate::ui::markdown::{self, RenderOptions, RenderedNote};
+
+/// A list pane's rows and where the user is in them.
+#[derive(Debug, Clone)]
+pub struct ListView<T> {
+    pub rows: Vec<T>,
+    pub selected: usize,
+    /// First visible row (kept so the selection stays on screen).
+    pub offset: usize,
+}
+
+impl<T> Default for ListView<T> {
+    fn default() -> Self {
+        Self {
+            rows: Vec::new(),
+            selected: 0,
+            offset: 0,
+        }
+    }
+}
+
+impl<T> ListView<T> {
+    fn select(&mut self, i: usize, visible: usize) {
+        self.selected = i.min(self.rows.len().saturating_sub(1));
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + visible {
+            self.offset = self.selected + 1 - visible;
+        }
+    }
+
+    pub fn current(&self) -> Option<&T> {
+        self.rows.get(self.selected)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EventRow {
+    pub event: usize,
+    /// Hits in this event while a search is active.
+    pub hits: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SessionRow {
+    pub key: NoteKey,
+    pub score: Option<f32>,
+}
+
+/// The note pane: which note, its rendered lines, and the reader's place in it.
+pub struct NoteView {
+    pub key: Option<NoteKey>,
+    pub rendered: RenderedNote,
+    pub scroll: usize,
+    pub selected_link: Option<usize>,
+    pub current_match: Option<usize>,
+    /// The width it was rendered for.
+    pub width: u16,
+}
+
+impl Default for NoteView {
+    fn default() -> Self {
+        Self {
+            key: None,
+            rendered: RenderedNote {
+                lines: Vec::new(),
+                links: Vec::new(),
+                matches: Vec::new(),
+            },
+            scroll: 0,
+            selected_link: None,
+            current_match: None,
+            width: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    None,
+    Help {
+        scroll: usize,
+    },
+    Warnings {
+        scroll: usize,
+    },
+    /// "Open this web link in the browser?"
+    Confirm(String),
+}
+
+/// A place to come back to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Location {
+    pub search: String,
+    pub note: SessionRef,
+    pub scroll: usize,
+    pub focus: Pane,
+    pub selected_link: Option<usize>,
+}
+
+/// Opens a web link; swapped out in tests.
+pub type UrlOpener = fn(&str) -> Result<(), String>;
+
+pub struct App {
+    pub notes: Notes,
+    pub warnings: Vec<Warning>,
+    pub focus: Pane,
+    pub overlay: Overlay,
+    pub search: LiveSearch,
+    pub events: ListView<EventRow>,
+    pub sessions: ListView<SessionRow>,
+    pub note: NoteView,
+    pub back: Vec<Location>,
+    pub forward: Vec<Location>,
+    /// A one-line message on the status line.
+    pub status: Option<String>,
+    pub size: (u16, u16),
+    pub should_quit: bool,
+    pub open_url: UrlOpener,
+    keys: HashMap<SessionRef, NoteKey>,
+}
+
+fn open_in_browser(url: &str) -> Result<(), String> {
+    webbrowser::open(url).map_err(|e| e.to_string())
+}
+
+impl App {
+    pub fn new(notes: Notes, mut warnings: Vec<Warning>, size: (u16, u16)) -> App {
+        warnings.extend(notes.library.warnings.iter().cloned());
+        let mut keys = HashMap::new();
+        for (ei, e) in notes.library.events.iter().enumerate() {
+            keys.insert(
+                SessionRef::new(&e.id, ""),
+                NoteKey {
+                    event: ei,
+                    session: None,
+                },
+            );
+            for (si, s) in e.sessions.iter().enumerate() {
+                keys.insert(
+                    SessionRef::new(&e.id, &s.id),
+                    NoteKey {
+                        event: ei,
+                        session: Some(si),
+                    },
+                );
+            }
+        }
+        let mut app = App {
+            notes,
+            warnings,
+            focus: Pane::Events,
+            overlay: Overlay::None,
+            search: LiveSearch::default(),
+            events: ListView::default(),
+            sessions: ListView::default(),
+            note: NoteView::default(),
+            back: Vec::new(),
+            forward: Vec::new(),
+            status: None,
+            size,
+            should_quit: false,
+            open_url: open_in_browser,
+            keys,
+        };
+        app.rebuild_events();
+        app
+    }
+
+    pub fn areas(&self) -> Option<Areas> {
+        Areas::from_size(self.size.0, self.size.1)
+    }
+
+    /// What the keys mean right now.
+    pub fn key_context(&self) -> KeyContext {
+        match self.overlay {
+            Overlay::Confirm(_) => KeyContext::Confirm,
+            Overlay::Help { .. } | Overlay::Warnings { .. } => KeyContext::Overlay,
+            Overlay::None if self.search.editing => KeyContext::Search,
+            Overlay::None => KeyContext::Browse(self.focus),
+        }
+    }
+
+    pub fn update(&mut self, action: Action) {
+        if !matches!(action, Action::Resize(..) | Action::ConfirmYes) {
+            self.status = None;
+        }
+        match action {
+            Action::Quit => self.should_quit = true,
+            Action::Resize(w, h) => {
+                self.size = (w, h);
+                self.keep_lists_in_view();
+                self.render_note(false);
+            }
+            _ if self.overlay != Overlay::None => self.update_overlay(action),
+            Action::FocusNext => self.focus = next_pane(self.focus),
+            Action::FocusPrev => self.focus = prev_pane(self.focus),
+            Action::Left if self.focus != Pane::Events => self.focus = prev_pane(self.focus),
+            Action::Left => {}
+            Action::Open => match self.focus {
+                Pane::Events => self.focus = Pane::Sessions,
+                Pane::Sessions => self.focus = Pane::Note,
+                Pane::Note => self.follow_selected_link(),
+            },
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::HalfPageUp => self.move_by(-(self.page() as isize / 2).max(1)),
+            Action::HalfPageDown => self.move_by((self.page() as isize / 2).max(1)),
+            Action::PageUp => self.move_by(-(self.page() as isize)),
+            Action::PageDown => self.move_by(self.page() as isize),
+            Action::Top => self.move_by(isize::MIN / 2),
+            Action::Bottom => self.move_by(isize::MAX / 2),
+            Action::StartSearch => {
+                self.search.editing = true;
+                self.search.cursor = self.search.input.len();
+            }
+            Action::SearchInsert(text) => {
+                self.search.editing = true;
+                self.search.insert(&text);
+                self.run_search();
+            }
+            Action::SearchBackspace => self.edit_search(LiveSearch::backspace),
+            Action::SearchDelete => self.edit_search(LiveSearch::delete),
+            Action::SearchDeleteWord => self.edit_search(LiveSearch::delete_word),
+            Action::SearchClearLine => self.edit_search(|s| {
+                s.input.clear();
+                s.cursor = 0;
+            }),
+            Action::SearchCursorLeft => self.search.left(),
+            Action::SearchCursorRight => self.search.right(),
+            Action::SearchCursorHome => self.search.cursor = 0,
+            Action::SearchCursorEnd => self.search.cursor = self.search.input.len(),
+            Action::SubmitSearch => {
+                self.search.editing = false;
+                if self.search.is_active() {
+                    self.focus = if self.sessions.rows.is_empty() {
+                        Pane::Events
+                    } else {
+                        Pane::Sessions
+                    };
+                }
+            }
+            Action::Escape => {
+                if self.search.editing || self.search.is_active() {
+                    let current = self.note.key.and_then(|k| k.to_ref(&self.notes.library));
+                    self.search.clear();
+                    self.rebuild_events();
+                    // Stay on the note being read, now within the full lists.
+                    if let Some(r) = current {
+                        self.select_note(&r);
+                    }
+                } else if self.note.selected_link.is_some() {
+                    self.note.selected_link = None;
+                    self.render_note(false);
+                }
+            }
+            Action::NextMatch => self.step_match(1),
+            Action::PrevMatch => self.step_match(-1),
+            Action::NextLink => self.step_link(1),
+            Action::PrevLink => self.step_link(-1),
+            Action::FollowLinkNumber(n) => {
+                if n >= 1 && n <= self.note.rendered.links.len() {
+                    self.note.selected_link = Some(n - 1);
+                    self.follow_selected_link();
+                } else {
+                    self.status = Some(format!("no link [{n}] in this note"));
+                }
+            }
+            Action::Back => self.go_history(true),
+            Action::Forward => self.go_history(false),
+            Action::ToggleHelp => self.overlay = Overlay::Help { scroll: 0 },
+            Action::ToggleWarnings => self.overlay = Overlay::Warnings { scroll: 0 },
+            Action::ConfirmYes | Action::ConfirmNo => {}
+            Action::Click(x, y) => self.click(x, y),
+            Action::ScrollUp(x, y) => self.wheel(x, y, -3),
+            Action::ScrollDown(x, y) => self.wheel(x, y, 3),
+        }
+    }
+
+    fn update_overlay(&mut self, action: Action) {
+        match (&mut self.overlay, action) {
+            (Overlay::Confirm(url), Action::ConfirmYes) => {
+                let url = url.clone();
+                self.overlay = Overlay::None;
+                self.status = Some(match (self.open_url)(&url) {
+                    Ok(()) => format!("opened {url}"),
+                    Err(e) => format!("could not open {url}: {e}"),
+                });
+            }
+            (Overlay::Confirm(_), _) => {
+                self.overlay = Overlay::None;
+                self.status = Some("not opened".into());
+            }
+            (
+                Overlay::Help { scroll } | Overlay::Warnings { scroll },
+                Action::Down | Action::ScrollDown(..),
+            ) => *scroll += 1,
+            (Overlay::Help { scroll } | Overlay::Warnings { scroll }, Action::Up | Action::ScrollUp(..)) => {
+                *scroll = scroll.saturating_sub(1)
+            }
+            (_, Action::Escape | Action::ToggleHelp | Action::ToggleWarnings | Action::Click(..)) => {
+                self.overlay = Overlay::None
+            }
+            _ => {}
+        }
+    }
+
+    fn edit_search(&mut self, edit: impl FnOnce(&mut LiveSearch)) {
+        edit(&mut self.search);
+        self.run_search();
+    }
+
+    fn run_search(&mut self) {
+        self.search
+            .run(&self.notes.index, &self.notes.library, &self.keys);
+        self.rebuild_events();
+    }
+
+    /// Rows of the events pane: every event, or while searching, those with hits.
+    fn rebuild_events(&mut self) {
+        let previous = self.events.current().map(|r| r.event);
+        self.events.rows = match &self.search.results {
+            None => (0..self.notes.library.events.len())
+                .map(|event| EventRow { event, hits: None })
+                .collect(),
+            Some(results) => results
+                .by_event
+                .iter()
+                .map(|(event, hits)| EventRow {
+                    event: *event,
+                    hits: Some(hits.len()),
+                })
+                .collect(),
+        };
+        // While typing, follow the best result; otherwise keep the reader where they were.
+        let keep = if self.search.is_active() { None } else { previous };
+        let index = keep
+            .and_then(|e| self.events.rows.iter().position(|r| r.event == e))
+            .unwrap_or(0);
+        self.events.offset = 0;
+        self.events.select(index, self.visible(Pane::Events));
+        self.rebuild_sessions();
+    }
+
+    /// Rows of the sessions pane for the selected event.
+    fn rebuild_sessions(&mut self) {
+        self.sessions.rows.clear();
+        if let Some(row) = self.events.current() {
+            let event = row.event;
+            match self.search.results.as_ref().and_then(|r| r.for_event(event)) {
+                Some(hits) => {
+                    self.sessions.rows = hits
+                        .iter()
+                        .map(|(key, score)| SessionRow {
+                            key: *key,
+                            score: Some(*score),
+                        })
+                        .collect()
+                }
+                None => {
+                    let e = &self.notes.library.events[event];
+                    self.sessions.rows.push(SessionRow {
+                        key: NoteKey { event, session: None },
+                        score: None,
+                    });
+                    self.sessions
+                        .rows
+                        .extend((0..e.sessions.len()).map(|i| SessionRow {
+                            key: NoteKey {
+                                event,
+                                session: Some(i),
+                            },
+                            score: None,
+                        }));
+                }
+            }
+        }
+        self.sessions.offset = 0;
+        self.sessions.select(0, self.visible(Pane::Sessions));
+        self.load_note();
+    }
+
+    fn load_note(&mut self) {
+        self.note.key = self.sessions.current().map(|r| r.key);
+        self.note.scroll = 0;
+        self.note.selected_link = None;
+        self.note.current_match = None;
+        self.render_note(true);
+    }
+
+    /// Renders the note for the pane's width. With `to_first_match`, scrolls to the
+    /// first search match.
+    fn render_note(&mut self, to_first_match: bool) {
+        let Some(areas) = self.areas() else { return };
+        let width = inner(areas.note).width.max(1);
+        self.note.width = width;
+        let Some(key) = self.note.key else {
+            self.note.rendered = RenderedNote {
+                lines: Vec::new(),
+                links: Vec::new(),
+                matches: Vec::new(),
+            };
+            return;
+        };
+        let doc = compose(&self.notes.library, key);
+        let matcher = self.search.matcher.clone();
+        let find = move |text: &str| matcher.as_ref().map(|m| m.find(text)).unwrap_or_default();
+        if to_first_match {
+            self.note.current_match = None;
+        }
+        let opts = RenderOptions {
+            width,
+            selected_link: self.note.selected_link,
+            current_match: self.note.current_match,
+            find_matches: &find,
+        };
+        self.note.rendered = markdown::render(&doc, &opts);
+        if to_first_match && !self.note.rendered.matches.is_empty() {
+            self.note.current_match = Some(0);
+            self.note.rendered = markdown::render(
+                &doc,
+                &RenderOptions {
+                    current_match: Some(0),
+                    ..opts
+                },
+            );
+            self.scroll_to_line(self.note.rendered.matches[0].line);
+        }
+        self.clamp_scroll();
+    }
+
+    fn note_height(&self) -> usize {
+        self.areas().map_or(1, |a| inner(a.note).height.max(1) as usize)
+    }
+
+    fn max_scroll(&self) -> usize {
+        self.note.rendered.lines.len().saturating_sub(self.note_height())
+    }
+
+    fn clamp_scroll(&mut self) {
+        self.note.scroll = self.note.scroll.min(self.max_scroll());
+    }
+
+    /// Puts `line` a third of the way down the pane, unless it is already visible.
+    fn scroll_to_line(&mut self, line: usize) {
+        let height = self.note_height();
+        if line < self.note.scroll || line >= self.note.scroll + height {
+            self.note.scroll = line.saturating_sub(height / 3);
+        }
+        self.clamp_scroll();
+    }
+
+    fn visible(&self, pane: Pane) -> usize {
+        match (self.areas(), pane) {
+            (Some(a), Pane::Events) => visible_rows(a.events),
+            (Some(a), Pane::Sessions) => visible_rows(a.sessions),
+            (Some(a), Pane::Note) => inner(a.note).height as usize,
+            (None, _) => 1,
+        }
+    }
+
+    fn page(&self) -> usize {
+        self.visible(self.focus).max(1)
+    }
+
+    fn keep_lists_in_view(&mut self) {
+        let (ve, vs) = (self.visible(Pane::Events), self.visible(Pane::Sessions));
+        let e = self.events.selected;
+        self.events.select(e, ve);
+        let s = self.sessions.selected;
+        self.sessions.select(s, vs);
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        match self.focus {
+            Pane::Events => {
+                let i = self.events.selected.saturating_add_signed(delta);
+                if i.min(self.events.rows.len().saturating_sub(1)) != self.events.selected {
+                    self.events.select(i, self.visible(Pane::Events));
+                    self.rebuild_sessions();
+                }
+            }
+            Pane::Sessions => {
+                let i = self.sessions.selected.saturating_add_signed(delta);
+                if i.min(self.sessions.rows.len().saturating_sub(1)) != self.sessions.selected {
+                    self.sessions.select(i, self.visible(Pane::Sessions));
+                    self.load_note();
+                }
+            }
+            Pane::Note => {
+                self.note.scroll = self.note.scroll.saturating_add_signed(delta);
+                self.clamp_scroll();
+            }
+        }
+    }
+
+    fn step_match(&mut self, step: isize) {
+        let n = self.note.rendered.matches.len();
+        if n == 0 {
+            self.status = Some(
+                if self.search.is_active() {
+                    "no match in this note"
+                } else {
+                    "no search"
+                }
+                .into(),
+            );
+            return;
+        }
+        let next = match self.note.current_match {
+            None if step > 0 => 0,
+            None => n - 1,
+            Some(i) => (i as isize + step).rem_euclid(n as isize) as usize,
+        };
+        self.note.current_match = Some(next);
+        self.render_note(false);
+        self.scroll_to_line(self.note.rendered.matches[next].line);
+        self.status = Some(format!("match {}/{n}", next + 1));
+    }
+
+    fn step_link(&mut self, step: isize) {
+        let n = self.note.rendered.links.len();
+        if n == 0 {
+            self.status = Some("no links in this note".into());
+            return;
+        }
+        // Start from the first link on screen, so `]` picks what the reader sees.
+        let next = match self.note.selected_link {
+            Some(i) => (i as isize + step).rem_euclid(n as isize) as usize,
+            None => {
+                let top = self.note.scroll;
+                let visible = self
+                    .note
+                    .rendered
+                    .links
+                    .iter()
+                    .position(|l| l.spots.first().is_some_and(|s| s.line >= top));
+                match (visible, step > 0) {
+                    (Some(i), true) => i,
+                    (_, false) => n - 1,
+                    (None, true) => 0,
+                }
+            }
+        };
+        self.focus = Pane::Note;
+        self.note.selected_link = Some(next);
+        self.render_note(false);
+        if let Some(spot) = self.note.rendered.links[next].spots.first() {
+            let line = spot.line;
+            self.scroll_to_line(line);
+        }
+        let link = &self.note.rendered.links[next];
+        self.status = Some(format!("[{}] {} → {}", next + 1, link.text, link.href));
+    }
+
+    fn follow_selected_link(&mut self) {
+        let (Some(i), Some(key)) = (self.note.selected_link, self.note.key) else {
+            self.status = Some("select a link with ] or [ first".into());
+            return;
+        };
+        let Some(link) = self.note.rendered.links.get(i) else {
+            return;
+        };
+        let href = link.href.clone();
+        match resolve_href(&self.notes.library, key, &href) {
+            LinkTarget::Note(target) => self.jump(&target),
+            LinkTarget::Web(url) => self.overlay = Overlay::Confirm(url),
+            LinkTarget::File(f) => self.status = Some(format!("{f} is not a note")),
+            LinkTarget::Dangling | LinkTarget::Unresolved => {
+                self.status = Some(format!("link {href} points nowhere"))
+            }
+        }
+    }
+
+    fn location(&self) -> Option<Location> {
+        Some(Location {
+            search: self.search.input.clone(),
+            note: self.note.key?.to_ref(&self.notes.library)?,
+            scroll: self.note.scroll,
+            focus: self.focus,
+            selected_link: self.note.selected_link,
+        })
+    }
+
+    /// Follows a link to another note, remembering where we came from.
+    pub fn jump(&mut self, target: &SessionRef) {
+        if NoteKey::from_ref(target, &self.notes.library).is_none() {
+            self.status = Some(format!("no note {target}"));
+            return;
+        }
+        if let Some(here) = self.location() {
+            self.back.push(here);
+        }
+        self.forward.clear();
+        self.select_note(target);
+        self.focus = Pane::Note;
+        self.status = Some(format!("→ {target}   (b: back)"));
+    }
+
+    /// Selects a note in the panes; clears the search if the note is not among its hits.
+    fn select_note(&mut self, target: &SessionRef) -> bool {
+        let Some(key) = NoteKey::from_ref(target, &self.notes.library) else {
+            return false;
+        };
+        let shown = |app: &App| {
+            app.events
+                .rows
+                .iter()
+                .position(|r| r.event == key.event)
+                .and_then(|e| {
+                    let rows = match app.search.results.as_ref() {
+                        Some(res) => res
+                            .for_event(key.event)
+                            .map(|h| h.iter().map(|(k, _)| *k).collect::<Vec<_>>()),
+                        None => None,
+                    };
+                    match rows {
+                        Some(rows) => rows.iter().position(|k| *k == key).map(|s| (e, s)),
+                        None if app.search.is_active() => None,
+                        None => Some((e, if let Some(s) = key.session { s + 1 } else { 0 })),
+                    }
+                })
+        };
+        if shown(self).is_none() && self.search.is_active() {
+            self.search.clear();
+            self.rebuild_events();
+        }
+        let Some((e, s)) = shown(self) else { return false };
+        self.events.select(e, self.visible(Pane::Events));
+        self.rebuild_sessions();
+        self.sessions.select(s, self.visible(Pane::Sessions));
+        self.load_note();
+        true
+    }
+
+    fn go_history(&mut self, backwards: bool) {
+        let here = self.location();
+        let (from, to) = if backwards {
+            (&mut self.back, &mut self.forward)
+        } else {
+            (&mut self.forward, &mut self.back)
+        };
+        let Some(target) = from.pop() else {
+            self.status = Some(
+                if backwards {
+                    "nothing to go back to"
+                } else {
+                    "nothing to go forward to"
+                }
+                .into(),
+            );
+            return;
+        };
+        to.extend(here);
+        if self.search.input != target.search {
+            self.search.input = target.search.clone();
+            self.search.cursor = self.search.input.len();
+            self.search.editing = false;
+            self.run_search();
+        }
+        self.select_note(&target.note);
+        self.focus = target.focus;
+        self.note.selected_link = target.selected_link;
+        self.render_note(false);
+        self.note.scroll = target.scroll;
+        self.clamp_scroll();
+        self.status = Some(format!("{} {}", if backwards { "←" } else { "→" }, target.note));
+    }
+
+    fn pane_at(&self, x: u16, y: u16) -> Option<(Pane, ratatui::layout::Rect)> {
+        let a = self.areas()?;
+        let p = ratatui::layout::Position::new(x, y);
+        [
+            (Pane::Events, a.events),
+            (Pane::Sessions, a.sessions),
+            (Pane::Note, a.note),
+        ]
+        .into_iter()
+        .find(|(_, r)| r.contains(p))
+    }
+
+    fn click(&mut self, x: u16, y: u16) {
+        if let Some(a) = self.areas() {
+            if a.search.contains(ratatui::layout::Position::new(x, y)) {
+                self.update(Action::StartSearch);
+                return;
+            }
+        }
+        let Some((pane, rect)) = self.pane_at(x, y) else {
+            return;
+        };
+        self.search.editing = false;
+        self.focus = pane;
+        let area = inner(rect);
+        if y < area.y || y >= area.y + area.height {
+            return;
+        }
+        let row = ((y - area.y) / ROW_HEIGHT) as usize;
+        match pane {
+            Pane::Events => {
+                let i = self.events.offset + row;
+                if i < self.events.rows.len() && i != self.events.selected {
+                    self.events.select(i, self.visible(Pane::Events));
+                    self.rebuild_sessions();
+                }
+            }
+            Pane::Sessions => {
+                let i = self.sessions.offset + row;
+                if i < self.sessions.rows.len() && i != self.sessions.selected {
+                    self.sessions.select(i, self.visible(Pane::Sessions));
+                    self.load_note();
+                }
+            }
+            Pane::Note => {
+                let line = self.note.scroll + (y - area.y) as usize;
+                let col = x.saturating_sub(area.x);
+                let hit = self.note.rendered.links.iter().position(|l| {
+                    l.spots
+                        .iter()
+                        .any(|s| s.line == line && col >= s.col_start && col < s.col_end)
+                });
+                if let Some(i) = hit {
+                    self.note.selected_link = Some(i);
+                    self.render_note(false);
+                    self.follow_selected_link();
+                }
+            }
+        }
+    }
+
+    fn wheel(&mut self, x: u16, y: u16, delta: isize) {
+        let Some((pane, _)) = self.pane_at(x, y) else {
+            return;
+        };
+        let focus = self.focus;
+        self.focus = pane;
+        let step = if pane == Pane::Note { delta } else { delta.signum() };
+        self.move_by(step);
+        self.focus = focus;
+    }
+}
+
+fn next_pane(p: Pane) -> Pane {
+    match p {
+        Pane::Events => Pane::Sessions,
+        Pane::Sessions => Pane::Note,
+        Pane::Note => Pane::Events,
+    }
+}
+
+fn prev_pane(p: Pane) -> Pane {
+    match p {
+        Pane::Events => Pane::Note,
+        Pane::Sessions => Pane::Events,
+        Pane::Note => Pane::Sessions,
+    }
 }

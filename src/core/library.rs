@@ -172,7 +172,13 @@ fn collect_dir(dir: &Path, out: &mut Vec<RawNote>, warnings: &mut Vec<Warning>) 
                     .extension()
                     .and_then(|e| e.to_str())
                     .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
-                if is_md && entry.file_type().is_some_and(|t| t.is_file()) {
+                // A README at the top of a notes folder describes the folder, not an event.
+                let folder_readme = entry.depth() == 1
+                    && path
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.eq_ignore_ascii_case("readme.md"));
+                if is_md && !folder_readme && entry.file_type().is_some_and(|t| t.is_file()) {
                     files.push(path.to_path_buf());
                 }
             }
@@ -375,7 +381,9 @@ fn resolve_links(
                     .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
                 let target = normalize(&dir.join(&file));
                 let index = paths.get(&target).copied();
-                if index.is_none() && !is_note {
+                // A link to a file that exists but is not a loaded note (a README
+                // outside the notes, a PDF) is fine; only missing notes are dangling.
+                if index.is_none() && (!is_note || target.is_file()) {
                     link.target = LinkTarget::File(file);
                     continue;
                 }

@@ -1,0 +1,73 @@
+//! Everything the app can be asked to do. Keys and mouse events become an `Action`
+//! (see `keymap`); `App::update` applies it. Nothing else changes the app's state.
+
+/// The three panes, left to right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Events,
+    Sessions,
+    Note,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Leave the app.
+    Quit,
+    /// Focus the next / previous pane (Tab / Shift-Tab).
+    FocusNext,
+    FocusPrev,
+    /// Move the selection (lists) or scroll (note) by one.
+    Up,
+    Down,
+    /// First / last row, or top / bottom of the note.
+    Top,
+    Bottom,
+    /// Half a page (Ctrl-d / Ctrl-u) and a whole page (PgDn / PgUp, Space in the note).
+    HalfPageDown,
+    HalfPageUp,
+    PageDown,
+    PageUp,
+    /// Go right: from a list into the next pane; in the note, follow the selected link.
+    Open,
+    /// Go left: back to the previous pane.
+    Left,
+    /// Open the search line (`/`).
+    StartSearch,
+    /// Text typed or pasted into the search line (an IME may send several chars at once).
+    SearchInsert(String),
+    SearchBackspace,
+    SearchDelete,
+    SearchDeleteWord,
+    SearchClearLine,
+    SearchCursorLeft,
+    SearchCursorRight,
+    SearchCursorHome,
+    SearchCursorEnd,
+    /// Enter in the search line: keep the results, go to them.
+    SubmitSearch,
+    /// Esc: clear the search and restore the full lists (or close what is open).
+    Escape,
+    /// Jump between search matches in the note (`n` / `N`).
+    NextMatch,
+    PrevMatch,
+    /// Select the next / previous link in the note (`]` / `[`).
+    NextLink,
+    PrevLink,
+    /// Follow link number N (1-based), as numbered in the note.
+    FollowLinkNumber(usize),
+    /// Browser-like history of jumps.
+    Back,
+    Forward,
+    /// Overlays.
+    ToggleHelp,
+    ToggleWarnings,
+    /// Answer to "open this web link?".
+    ConfirmYes,
+    ConfirmNo,
+    /// The terminal was resized to (columns, rows).
+    Resize(u16, u16),
+    /// Mouse: a left click, or the wheel, at (column, row).
+    Click(u16, u16),
+    ScrollUp(u16, u16),
+    ScrollDown(u16, u16),
+}

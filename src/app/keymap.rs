@@ -1,0 +1,254 @@
+//! Terminal events to actions. The whole key binding table lives here (and in the
+//! help overlay, which is generated from `HELP`).
+
+use ratatui::crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
+};
+
+use super::action::{Action, Pane};
+
+/// What the keys mean right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyContext {
+    /// Browsing, with this pane focused.
+    Browse(Pane),
+    /// Typing in the search line.
+    Search,
+    /// The help or warnings overlay is open.
+    Overlay,
+    /// A yes/no question on the status line.
+    Confirm,
+}
+
+/// Every binding, for the help overlay and the README: (keys, what they do).
+pub const HELP: &[(&str, &str)] = &[
+    (
+        "/",
+        "search (type to filter every pane; Enter: go to results; Esc: clear)",
+    ),
+    ("Tab / Shift-Tab", "next / previous pane"),
+    ("j k, ↓ ↑", "move in a list, scroll the note"),
+    ("h l, ← →", "previous / next pane (→ or Enter on a list opens it)"),
+    ("g G, Home End", "first / last row, top / bottom of the note"),
+    ("Ctrl-d Ctrl-u", "half a page down / up"),
+    ("PgDn PgUp, Space", "a page down / up"),
+    ("] [", "select the next / previous link in the note"),
+    ("Enter", "follow the selected link (web links ask first)"),
+    ("1-9", "follow link number N"),
+    ("b, Backspace, Alt-←", "back to where you jumped from"),
+    ("f, Alt-→", "forward again"),
+    ("n N", "next / previous search match in the note"),
+    ("w", "list the warnings from loading notes"),
+    ("?", "this help"),
+    ("q, Ctrl-C", "quit"),
+    (
+        "mouse",
+        "click selects / focuses / follows a link; the wheel scrolls",
+    ),
+];
+
+/// Maps one terminal event to an action, if it means anything here.
+pub fn map_event(event: &Event, context: KeyContext) -> Option<Action> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => map_key(key, context),
+        Event::Paste(text) if context == KeyContext::Search => Some(Action::SearchInsert(text.clone())),
+        Event::Paste(text) if matches!(context, KeyContext::Browse(_)) && !text.is_empty() => {
+            // Pasting while browsing starts a search with that text.
+            Some(Action::SearchInsert(text.clone()))
+        }
+        Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => Some(Action::Click(m.column, m.row)),
+            MouseEventKind::ScrollUp => Some(Action::ScrollUp(m.column, m.row)),
+            MouseEventKind::ScrollDown => Some(Action::ScrollDown(m.column, m.row)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+pub fn map_key(key: &KeyEvent, context: KeyContext) -> Option<Action> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let alt = key.modifiers.contains(KeyModifiers::ALT);
+    if ctrl && key.code == KeyCode::Char('c') {
+        return Some(Action::Quit);
+    }
+    match context {
+        KeyContext::Search => search_key(key, ctrl, alt),
+        KeyContext::Confirm => match key.code {
+            KeyCode::Char('y' | 'Y') | KeyCode::Enter => Some(Action::ConfirmYes),
+            _ => Some(Action::ConfirmNo),
+        },
+        KeyContext::Overlay => match key.code {
+            KeyCode::Char('q') | KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('w') | KeyCode::Enter => {
+                Some(Action::Escape)
+            }
+            KeyCode::Char('j') | KeyCode::Down => Some(Action::Down),
+            KeyCode::Char('k') | KeyCode::Up => Some(Action::Up),
+            _ => None,
+        },
+        KeyContext::Browse(_) => browse_key(key, ctrl, alt),
+    }
+}
+
+fn search_key(key: &KeyEvent, ctrl: bool, alt: bool) -> Option<Action> {
+    Some(match key.code {
+        KeyCode::Enter | KeyCode::Down | KeyCode::Tab => Action::SubmitSearch,
+        KeyCode::Esc => Action::Escape,
+        KeyCode::Backspace if ctrl || alt => Action::SearchDeleteWord,
+        KeyCode::Backspace => Action::SearchBackspace,
+        KeyCode::Delete => Action::SearchDelete,
+        KeyCode::Left => Action::SearchCursorLeft,
+        KeyCode::Right => Action::SearchCursorRight,
+        KeyCode::Home => Action::SearchCursorHome,
+        KeyCode::End => Action::SearchCursorEnd,
+        KeyCode::Char('w') if ctrl => Action::SearchDeleteWord,
+        KeyCode::Char('u') if ctrl => Action::SearchClearLine,
+        KeyCode::Char('a') if ctrl => Action::SearchCursorHome,
+        KeyCode::Char('e') if ctrl => Action::SearchCursorEnd,
+        KeyCode::Char(c) if !ctrl => Action::SearchInsert(c.to_string()),
+        _ => return None,
+    })
+}
+
+fn browse_key(key: &KeyEvent, ctrl: bool, alt: bool) -> Option<Action> {
+    Some(match key.code {
+        KeyCode::Char('q') => Action::Quit,
+        KeyCode::Char('d') if ctrl => Action::HalfPageDown,
+        KeyCode::Char('u') if ctrl => Action::HalfPageUp,
+        KeyCode::Char('f') if ctrl => Action::PageDown,
+        KeyCode::Char('b') if ctrl => Action::PageUp,
+        KeyCode::Left if alt => Action::Back,
+        KeyCode::Right if alt => Action::Forward,
+        _ if ctrl || alt => return None,
+        KeyCode::Char('/') => Action::StartSearch,
+        KeyCode::Tab => Action::FocusNext,
+        KeyCode::BackTab => Action::FocusPrev,
+        KeyCode::Char('j') | KeyCode::Down => Action::Down,
+        KeyCode::Char('k') | KeyCode::Up => Action::Up,
+        KeyCode::Char('h') | KeyCode::Left => Action::Left,
+        KeyCode::Char('l') | KeyCode::Right | KeyCode::Enter => Action::Open,
+        KeyCode::Char('g') | KeyCode::Home => Action::Top,
+        KeyCode::Char('G') | KeyCode::End => Action::Bottom,
+        KeyCode::PageDown | KeyCode::Char(' ') => Action::PageDown,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::Char(']') => Action::NextLink,
+        KeyCode::Char('[') => Action::PrevLink,
+        KeyCode::Char('n') => Action::NextMatch,
+        KeyCode::Char('N') => Action::PrevMatch,
+        KeyCode::Char('b') | KeyCode::Backspace => Action::Back,
+        KeyCode::Char('f') => Action::Forward,
+        KeyCode::Char('?') => Action::ToggleHelp,
+        KeyCode::Char('w') => Action::ToggleWarnings,
+        KeyCode::Esc => Action::Escape,
+        KeyCode::Char(c @ '1'..='9') => Action::FollowLinkNumber(c as usize - '0' as usize),
+        _ => return None,
+    })
+}
+
+/// Parses a key string such as `ctrl-d`, `shift-tab`, `G`, `enter`, `alt-left` (for
+/// tests and scripted input).
+pub fn parse_key(s: &str) -> Option<KeyEvent> {
+    let mut modifiers = KeyModifiers::NONE;
+    let mut rest = s;
+    loop {
+        if let Some(r) = rest.strip_prefix("ctrl-") {
+            modifiers |= KeyModifiers::CONTROL;
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix("alt-") {
+            modifiers |= KeyModifiers::ALT;
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix("shift-") {
+            modifiers |= KeyModifiers::SHIFT;
+            rest = r;
+        } else {
+            break;
+        }
+    }
+    let code = match rest {
+        "enter" => KeyCode::Enter,
+        "esc" => KeyCode::Esc,
+        "tab" if modifiers.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
+        "tab" => KeyCode::Tab,
+        "backspace" => KeyCode::Backspace,
+        "delete" => KeyCode::Delete,
+        "left" => KeyCode::Left,
+        "right" => KeyCode::Right,
+        "up" => KeyCode::Up,
+        "down" => KeyCode::Down,
+        "home" => KeyCode::Home,
+        "end" => KeyCode::End,
+        "pageup" => KeyCode::PageUp,
+        "pagedown" => KeyCode::PageDown,
+        "space" => KeyCode::Char(' '),
+        s => {
+            let mut chars = s.chars();
+            let c = chars.next()?;
+            if chars.next().is_some() {
+                return None;
+            }
+            KeyCode::Char(c)
+        }
+    };
+    Some(KeyEvent::new(code, modifiers))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn browse(key: &str) -> Option<Action> {
+        map_key(&parse_key(key).unwrap(), KeyContext::Browse(Pane::Events))
+    }
+
+    fn search(key: &str) -> Option<Action> {
+        map_key(&parse_key(key).unwrap(), KeyContext::Search)
+    }
+
+    #[test]
+    fn browsing_keys() {
+        assert_eq!(browse("j"), Some(Action::Down));
+        assert_eq!(browse("down"), Some(Action::Down));
+        assert_eq!(browse("G"), Some(Action::Bottom));
+        assert_eq!(browse("ctrl-d"), Some(Action::HalfPageDown));
+        assert_eq!(browse("ctrl-u"), Some(Action::HalfPageUp));
+        assert_eq!(browse("shift-tab"), Some(Action::FocusPrev));
+        assert_eq!(browse("tab"), Some(Action::FocusNext));
+        assert_eq!(browse("backspace"), Some(Action::Back));
+        assert_eq!(browse("alt-left"), Some(Action::Back));
+        assert_eq!(browse("alt-right"), Some(Action::Forward));
+        assert_eq!(browse("3"), Some(Action::FollowLinkNumber(3)));
+        assert_eq!(browse("q"), Some(Action::Quit));
+        assert_eq!(browse("ctrl-c"), Some(Action::Quit));
+        assert_eq!(browse("ctrl-x"), None);
+    }
+
+    #[test]
+    fn typing_in_the_search_line_never_triggers_commands() {
+        assert_eq!(search("q"), Some(Action::SearchInsert("q".into())));
+        assert_eq!(search("j"), Some(Action::SearchInsert("j".into())));
+        assert_eq!(search("/"), Some(Action::SearchInsert("/".into())));
+        assert_eq!(search("ctrl-w"), Some(Action::SearchDeleteWord));
+        assert_eq!(search("enter"), Some(Action::SubmitSearch));
+        assert_eq!(search("esc"), Some(Action::Escape));
+        assert_eq!(search("ctrl-c"), Some(Action::Quit));
+    }
+
+    #[test]
+    fn ime_text_arrives_as_paste() {
+        let paste = Event::Paste("継続的デリバリ".into());
+        assert_eq!(
+            map_event(&paste, KeyContext::Search),
+            Some(Action::SearchInsert("継続的デリバリ".into()))
+        );
+    }
+
+    #[test]
+    fn key_strings() {
+        assert_eq!(
+            parse_key("ctrl-alt-x").unwrap().modifiers,
+            KeyModifiers::CONTROL | KeyModifiers::ALT
+        );
+        assert!(parse_key("nope").is_none());
+    }
+}

@@ -1,0 +1,134 @@
+//! The live search line: its text and cursor, the parsed query, and the results grouped
+//! by event, re-run on every keystroke.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use super::note::NoteKey;
+use crate::core::{Library, SessionRef};
+use crate::search::{parse_query, Matcher, Query, SearchIndex};
+
+#[derive(Default)]
+pub struct LiveSearch {
+    pub input: String,
+    /// Byte offset of the cursor in `input`.
+    pub cursor: usize,
+    /// The search line has the keyboard.
+    pub editing: bool,
+    pub query: Query,
+    pub matcher: Option<Matcher>,
+    /// `None` when no query is active (the lists show everything).
+    pub results: Option<Results>,
+    /// How long the last query took, in milliseconds (shown on the status line).
+    pub last_ms: f64,
+}
+
+/// Hits grouped by event; events ordered by their best hit, sessions by score.
+#[derive(Debug, Default, Clone)]
+pub struct Results {
+    pub total: usize,
+    pub by_event: Vec<(usize, Vec<(NoteKey, f32)>)>,
+}
+
+impl Results {
+    pub fn for_event(&self, event: usize) -> Option<&[(NoteKey, f32)]> {
+        self.by_event
+            .iter()
+            .find(|(e, _)| *e == event)
+            .map(|(_, hits)| hits.as_slice())
+    }
+}
+
+impl LiveSearch {
+    pub fn is_active(&self) -> bool {
+        self.results.is_some()
+    }
+
+    pub fn insert(&mut self, text: &str) {
+        // Control characters (a pasted newline, a tab) become spaces.
+        let clean: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        self.input.insert_str(self.cursor, &clean);
+        self.cursor += clean.len();
+    }
+
+    pub fn backspace(&mut self) {
+        if let Some((i, _)) = self.input[..self.cursor].char_indices().next_back() {
+            self.input.replace_range(i..self.cursor, "");
+            self.cursor = i;
+        }
+    }
+
+    pub fn delete(&mut self) {
+        if let Some(c) = self.input[self.cursor..].chars().next() {
+            self.input
+                .replace_range(self.cursor..self.cursor + c.len_utf8(), "");
+        }
+    }
+
+    pub fn delete_word(&mut self) {
+        let before = &self.input[..self.cursor];
+        let trimmed = before.trim_end();
+        let start = trimmed.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        self.input.replace_range(start..self.cursor, "");
+        self.cursor = start;
+    }
+
+    pub fn left(&mut self) {
+        if let Some((i, _)) = self.input[..self.cursor].char_indices().next_back() {
+            self.cursor = i;
+        }
+    }
+
+    pub fn right(&mut self) {
+        if let Some(c) = self.input[self.cursor..].chars().next() {
+            self.cursor += c.len_utf8();
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.input.clear();
+        self.cursor = 0;
+        self.editing = false;
+        self.query = Query::default();
+        self.matcher = None;
+        self.results = None;
+    }
+
+    /// Re-runs the query for the current input.
+    pub fn run(&mut self, index: &SearchIndex, library: &Library, keys: &HashMap<SessionRef, NoteKey>) {
+        let started = Instant::now();
+        self.query = parse_query(&self.input);
+        if self.query.is_empty() {
+            self.matcher = None;
+            self.results = None;
+            self.last_ms = 0.0;
+            return;
+        }
+        let matcher = Matcher::new(&self.query, &index.analyzer);
+        self.matcher = (!matcher.is_empty()).then_some(matcher);
+        let limit = index.num_docs() as usize;
+        // A failing query (it should not happen) shows as no results, never a crash.
+        let hits = index.search(&self.query, limit).unwrap_or_default();
+        let mut by_event: Vec<(usize, Vec<(NoteKey, f32)>)> = Vec::new();
+        let mut slot: HashMap<usize, usize> = HashMap::new();
+        for hit in &hits {
+            let Some(key) = keys.get(&hit.session) else {
+                continue;
+            };
+            let i = *slot.entry(key.event).or_insert_with(|| {
+                by_event.push((key.event, Vec::new()));
+                by_event.len() - 1
+            });
+            by_event[i].1.push((*key, hit.score));
+        }
+        let _ = library;
+        self.results = Some(Results {
+            total: hits.len(),
+            by_event,
+        });
+        self.last_ms = started.elapsed().as_secs_f64() * 1000.0;
+    }
+}
