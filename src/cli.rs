@@ -73,7 +73,13 @@ pub fn run() -> anyhow::Result<ExitCode> {
     match cli.command {
         None => crate::app::run_tui(source, config_warnings, cli.rebuild_index),
         Some(command) => {
-            let notes = Notes::open(&source, cli.rebuild_index, &mut crate::notes::stderr_progress())?;
+            let cache = crate::config::cache_dir();
+            let notes = Notes::open(
+                &source,
+                cache.as_deref(),
+                cli.rebuild_index,
+                &mut crate::notes::stderr_progress(),
+            )?;
             print_warnings(config_warnings.iter().chain(&notes.library.warnings));
             let mut out = std::io::stdout().lock();
             let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();

@@ -62,7 +62,12 @@ pub fn run_tui(source: NotesSource, warnings: Vec<Warning>, rebuild: bool) -> an
             );
         };
         progress(0, 0);
-        Notes::open(&source, rebuild, &mut progress)?
+        Notes::open(
+            &source,
+            crate::config::cache_dir().as_deref(),
+            rebuild,
+            &mut progress,
+        )?
     };
     let size = terminal.size()?;
     let mut app = App::new(notes, warnings, (size.width, size.height));

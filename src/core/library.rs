@@ -26,6 +26,8 @@ pub struct RawNote {
     /// Event id suggested by the path.
     pub id: String,
     pub path_date: Option<String>,
+    /// Modification time in nanoseconds since the epoch (0 for bundled notes).
+    pub mtime_ns: u128,
 }
 
 /// All loaded events, with warnings about anything that could not be read or resolved.
@@ -39,14 +41,12 @@ pub struct Library {
 impl Library {
     /// Loads every note from `source`. Never fails: unreadable files become warnings.
     pub fn load(source: &NotesSource) -> Library {
-        let mut raw = Vec::new();
-        let mut warnings = Vec::new();
-        if source.bundled {
-            raw.extend(bundled_notes());
-        }
-        for dir in &source.dirs {
-            collect_dir(dir, &mut raw, &mut warnings);
-        }
+        let (raw, warnings) = collect(source);
+        Library::from_raw_with_warnings(raw, warnings)
+    }
+
+    /// Like `from_raw`, with warnings from collecting the files put first.
+    pub fn from_raw_with_warnings(raw: Vec<RawNote>, mut warnings: Vec<Warning>) -> Library {
         let mut library = Library::from_raw(raw);
         warnings.append(&mut library.warnings);
         library.warnings = warnings;
@@ -79,6 +79,7 @@ impl Library {
                     anchors.push(parsed.anchors.into_iter().collect());
                     let mut event = parsed.event;
                     event.source = note.display;
+                    event.file = note.path.display().to_string();
                     events.push((note.path, event));
                 }
                 Err(e) => warnings.push(Warning {
@@ -139,6 +140,19 @@ impl Library {
     }
 }
 
+/// Reads every note of `source` (bundled and folders), with warnings for what could not be read.
+pub fn collect(source: &NotesSource) -> (Vec<RawNote>, Vec<Warning>) {
+    let mut raw = Vec::new();
+    let mut warnings = Vec::new();
+    if source.bundled {
+        raw.extend(bundled_notes());
+    }
+    for dir in &source.dirs {
+        collect_dir(dir, &mut raw, &mut warnings);
+    }
+    (raw, warnings)
+}
+
 /// The bundled notes as raw notes under the `data/` pseudo-folder.
 pub fn bundled_notes() -> Vec<RawNote> {
     BUNDLED
@@ -149,6 +163,7 @@ pub fn bundled_notes() -> Vec<RawNote> {
             text: text.to_string(),
             id: name.trim_end_matches(".md").to_string(),
             path_date: None,
+            mtime_ns: 0,
         })
         .collect()
 }
@@ -192,6 +207,11 @@ fn collect_dir(dir: &Path, out: &mut Vec<RawNote>, warnings: &mut Vec<Warning>) 
     files.sort();
     for path in files {
         let display = path.display().to_string();
+        let mtime_ns = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) => {
@@ -224,6 +244,7 @@ fn collect_dir(dir: &Path, out: &mut Vec<RawNote>, warnings: &mut Vec<Warning>) 
             path,
             display,
             text,
+            mtime_ns,
         });
     }
 }
@@ -480,6 +501,7 @@ mod tests {
             text: text.into(),
             id: id_from_path(Path::new(name)),
             path_date: None,
+            mtime_ns: 0,
         }
     }
 

@@ -14,8 +14,10 @@ pub struct Event {
     pub url: Option<String>,
     pub tags: Vec<String>,
     pub report: Option<Report>,
-    /// Where the note came from, for messages (`data/2019-07-cndt.md`, a user path).
+    /// Where the note came from, for messages (`data/2019-07-cndt.md (bundled)`, a user path).
     pub source: String,
+    /// The file's path as loaded: the key of its documents in a persistent index.
+    pub file: String,
     /// Markdown before the first session.
     pub overview: String,
     pub overview_links: Vec<Link>,

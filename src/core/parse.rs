@@ -105,6 +105,7 @@ pub fn parse_note(
         tags: fm.tags.clone(),
         report: fm.report.clone(),
         source: source.to_string(),
+        file: source.to_string(),
         overview: body[overview_range.clone()].trim().to_string(),
         overview_links: collect_links(body, overview_range.clone(), &line_of),
         sessions: Vec::new(),

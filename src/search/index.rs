@@ -42,6 +42,8 @@ pub struct Fields {
     pub tag: Field,
     pub year: Field,
     pub body: Field,
+    /// The note file's path: how a persistent index finds a file's documents to replace.
+    pub path: Field,
 }
 
 pub fn schema() -> (Schema, Fields) {
@@ -62,6 +64,7 @@ pub fn schema() -> (Schema, Fields) {
         tag: b.add_text_field("tag", STRING),
         year: b.add_text_field("year", STRING),
         body: b.add_text_field("body", text),
+        path: b.add_text_field("path", STRING),
     };
     (b.build(), fields)
 }
@@ -107,7 +110,7 @@ impl SearchIndex {
         let this = Self::with_index(index, fields, analyzer)?;
         let mut writer: IndexWriter = this.index.writer_with_num_threads(1, 50_000_000)?;
         for event in &library.events {
-            this.add_event(&mut writer, event)?;
+            this.add_event(&mut writer, event, &event.file)?;
         }
         writer.commit()?;
         this.reader.reload()?;
@@ -132,17 +135,18 @@ impl SearchIndex {
     }
 
     /// Adds the event's overview and each of its sessions as documents.
-    pub fn add_event(&self, writer: &mut IndexWriter, event: &Event) -> anyhow::Result<()> {
-        writer.add_document(self.document(event, None))?;
+    pub fn add_event(&self, writer: &mut IndexWriter, event: &Event, path: &str) -> anyhow::Result<()> {
+        writer.add_document(self.document(event, None, path))?;
         for session in &event.sessions {
-            writer.add_document(self.document(event, Some(session)))?;
+            writer.add_document(self.document(event, Some(session), path))?;
         }
         Ok(())
     }
 
-    fn document(&self, event: &Event, session: Option<&Session>) -> TantivyDocument {
+    fn document(&self, event: &Event, session: Option<&Session>, path: &str) -> TantivyDocument {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
+        doc.add_text(f.path, path);
         doc.add_text(f.event_id, &event.id);
         doc.add_text(f.event, format!("{} {}", event.id, event.title));
         let mut event_text = event.title.clone();

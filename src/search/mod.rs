@@ -5,6 +5,7 @@ pub mod analyzer;
 pub mod index;
 pub mod query;
 pub mod snippet;
+pub mod store;
 
 pub use analyzer::Analyzer;
 pub use index::{Hit, SearchIndex};

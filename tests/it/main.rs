@@ -2,4 +2,7 @@
 
 mod cli;
 mod common;
+mod data;
 mod search;
+mod tmux;
+mod tui;

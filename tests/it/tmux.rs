@@ -1,0 +1,129 @@
+//! The real binary in a real terminal (tmux): search, follow a link, go back, quit,
+//! reading the screen after each step.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::common::fixtures;
+
+struct Tmux {
+    session: String,
+}
+
+impl Tmux {
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux").args(args).output().expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", &self.session];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+
+    fn text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", &self.session, "-l", text]);
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", &self.session])
+    }
+
+    /// Waits until the screen shows `needle` (the app redraws asynchronously).
+    fn wait_for(&self, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(needle) {
+                return screen;
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                panic!("screen never showed {needle:?}:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn alive(&self) -> bool {
+        Command::new("tmux")
+            .args(["has-session", "-t", &self.session])
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .status();
+    }
+}
+
+#[test]
+fn search_follow_a_link_go_back_and_quit_in_tmux() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have tmux (.ci/run installs it)"
+        );
+        eprintln!("tmux is not installed: skipping the terminal test");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_confnotes");
+    let command = format!(
+        "env CONFNOTES_CONFIG={cfg} CONFNOTES_CACHE={cache} {bin} --no-bundled --notes {notes}",
+        cfg = tmp.path().join("none.toml").display(),
+        cache = tmp.path().join("cache").display(),
+        notes = fixtures().display(),
+    );
+    let t = Tmux {
+        session: format!("confnotes-it-{}", std::process::id()),
+    };
+    t.tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &t.session,
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &command,
+    ]);
+    let screen = t.wait_for("Events 3");
+    assert!(screen.contains("GitOps Day 2020"), "{screen}");
+
+    t.keys(&["/"]);
+    t.text("argo");
+    t.keys(&["Space"]);
+    let screen = t.wait_for("hits in 2 events");
+    assert!(screen.contains("Argo CD 入門"), "{screen}");
+
+    t.keys(&["Enter", "Enter"]);
+    t.keys(&["]"]);
+    t.wait_for("[1] Spinnaker の話");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("→ 2019-0416-cloud-native-meetup#spinnaker-によるマルチクラスタ配信");
+    assert!(screen.contains("Spinnaker によるマルチクラスタ配信"), "{screen}");
+    assert!(
+        screen.contains("Linked from"),
+        "the jumped-to note shows its backlinks:\n{screen}"
+    );
+
+    t.keys(&["b"]);
+    let screen = t.wait_for("← gitops-day#argo-cd");
+    assert!(
+        screen.contains("/ argo"),
+        "going back restores the search:\n{screen}"
+    );
+
+    t.keys(&["q"]);
+    let start = Instant::now();
+    while t.alive() && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!t.alive(), "q quits the app");
+}
