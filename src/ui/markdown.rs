@@ -254,9 +254,9 @@ impl<'o, 'a> Renderer<'o, 'a> {
         match ev {
             Event::Start(tag) => self.start(tag),
             Event::End(tag) => self.end(tag),
-            Event::Text(t) => self.text(&t, self.style()),
+            Event::Text(t) => self.text(&t, self.style(), Kind::Text),
             Event::Code(t) | Event::InlineMath(t) | Event::DisplayMath(t) => {
-                self.text(&t, self.style().patch(CODE))
+                self.text(&t, self.style().patch(CODE), Kind::Text)
             }
             Event::InlineHtml(h) => {
                 let tag = h.trim().to_ascii_lowercase();
@@ -270,7 +270,7 @@ impl<'o, 'a> Renderer<'o, 'a> {
             Event::FootnoteReference(label) => {
                 self.inline.push(&format!("[^{label}]"), DIM, Kind::Mark, None)
             }
-            Event::SoftBreak => self.inline.push(" ", self.style(), Kind::Soft, None),
+            Event::SoftBreak => self.text(" ", self.style(), Kind::Soft),
             Event::HardBreak => self.inline.push("\n", self.style(), Kind::Hard, None),
             Event::Rule => {
                 self.begin();
@@ -285,7 +285,7 @@ impl<'o, 'a> Renderer<'o, 'a> {
         }
     }
 
-    fn text(&mut self, t: &str, style: Style) {
+    fn text(&mut self, t: &str, style: Style, kind: Kind) {
         if let Some(code) = &mut self.code {
             code.push_str(t);
             return;
@@ -296,7 +296,7 @@ impl<'o, 'a> Renderer<'o, 'a> {
             }
         }
         let link = self.open_links.last().copied();
-        self.inline.push(t, style, Kind::Text, link);
+        self.inline.push(t, style, kind, link);
     }
 
     fn start(&mut self, tag: Tag) {
@@ -496,14 +496,18 @@ impl<'o, 'a> Renderer<'o, 'a> {
         let mut found = (self.opts.find_matches)(&plain);
         found.retain(|r| r.start < r.end && plain.get(r.clone()).is_some());
         found.sort_by_key(|r| (r.start, r.end));
-        let mut last_end = 0;
+        let (mut last_end, mut first) = (0, 0);
         for r in found {
             if r.start < last_end {
                 continue; // an overlapping match would fight over the same cells
             }
             last_end = r.end;
-            for (c, s) in b.cells.iter_mut().zip(&at) {
-                if c.mat.is_none() && s.start < r.end && r.start < s.end {
+            while at.get(first).is_some_and(|s| s.end <= r.start) {
+                first += 1;
+            }
+            let cells = b.cells[first..].iter_mut().zip(&at[first..]);
+            for (c, s) in cells.take_while(|(_, s)| s.start < r.end) {
+                if c.mat.is_none() && r.start < s.end {
                     c.mat = Some(self.next_match_id);
                 }
             }

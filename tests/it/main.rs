@@ -4,5 +4,6 @@ mod cli;
 mod common;
 mod data;
 mod search;
+mod store;
 mod tmux;
 mod tui;
