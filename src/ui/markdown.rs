@@ -200,6 +200,9 @@ fn container(first: impl Into<String>, rest: impl Into<String>, style: Style) ->
     }
 }
 
+/// An open link or match piece: its id and start column.
+type Run = Option<(usize, usize)>;
+
 #[derive(Default)]
 struct Table {
     aligns: Vec<Alignment>,
@@ -553,7 +556,7 @@ impl<'o, 'a> Renderer<'o, 'a> {
             let line = self.out.lines.len();
             let (mut spans, mut col) = self.prefix(k == 0);
             let (mut run, mut run_style) = (String::new(), Style::default());
-            let (mut link, mut mat): (Option<(usize, usize)>, Option<(usize, usize)>) = (None, None);
+            let (mut link, mut mat): (Run, Run) = (None, None);
             for c in &b.cells[r] {
                 if link.map(|l| l.0) != c.link {
                     self.close(line, col, link.take(), None);
@@ -590,7 +593,7 @@ impl<'o, 'a> Renderer<'o, 'a> {
     }
 
     /// Records the link and match pieces that end at `end` (a lone combining mark has no columns: skipped).
-    fn close(&mut self, line: usize, end: usize, link: Option<(usize, usize)>, mat: Option<(usize, usize)>) {
+    fn close(&mut self, line: usize, end: usize, link: Run, mat: Run) {
         if let Some((id, start)) = link.filter(|l| l.1 < end) {
             if let Some(l) = self.out.links.get_mut(id) {
                 l.spots.push(spot(line, start, end));
@@ -880,7 +883,12 @@ mod tests {
             [spot(0, 4, 6), spot(1, 0, 2)]
         );
         // Ranges off char boundaries, out of bounds or backwards are ignored.
-        let note = go("あいう", 10, &|_| vec![1..2, 0..1000, 3..1, 0..3], None);
+        let note = go(
+            "あいう",
+            10,
+            &|_| vec![1..2, 0..1000, Range { start: 3, end: 1 }, 0..3],
+            None,
+        );
         assert_eq!(note.matches, [spot(0, 0, 2)]);
     }
 

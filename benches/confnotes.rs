@@ -1,0 +1,264 @@
+//! The confnotes benchmark: ~10,000 notes / ~12 MB of real Japanese text (cut from
+//! Debian's `manpages-ja`), measured side by side with the analyzer alone and ripgrep.
+//! Writes BENCHMARKS.md. Run: `cargo bench --bench confnotes` (see the README).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use confnotes::app::{Action, App};
+use confnotes::core::{Library, NotesSource};
+use confnotes::notes::Notes;
+use confnotes::search::Analyzer;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+const NOTES: usize = 10_000;
+const TARGET_BYTES: usize = 12_000_000;
+
+fn main() {
+    let root = PathBuf::from(std::env::var("CONFNOTES_BENCH_DIR").unwrap_or_else(|_| "target/bench".into()));
+    let corpus = root.join("corpus");
+    let cache = root.join("cache");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&corpus).unwrap();
+    let bytes = make_corpus(&corpus);
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/confnotes");
+    let mut table = String::new();
+    let mut row = |name: &str, value: String, target: &str| {
+        println!("{name:<58} {value:<40} {target}");
+        let _ = writeln!(table, "| {name} | {value} | {target} |");
+    };
+
+    // 1. Indexing throughput against the analyzer alone, on the same text.
+    let source = NotesSource { bundled: false, dirs: vec![corpus.clone()] };
+    let library = Library::load(&source);
+    let texts: Vec<String> = library
+        .events
+        .iter()
+        .flat_map(|e| std::iter::once(e.title.clone()).chain(e.sessions.iter().flat_map(|s| [s.title.clone(), s.body.clone()])))
+        .collect();
+    let chars: usize = texts.iter().map(|t| t.chars().count()).sum();
+    let analyzer = Analyzer::new().unwrap();
+    let start = Instant::now();
+    let mut tokens = 0;
+    for t in &texts {
+        tokens += analyzer.analyze(t).len();
+    }
+    let analyzer_secs = start.elapsed().as_secs_f64();
+    let analyzer_rate = chars as f64 / analyzer_secs;
+    let start = Instant::now();
+    let cold = Notes::open(&source, Some(&cache), true, &mut |_, _| {}).unwrap();
+    let index_secs = start.elapsed().as_secs_f64();
+    let index_rate = chars as f64 / index_secs;
+    drop(cold);
+    row("corpus", format!("{} notes, {:.1} MB, {} sessions, {:.1} M chars", library.events.len(), bytes as f64 / 1e6, library.session_count(), chars as f64 / 1e6), "~10,000 notes / 12 MB");
+    row("analyzer alone (1 thread)", format!("{:.2} M chars/s ({tokens} tokens, {analyzer_secs:.2} s)", analyzer_rate / 1e6), "");
+    row("index from scratch (read + parse + index + commit)", format!("{:.2} M chars/s ({index_secs:.2} s)", index_rate / 1e6), "");
+    row("indexing / analyzer", format!("{:.0}%", 100.0 * index_rate / analyzer_rate), ">= 70%");
+
+    // 2. `confnotes search TERM` (warm cache) against `rg -c TERM` over the same files.
+    let terms = ["ファイル", "シグナル", "ディレクトリ", "pthread", "環境変数"];
+    let mut ratios = Vec::new();
+    for term in terms {
+        let ours = median_ms(9, || {
+            let out = Command::new(&bin)
+                .args(["--no-bundled", "--notes"])
+                .arg(&corpus)
+                .args(["search", term, "--limit", "20"])
+                .env("CONFNOTES_CACHE", &cache)
+                .env("CONFNOTES_CONFIG", root.join("none.toml"))
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        });
+        let rg = median_ms(9, || {
+            Command::new("rg").args(["-c", term]).arg(&corpus).output().expect("ripgrep (apt install ripgrep)");
+        });
+        ratios.push(ours / rg);
+        row(&format!("search `{term}`: confnotes / rg -c"), format!("{ours:.1} ms / {rg:.1} ms = {:.2}", ours / rg), "<= 1.0");
+    }
+
+    // 3. Live search inside the app: query + screen build per keystroke.
+    let notes = Notes::open(&source, Some(&cache), false, &mut |_, _| {}).unwrap();
+    let mut app = App::new(notes, Vec::new(), (120, 40));
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let mut samples = Vec::new();
+    for query in ["ファイルシステム", "シグナル ハンドラ", "pthread_mutex", "環境変数 PATH", "ディレクトリ -削除"] {
+        app.update(Action::Escape);
+        app.update(Action::StartSearch);
+        for c in query.chars() {
+            let start = Instant::now();
+            app.update(Action::SearchInsert(c.to_string()));
+            terminal.draw(|f| f.render_widget(&app, f.area())).unwrap();
+            samples.push(start.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    samples.sort_by(f64::total_cmp);
+    let pct = |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize];
+    row("live search per keystroke (query + screen), p50", format!("{:.2} ms ({} keystrokes)", pct(0.5), samples.len()), "");
+    row("live search per keystroke (query + screen), p99", format!("{:.2} ms", pct(0.99)), "< 4 ms");
+    drop(app);
+
+    // 4. Start-up to the first frame with a warm cache, and after touching one file.
+    let first_frame = || {
+        let start = Instant::now();
+        let notes = Notes::open(&source, Some(&cache), false, &mut |_, _| {}).unwrap();
+        let report = notes.report.clone();
+        let app = App::new(notes, Vec::new(), (120, 40));
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        terminal.draw(|f| f.render_widget(&app, f.area())).unwrap();
+        (start.elapsed().as_secs_f64() * 1000.0, report)
+    };
+    let warm = median_ms_of(5, || first_frame().0);
+    row("start-up to first frame, warm cache", format!("{warm:.0} ms"), "< 100 ms");
+    let touched = corpus.join("0001/README.md");
+    let text = std::fs::read_to_string(&touched).unwrap();
+    std::fs::write(&touched, format!("{text}\n\n## 追記\n\nベンチマークで書き足した一節。\n")).unwrap();
+    let (incremental, report) = first_frame();
+    assert_eq!(report.changed, 1, "{report:?}");
+    let visible = Notes::open(&source, Some(&cache), false, &mut |_, _| {}).unwrap();
+    assert_eq!(visible.index.search(&confnotes::search::parse_query("書き足した"), 5).unwrap().len(), 1);
+    row("one changed file re-indexed and visible (start-up)", format!("{incremental:.0} ms"), "< 150 ms");
+
+    // 5. Peak memory of this process (corpus, library, index, app).
+    let rss = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string()))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    row("peak RSS of the benchmark process", format!("{:.0} MB", rss / 1024.0), "");
+
+    let machine = format!(
+        "{} cores, {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| m.lines().next().map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" "))).unwrap_or_default()
+    );
+    let date = Command::new("date").arg("-u").arg("+%Y-%m-%d %H:%M UTC").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
+    let md = format!(
+        "# Benchmarks\n\nMeasured by `cargo bench --bench confnotes` (release build) on {date}, machine: {machine} (MemTotal), \
+         `{}`.\nCorpus: Debian's `manpages-ja` cut into {NOTES} event notes (`YYYY/MMDD-name/README.md`, 3 sessions each), \
+         made by the benchmark itself.\n\n| measure | result | target |\n|---|---|---|\n{table}\n",
+        std::env::consts::ARCH
+    );
+    std::fs::write(Path::new(env!("CARGO_MANIFEST_DIR")).join("BENCHMARKS.md"), md).unwrap();
+    let _ = ratios;
+    println!("wrote BENCHMARKS.md");
+}
+
+fn median_ms(n: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    median_ms_of(n, || {
+        let start = Instant::now();
+        f();
+        start.elapsed().as_secs_f64() * 1000.0
+    })
+}
+
+fn median_ms_of(n: usize, mut f: impl FnMut() -> f64) -> f64 {
+    let mut v: Vec<f64> = (0..n).map(|_| f()).collect();
+    v.sort_by(f64::total_cmp);
+    v[n / 2]
+}
+
+/// Japanese man page text with the roff stripped, cut into event notes.
+fn make_corpus(dir: &Path) -> usize {
+    let mut text = String::new();
+    let mut pages: Vec<PathBuf> = walk("/usr/share/man/ja");
+    pages.sort();
+    assert!(!pages.is_empty(), "install Debian's manpages-ja (apt-get install manpages-ja)");
+    for page in pages {
+        let Ok(out) = Command::new("zcat").arg(&page).output() else { continue };
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            if line.starts_with(".\\\"") || line.starts_with("'\\\"") {
+                continue;
+            }
+            let line = match line.strip_prefix('.') {
+                Some(rest) => rest.split_once(' ').map_or("", |(_, args)| args),
+                None => line,
+            };
+            let clean = strip_roff(line);
+            if !clean.trim().is_empty() {
+                text.push_str(clean.trim());
+                text.push('\n');
+            }
+        }
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let per_note = TARGET_BYTES / NOTES;
+    let mut at = 0;
+    let mut total = 0;
+    for i in 0..NOTES {
+        let mut note = format!("# 勉強会 {i}: {}\n\n", lines[at % lines.len()]);
+        for s in 0..3 {
+            let _ = write!(note, "## セッション {s}: {}\n\n- speaker: 登壇者{}\n- tags: man{}, bench\n\n", lines[(at + 1) % lines.len()], i % 97, s);
+            let mut body = String::new();
+            while body.len() < per_note / 3 {
+                body.push_str(lines[at % lines.len()]);
+                body.push('\n');
+                at += 1;
+            }
+            note.push_str(&body);
+            note.push('\n');
+        }
+        let folder = dir.join(format!("{:04}", i / 10 + 2000)).join(format!("{:04}-event-{i}", 101 + i % 1200));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("README.md"), &note).unwrap();
+        total += note.len();
+    }
+    // One well-known path for the incremental measurement.
+    std::fs::create_dir_all(dir.join("0001")).unwrap();
+    std::fs::write(dir.join("0001/README.md"), "# 触るノート\n\n## 本文\n\n変更前の本文。\n").unwrap();
+    total
+}
+
+fn strip_roff(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('f') => {
+                if chars.peek() == Some(&'(') {
+                    chars.next();
+                    chars.next();
+                }
+                chars.next();
+            }
+            Some('-') => out.push('-'),
+            Some('e') => out.push('\\'),
+            Some('&') | Some('c') => {}
+            Some('(') => {
+                chars.next();
+                chars.next();
+            }
+            Some('*') => {
+                chars.next();
+            }
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out.replace(['<', '>', '[', ']', '#', '*', '`', '_'], " ")
+}
+
+fn walk(dir: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![PathBuf::from(dir)];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "gz") {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
