@@ -32,12 +32,18 @@ fn main() {
     };
 
     // 1. Indexing throughput against the analyzer alone, on the same text.
-    let source = NotesSource { bundled: false, dirs: vec![corpus.clone()] };
+    let source = NotesSource {
+        bundled: false,
+        dirs: vec![corpus.clone()],
+    };
     let library = Library::load(&source);
     let texts: Vec<String> = library
         .events
         .iter()
-        .flat_map(|e| std::iter::once(e.title.clone()).chain(e.sessions.iter().flat_map(|s| [s.title.clone(), s.body.clone()])))
+        .flat_map(|e| {
+            std::iter::once(e.title.clone())
+                .chain(e.sessions.iter().flat_map(|s| [s.title.clone(), s.body.clone()]))
+        })
         .collect();
     let chars: usize = texts.iter().map(|t| t.chars().count()).sum();
     let analyzer = Analyzer::new().unwrap();
@@ -53,10 +59,35 @@ fn main() {
     let index_secs = start.elapsed().as_secs_f64();
     let index_rate = chars as f64 / index_secs;
     drop(cold);
-    row("corpus", format!("{} notes, {:.1} MB, {} sessions, {:.1} M chars", library.events.len(), bytes as f64 / 1e6, library.session_count(), chars as f64 / 1e6), "~10,000 notes / 12 MB");
-    row("analyzer alone (1 thread)", format!("{:.2} M chars/s ({tokens} tokens, {analyzer_secs:.2} s)", analyzer_rate / 1e6), "");
-    row("index from scratch (read + parse + index + commit)", format!("{:.2} M chars/s ({index_secs:.2} s)", index_rate / 1e6), "");
-    row("indexing / analyzer", format!("{:.0}%", 100.0 * index_rate / analyzer_rate), ">= 70%");
+    row(
+        "corpus",
+        format!(
+            "{} notes, {:.1} MB, {} sessions, {:.1} M chars",
+            library.events.len(),
+            bytes as f64 / 1e6,
+            library.session_count(),
+            chars as f64 / 1e6
+        ),
+        "~10,000 notes / 12 MB",
+    );
+    row(
+        "analyzer alone (1 thread)",
+        format!(
+            "{:.2} M chars/s ({tokens} tokens, {analyzer_secs:.2} s)",
+            analyzer_rate / 1e6
+        ),
+        "",
+    );
+    row(
+        "index from scratch (read + parse + index + commit)",
+        format!("{:.2} M chars/s ({index_secs:.2} s)", index_rate / 1e6),
+        "",
+    );
+    row(
+        "indexing / analyzer",
+        format!("{:.0}%", 100.0 * index_rate / analyzer_rate),
+        ">= 70%",
+    );
 
     // 2. `confnotes search TERM` (warm cache) against `rg -c TERM` over the same files.
     let terms = ["ファイル", "シグナル", "ディレクトリ", "pthread", "環境変数"];
@@ -74,10 +105,18 @@ fn main() {
             assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         });
         let rg = median_ms(9, || {
-            Command::new("rg").args(["-c", term]).arg(&corpus).output().expect("ripgrep (apt install ripgrep)");
+            Command::new("rg")
+                .args(["-c", term])
+                .arg(&corpus)
+                .output()
+                .expect("ripgrep (apt install ripgrep)");
         });
         ratios.push(ours / rg);
-        row(&format!("search `{term}`: confnotes / rg -c"), format!("{ours:.1} ms / {rg:.1} ms = {:.2}", ours / rg), "<= 1.0");
+        row(
+            &format!("search `{term}`: confnotes / rg -c"),
+            format!("{ours:.1} ms / {rg:.1} ms = {:.2}", ours / rg),
+            "<= 1.0",
+        );
     }
 
     // 3. Live search inside the app: query + screen build per keystroke.
@@ -85,7 +124,13 @@ fn main() {
     let mut app = App::new(notes, Vec::new(), (120, 40));
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     let mut samples = Vec::new();
-    for query in ["ファイルシステム", "シグナル ハンドラ", "pthread_mutex", "環境変数 PATH", "ディレクトリ -削除"] {
+    for query in [
+        "ファイルシステム",
+        "シグナル ハンドラ",
+        "pthread_mutex",
+        "環境変数 PATH",
+        "ディレクトリ -削除",
+    ] {
         app.update(Action::Escape);
         app.update(Action::StartSearch);
         for c in query.chars() {
@@ -97,8 +142,16 @@ fn main() {
     }
     samples.sort_by(f64::total_cmp);
     let pct = |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize];
-    row("live search per keystroke (query + screen), p50", format!("{:.2} ms ({} keystrokes)", pct(0.5), samples.len()), "");
-    row("live search per keystroke (query + screen), p99", format!("{:.2} ms", pct(0.99)), "< 4 ms");
+    row(
+        "live search per keystroke (query + screen), p50",
+        format!("{:.2} ms ({} keystrokes)", pct(0.5), samples.len()),
+        "",
+    );
+    row(
+        "live search per keystroke (query + screen), p99",
+        format!("{:.2} ms", pct(0.99)),
+        "< 4 ms",
+    );
     drop(app);
 
     // 4. Start-up to the first frame with a warm cache, and after touching one file.
@@ -112,30 +165,69 @@ fn main() {
         (start.elapsed().as_secs_f64() * 1000.0, report)
     };
     let warm = median_ms_of(5, || first_frame().0);
-    row("start-up to first frame, warm cache", format!("{warm:.0} ms"), "< 100 ms");
+    row(
+        "start-up to first frame, warm cache",
+        format!("{warm:.0} ms"),
+        "< 100 ms",
+    );
     let touched = corpus.join("0001/README.md");
     let text = std::fs::read_to_string(&touched).unwrap();
-    std::fs::write(&touched, format!("{text}\n\n## 追記\n\nベンチマークで書き足した一節。\n")).unwrap();
+    std::fs::write(
+        &touched,
+        format!("{text}\n\n## 追記\n\nベンチマークで書き足した一節。\n"),
+    )
+    .unwrap();
     let (incremental, report) = first_frame();
     assert_eq!(report.changed, 1, "{report:?}");
     let visible = Notes::open(&source, Some(&cache), false, &mut |_, _| {}).unwrap();
-    assert_eq!(visible.index.search(&confnotes::search::parse_query("書き足した"), 5).unwrap().len(), 1);
-    row("one changed file re-indexed and visible (start-up)", format!("{incremental:.0} ms"), "< 150 ms");
+    assert_eq!(
+        visible
+            .index
+            .search(&confnotes::search::parse_query("書き足した"), 5)
+            .unwrap()
+            .len(),
+        1
+    );
+    row(
+        "one changed file re-indexed and visible (start-up)",
+        format!("{incremental:.0} ms"),
+        "< 150 ms",
+    );
 
     // 5. Peak memory of this process (corpus, library, index, app).
     let rss = std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string())
+        })
         .and_then(|kb| kb.parse::<f64>().ok())
         .unwrap_or(0.0);
-    row("peak RSS of the benchmark process", format!("{:.0} MB", rss / 1024.0), "");
+    row(
+        "peak RSS of the benchmark process",
+        format!("{:.0} MB", rss / 1024.0),
+        "",
+    );
 
     let machine = format!(
         "{} cores, {}",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
-        std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| m.lines().next().map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" "))).unwrap_or_default()
+        std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|m| m.lines().next().map(|l| l
+                .split_whitespace()
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join(" ")))
+            .unwrap_or_default()
     );
-    let date = Command::new("date").arg("-u").arg("+%Y-%m-%d %H:%M UTC").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
+    let date = Command::new("date")
+        .arg("-u")
+        .arg("+%Y-%m-%d %H:%M UTC")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
     let md = format!(
         "# Benchmarks\n\nMeasured by `cargo bench --bench confnotes` (release build) on {date}, machine: {machine} (MemTotal), \
          `{}`.\nCorpus: Debian's `manpages-ja` cut into {NOTES} event notes (`YYYY/MMDD-name/README.md`, 3 sessions each), \
@@ -167,9 +259,14 @@ fn make_corpus(dir: &Path) -> usize {
     let mut text = String::new();
     let mut pages: Vec<PathBuf> = walk("/usr/share/man/ja");
     pages.sort();
-    assert!(!pages.is_empty(), "install Debian's manpages-ja (apt-get install manpages-ja)");
+    assert!(
+        !pages.is_empty(),
+        "install Debian's manpages-ja (apt-get install manpages-ja)"
+    );
     for page in pages {
-        let Ok(out) = Command::new("zcat").arg(&page).output() else { continue };
+        let Ok(out) = Command::new("zcat").arg(&page).output() else {
+            continue;
+        };
         for line in String::from_utf8_lossy(&out.stdout).lines() {
             if line.starts_with(".\\\"") || line.starts_with("'\\\"") {
                 continue;
@@ -192,9 +289,15 @@ fn make_corpus(dir: &Path) -> usize {
     for i in 0..NOTES {
         let mut note = format!("# 勉強会 {i}: {}\n\n", lines[at % lines.len()]);
         for s in 0..3 {
-            let _ = write!(note, "## セッション {s}: {}\n\n- speaker: 登壇者{}\n- tags: man{}, bench\n\n", lines[(at + 1) % lines.len()], i % 97, s);
+            let _ = write!(
+                note,
+                "## セッション {s}: {}\n\n- speaker: 登壇者{}\n- tags: man{}, bench\n\n",
+                lines[(at + 1) % lines.len()],
+                i % 97,
+                s
+            );
             let mut body = String::new();
-            while body.len() < per_note / 3 {
+            while body.len() < per_note / 4 {
                 body.push_str(lines[at % lines.len()]);
                 body.push('\n');
                 at += 1;
@@ -202,14 +305,20 @@ fn make_corpus(dir: &Path) -> usize {
             note.push_str(&body);
             note.push('\n');
         }
-        let folder = dir.join(format!("{:04}", i / 10 + 2000)).join(format!("{:04}-event-{i}", 101 + i % 1200));
+        let folder = dir
+            .join(format!("{:04}", i / 10 + 2000))
+            .join(format!("{:04}-event-{i}", 101 + i % 1200));
         std::fs::create_dir_all(&folder).unwrap();
         std::fs::write(folder.join("README.md"), &note).unwrap();
         total += note.len();
     }
     // One well-known path for the incremental measurement.
     std::fs::create_dir_all(dir.join("0001")).unwrap();
-    std::fs::write(dir.join("0001/README.md"), "# 触るノート\n\n## 本文\n\n変更前の本文。\n").unwrap();
+    std::fs::write(
+        dir.join("0001/README.md"),
+        "# 触るノート\n\n## 本文\n\n変更前の本文。\n",
+    )
+    .unwrap();
     total
 }
 
@@ -250,7 +359,9 @@ fn walk(dir: &str) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![PathBuf::from(dir)];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {

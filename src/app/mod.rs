@@ -331,8 +331,7 @@ impl App {
     }
 
     fn run_search(&mut self) {
-        self.search
-            .run(&self.notes.index, &self.notes.library, &self.keys);
+        self.search.run(&self.notes.index, &self.keys);
         self.rebuild_events();
     }
 

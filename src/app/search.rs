@@ -5,8 +5,12 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use super::note::NoteKey;
-use crate::core::{Library, SessionRef};
+use crate::core::SessionRef;
 use crate::search::{parse_query, Matcher, Query, SearchIndex};
+
+/// The panes list the best hits only: fetching thousands of hits on every keystroke
+/// is what would make typing lag on a big folder.
+pub const LIVE_LIMIT: usize = 300;
 
 #[derive(Default)]
 pub struct LiveSearch {
@@ -26,7 +30,10 @@ pub struct LiveSearch {
 /// Hits grouped by event; events ordered by their best hit, sessions by score.
 #[derive(Debug, Default, Clone)]
 pub struct Results {
+    /// Every matching note.
     pub total: usize,
+    /// The best ones, listed in the panes (at most `LIVE_LIMIT`).
+    pub shown: usize,
     pub by_event: Vec<(usize, Vec<(NoteKey, f32)>)>,
 }
 
@@ -98,7 +105,7 @@ impl LiveSearch {
     }
 
     /// Re-runs the query for the current input.
-    pub fn run(&mut self, index: &SearchIndex, library: &Library, keys: &HashMap<SessionRef, NoteKey>) {
+    pub fn run(&mut self, index: &SearchIndex, keys: &HashMap<SessionRef, NoteKey>) {
         let started = Instant::now();
         self.query = parse_query(&self.input);
         if self.query.is_empty() {
@@ -109,9 +116,8 @@ impl LiveSearch {
         }
         let matcher = Matcher::new(&self.query, &index.analyzer);
         self.matcher = (!matcher.is_empty()).then_some(matcher);
-        let limit = index.num_docs() as usize;
         // A failing query (it should not happen) shows as no results, never a crash.
-        let hits = index.search(&self.query, limit).unwrap_or_default();
+        let (hits, total) = index.search_counted(&self.query, LIVE_LIMIT).unwrap_or_default();
         let mut by_event: Vec<(usize, Vec<(NoteKey, f32)>)> = Vec::new();
         let mut slot: HashMap<usize, usize> = HashMap::new();
         for hit in &hits {
@@ -124,9 +130,9 @@ impl LiveSearch {
             });
             by_event[i].1.push((*key, hit.score));
         }
-        let _ = library;
         self.results = Some(Results {
-            total: hits.len(),
+            total,
+            shown: hits.len(),
             by_event,
         });
         self.last_ms = started.elapsed().as_secs_f64() * 1000.0;

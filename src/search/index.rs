@@ -192,14 +192,22 @@ impl SearchIndex {
 
     /// Runs a query; hits best first. An empty query matches nothing.
     pub fn search(&self, query: &Query, limit: usize) -> anyhow::Result<Vec<Hit>> {
+        Ok(self.search_counted(query, limit)?.0)
+    }
+
+    /// The best `limit` hits and how many documents match in all.
+    pub fn search_counted(&self, query: &Query, limit: usize) -> anyhow::Result<(Vec<Hit>, usize)> {
         if query.is_empty() || limit == 0 {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), 0));
         }
         let searcher = self.reader.searcher();
         let tquery = self.compile(query);
-        let top = searcher.search(
+        let (top, count) = searcher.search(
             &tquery,
-            &tantivy::collector::TopDocs::with_limit(limit).order_by_score(),
+            &(
+                tantivy::collector::TopDocs::with_limit(limit).order_by_score(),
+                tantivy::collector::Count,
+            ),
         )?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
@@ -215,7 +223,7 @@ impl SearchIndex {
                 score,
             });
         }
-        Ok(hits)
+        Ok((hits, count))
     }
 
     /// Turns a parsed query into a tantivy query.

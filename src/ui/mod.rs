@@ -271,6 +271,14 @@ fn render_note(app: &App, area: Rect, buf: &mut Buffer) {
 fn render_search(app: &App, area: Rect, buf: &mut Buffer) {
     let s = &app.search;
     let summary = match &s.results {
+        Some(r) if r.shown < r.total => {
+            format!(
+                " {} hits, best {} in {} events ",
+                r.total,
+                r.shown,
+                r.by_event.len()
+            )
+        }
         Some(r) => format!(" {} hits in {} events ", r.total, r.by_event.len()),
         None => String::new(),
     };

@@ -9,13 +9,18 @@ use confnotes::search::parse_query;
 
 fn write_notes(dir: &Path, n: usize) {
     for i in 0..n {
-        let body = format!("# イベント{i}\n\n## セッション{i}\n\n- tags: t{i}\n\nSpinnaker と秘匿情報の話 その{i}。\n");
+        let body = format!(
+            "# イベント{i}\n\n## セッション{i}\n\n- tags: t{i}\n\nSpinnaker と秘匿情報の話 その{i}。\n"
+        );
         fs::write(dir.join(format!("event-{i}.md")), body).unwrap();
     }
 }
 
 fn open(notes: &Path, cache: &Path, rebuild: bool) -> Notes {
-    let source = NotesSource { bundled: false, dirs: vec![notes.to_path_buf()] };
+    let source = NotesSource {
+        bundled: false,
+        dirs: vec![notes.to_path_buf()],
+    };
     Notes::open(&source, Some(cache), rebuild, &mut |_, _| {}).unwrap()
 }
 
@@ -36,11 +41,22 @@ fn reused_then_updated_incrementally() {
     drop(first);
 
     let second = open(&dir, &cache, false);
-    assert_eq!((second.report.added, second.report.changed, second.report.unchanged), (0, 0, 20));
+    assert_eq!(
+        (
+            second.report.added,
+            second.report.changed,
+            second.report.unchanged
+        ),
+        (0, 0, 20)
+    );
     assert_eq!(hits(&second, "spinnaker"), 20, "the cached index answers");
     drop(second);
 
-    fs::write(dir.join("event-3.md"), "# イベント3\n\n## 書き換えた\n\nKnative だけの話。\n").unwrap();
+    fs::write(
+        dir.join("event-3.md"),
+        "# イベント3\n\n## 書き換えた\n\nKnative だけの話。\n",
+    )
+    .unwrap();
     fs::remove_file(dir.join("event-4.md")).unwrap();
     fs::write(dir.join("new.md"), "# 新しい\n\n## 追加\n\nSpinnaker の新作。\n").unwrap();
     let third = open(&dir, &cache, false);
@@ -62,15 +78,31 @@ fn a_corrupt_or_foreign_cache_is_rebuilt_with_a_message() {
 
     fs::write(store.join("confnotes-manifest.json"), "{not json").unwrap();
     let notes = open(&dir, &cache, false);
-    assert!(notes.report.rebuilt.as_deref().unwrap_or("").contains("manifest"), "{:?}", notes.report);
-    assert!(notes.library.warnings.iter().any(|w| w.message.starts_with("search index rebuilt")));
+    assert!(
+        notes.report.rebuilt.as_deref().unwrap_or("").contains("manifest"),
+        "{:?}",
+        notes.report
+    );
+    assert!(notes
+        .library
+        .warnings
+        .iter()
+        .any(|w| w.message.starts_with("search index rebuilt")));
     assert_eq!(hits(&notes, "spinnaker"), 5);
     drop(notes);
 
     // Another schema/analyzer/dictionary version.
     let manifest = fs::read_to_string(store.join("confnotes-manifest.json")).unwrap();
-    fs::write(store.join("confnotes-manifest.json"), manifest.replace("schema-", "schema-old-")).unwrap();
-    assert!(open(&dir, &cache, false).report.rebuilt.unwrap().contains("another version"));
+    fs::write(
+        store.join("confnotes-manifest.json"),
+        manifest.replace("schema-", "schema-old-"),
+    )
+    .unwrap();
+    assert!(open(&dir, &cache, false)
+        .report
+        .rebuilt
+        .unwrap()
+        .contains("another version"));
 
     // The index files themselves damaged.
     fs::write(store.join("meta.json"), "garbage").unwrap();
@@ -79,7 +111,10 @@ fn a_corrupt_or_foreign_cache_is_rebuilt_with_a_message() {
     assert_eq!(hits(&notes, "spinnaker"), 5);
     drop(notes);
 
-    assert_eq!(open(&dir, &cache, true).report.rebuilt.as_deref(), Some("--rebuild-index"));
+    assert_eq!(
+        open(&dir, &cache, true).report.rebuilt.as_deref(),
+        Some("--rebuild-index")
+    );
 }
 
 #[test]
