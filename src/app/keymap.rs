@@ -24,7 +24,7 @@ pub enum KeyContext {
 pub const HELP: &[(&str, &str)] = &[
     (
         "/",
-        "search (type to filter every pane; Enter: go to results; Esc: clear)",
+        "search: type to filter every pane; Enter: results; Esc: clear",
     ),
     ("Tab / Shift-Tab", "next / previous pane"),
     ("j k, ↓ ↑", "move in a list, scroll the note"),

@@ -132,6 +132,17 @@ impl Analyzer {
     }
 }
 
+/// How a typed term that is still being typed can match: for each split point, the
+/// leading tokens as a phrase and the rest glued into one prefix (`持ち込` must find
+/// `持ち込む`, `秘匿情` must find `秘匿|情報`). Yields (split, glued prefix). Only what
+/// was typed as one run is glued (no space, no dropped particle inside).
+pub fn prefix_splits(tokens: &[AnalyzedToken]) -> Vec<(usize, String)> {
+    (0..tokens.len())
+        .filter(|&split| !tokens[split..].windows(2).any(|w| w[1].start != w[0].end))
+        .map(|split| (split, tokens[split..].iter().map(|t| t.text.as_str()).collect()))
+        .collect()
+}
+
 fn pad_tag(tag: &str) -> String {
     let mut parts: Vec<&str> = tag.split(',').collect();
     while parts.len() < 4 {

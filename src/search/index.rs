@@ -12,7 +12,7 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term as TTerm};
 
-use super::analyzer::{AnalyzedToken, Analyzer, TantivyAnalyzer, ANALYZER_NAME};
+use super::analyzer::{prefix_splits, AnalyzedToken, Analyzer, TantivyAnalyzer, ANALYZER_NAME};
 use super::query::{FilterKind, Query, Term};
 use crate::core::model::{Event, Session, SessionRef};
 use crate::core::parse::plain_text;
@@ -310,11 +310,8 @@ impl SearchIndex {
         self.token_query(field, &tokens, term)
     }
 
-    /// The query for one typed term in one field. Exact: its tokens as a phrase (at
-    /// their analysed positions, so gaps left by dropped particles line up). Prefix:
-    /// also every split "leading tokens as a phrase + the rest glued as a prefix", so
-    /// partial input that segments differently from the whole word (`持ち込` vs
-    /// `持ち込む`, `秘匿情` vs `秘匿|情報`) still finds it.
+    /// The query for one typed term in one field: its tokens as a phrase, and while it
+    /// is being typed, also every `prefix_splits` alternative.
     fn token_query(&self, field: Field, tokens: &[AnalyzedToken], term: &Term) -> Option<Box<dyn TQuery>> {
         let first = tokens.first()?;
         let at = |t: &AnalyzedToken| {
@@ -332,14 +329,8 @@ impl SearchIndex {
             return Some(exact);
         }
         let mut alternatives: Vec<(Occur, Box<dyn TQuery>)> = vec![(Occur::Should, exact)];
-        for split in 0..tokens.len() {
-            let tail = &tokens[split..];
-            // Glue only what was typed as one run (no space, no dropped particle).
-            if tail.windows(2).any(|w| w[1].start != w[0].end) {
-                continue;
-            }
-            let glued: String = tail.iter().map(|t| t.text.as_str()).collect();
-            let offset = tail[0].position - first.position;
+        for (split, glued) in prefix_splits(tokens) {
+            let offset = tokens[split].position - first.position;
             let mut terms: Vec<(usize, TTerm)> = tokens[..split].iter().map(at).collect();
             terms.push((offset, TTerm::from_field_text(field, &glued)));
             let mut q = PhrasePrefixQuery::new_with_offset(terms);

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use super::analyzer::Analyzer;
+use super::analyzer::{prefix_splits, Analyzer};
 use super::query::Query;
 
 /// One way a typed term can match: exact tokens at relative positions, and optionally
@@ -34,15 +34,10 @@ impl Matcher {
                 prefix: None,
             });
             if term.prefix && !term.quoted {
-                for split in 0..tokens.len() {
-                    let tail = &tokens[split..];
-                    if tail.windows(2).any(|w| w[1].start != w[0].end) {
-                        continue;
-                    }
-                    let glued: String = tail.iter().map(|t| t.text.as_str()).collect();
+                for (split, glued) in prefix_splits(&tokens) {
                     patterns.push(Pattern {
                         exact: tokens[..split].iter().map(rel).collect(),
-                        prefix: Some((tail[0].position - first.position, glued)),
+                        prefix: Some((tokens[split].position - first.position, glued)),
                     });
                 }
             }

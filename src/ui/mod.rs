@@ -362,7 +362,7 @@ fn overlay_box(area: Rect, width: u16, height: u16, title: &str, buf: &mut Buffe
 }
 
 fn render_help(scroll: usize, area: Rect, buf: &mut Buffer) {
-    let body = overlay_box(area, 84, HELP.len() as u16 + 4, "Keys", buf);
+    let body = overlay_box(area, 100, HELP.len() as u16 + 4, "Keys", buf);
     let key_width = HELP.iter().map(|(k, _)| k.width()).max().unwrap_or(0);
     let lines: Vec<Line> = HELP
         .iter()

@@ -19,10 +19,16 @@ fn app_over(source: NotesSource, width: u16, height: u16) -> App {
 }
 
 fn fixture_app() -> App {
+    // Relative (tests run in the crate root), so file names on screen don't depend on
+    // where the repository is checked out.
+    let dir = fixtures()
+        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .unwrap()
+        .to_path_buf();
     app_over(
         NotesSource {
             bundled: false,
-            dirs: vec![fixtures()],
+            dirs: vec![dir],
         },
         120,
         32,
