@@ -422,10 +422,12 @@ impl App {
             return;
         };
         let doc = compose(&self.notes.library, key);
-        let matcher = self.search.matcher.clone();
-        let find = move |text: &str| matcher.as_ref().map(|m| m.find(text)).unwrap_or_default();
+        let matcher = &self.search.matcher;
+        let find = |text: &str| matcher.as_ref().map(|m| m.find(text)).unwrap_or_default();
         if to_first_match {
-            self.note.current_match = None;
+            // Marking match 0 up front costs nothing when there is none, and saves
+            // rendering twice on every search keystroke.
+            self.note.current_match = Some(0);
         }
         let opts = RenderOptions {
             width,
@@ -434,16 +436,14 @@ impl App {
             find_matches: &find,
         };
         self.note.rendered = markdown::render(&doc, &opts);
-        if to_first_match && !self.note.rendered.matches.is_empty() {
-            self.note.current_match = Some(0);
-            self.note.rendered = markdown::render(
-                &doc,
-                &RenderOptions {
-                    current_match: Some(0),
-                    ..opts
-                },
-            );
-            self.scroll_to_line(self.note.rendered.matches[0].line);
+        if to_first_match {
+            match self.note.rendered.matches.first() {
+                Some(first) => {
+                    let line = first.line;
+                    self.scroll_to_line(line);
+                }
+                None => self.note.current_match = None,
+            }
         }
         self.clamp_scroll();
     }

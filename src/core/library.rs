@@ -7,6 +7,7 @@ use std::path::{Component, Path, PathBuf};
 use super::bundled::{BUNDLED, BUNDLED_ROOT};
 use super::model::{Event, LinkTarget, SessionRef, Warning};
 use super::parse::{date_part, parse_note};
+use super::slug::Slugger;
 
 /// Where notes come from.
 #[derive(Debug, Clone, Default)]
@@ -59,9 +60,9 @@ impl Library {
         let mut events = Vec::new();
         let mut paths: HashMap<PathBuf, usize> = HashMap::new();
         let mut anchors: Vec<HashMap<String, String>> = Vec::new();
-        let mut used_ids: HashMap<String, usize> = HashMap::new();
+        let mut used_ids = Slugger::default();
         for note in raw {
-            let id = unique_id(&note.id, &mut used_ids);
+            let id = used_ids.unique(note.id.clone());
             if id != note.id {
                 warnings.push(Warning {
                     file: note.display.clone(),
@@ -301,23 +302,6 @@ pub fn date_from_path(rel: &Path) -> Option<String> {
     }
     let name = rel.file_stem()?.to_str()?;
     date_part(name).filter(|d| d.len() == 10)
-}
-
-fn unique_id(base: &str, used: &mut HashMap<String, usize>) -> String {
-    let n = used.entry(base.to_string()).or_insert(0);
-    *n += 1;
-    if *n == 1 {
-        return base.to_string();
-    }
-    let mut i = *n;
-    loop {
-        let candidate = format!("{base}-{i}");
-        if !used.contains_key(&candidate) {
-            used.insert(candidate.clone(), 1);
-            return candidate;
-        }
-        i += 1;
-    }
 }
 
 /// Lexically normalises `a/./b/../c` without touching the file system.
