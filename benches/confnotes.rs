@@ -55,7 +55,7 @@ fn main() {
     let analyzer_secs = start.elapsed().as_secs_f64();
     let analyzer_rate = chars as f64 / analyzer_secs;
     let start = Instant::now();
-    let cold = Notes::open(&source, Some(&cache), true, &mut |_, _| {}).unwrap();
+    let cold = Notes::open(&source, Some(&cache), true, &mut |_| {}).unwrap();
     let index_secs = start.elapsed().as_secs_f64();
     let index_rate = chars as f64 / index_secs;
     drop(cold);
@@ -120,7 +120,7 @@ fn main() {
     }
 
     // 3. Live search inside the app: query + screen build per keystroke.
-    let notes = Notes::open(&source, Some(&cache), false, &mut |_, _| {}).unwrap();
+    let notes = Notes::open(&source, Some(&cache), false, &mut |_| {}).unwrap();
     let mut app = App::new(notes, Vec::new(), (120, 40));
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     let mut samples = Vec::new();
@@ -157,7 +157,7 @@ fn main() {
     // 4. Start-up to the first frame with a warm cache, and after touching one file.
     let first_frame = || {
         let start = Instant::now();
-        let notes = Notes::open(&source, Some(&cache), false, &mut |_, _| {}).unwrap();
+        let notes = Notes::open(&source, Some(&cache), false, &mut |_| {}).unwrap();
         let report = notes.report.clone();
         let app = App::new(notes, Vec::new(), (120, 40));
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
@@ -179,7 +179,7 @@ fn main() {
     .unwrap();
     let (incremental, report) = first_frame();
     assert_eq!(report.changed, 1, "{report:?}");
-    let visible = Notes::open(&source, Some(&cache), false, &mut |_, _| {}).unwrap();
+    let visible = Notes::open(&source, Some(&cache), false, &mut |_| {}).unwrap();
     assert_eq!(
         visible
             .index

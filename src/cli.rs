@@ -1,5 +1,6 @@
 //! The command line: `confnotes` (the TUI), `search`, `list`, `show`.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,9 +11,12 @@ use serde::Serialize;
 
 use crate::core::model::{Event, LinkTarget, Session};
 use crate::core::parse::plain_text;
+use crate::core::library::parse_file;
+use crate::core::scan::{scan, NoteFile};
 use crate::core::{Library, SessionRef, Warning};
 use crate::notes::Notes;
-use crate::search::{parse_query, Matcher, Snippet};
+use crate::search::{parse_query, Analyzer, Hit, Matcher, SearchIndex, Snippet};
+use crate::store;
 
 /// A terminal reader for tech-event notes, with Japanese full-text search.
 #[derive(Debug, Parser)]
@@ -74,28 +78,65 @@ pub fn run() -> anyhow::Result<ExitCode> {
         None => crate::app::run_tui(source, config_warnings, cli.rebuild_index),
         Some(command) => {
             let cache = crate::config::cache_dir();
-            let notes = Notes::open(
+            let (files, scan_warnings) = scan(source.bundled, &source.dirs);
+            crate::timing::mark("scanned");
+            let mut out = std::io::stdout().lock();
+            let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            // A search over an unchanged cache needs only the index and the files of its
+            // hits: no note is loaded.
+            if let (Command::Search { query, limit, json }, Some(cache), false) =
+                (&command, &cache, cli.rebuild_index)
+            {
+                let dir = crate::notes::store_dir(&source, cache);
+                if let Some((index, warnings)) = store::fresh_index(&dir, &files, Analyzer::new()?) {
+                    crate::timing::mark("fresh index opened");
+                    print_warnings(config_warnings.iter().chain(&scan_warnings).chain(&warnings));
+                    let by_path: HashMap<String, &NoteFile> =
+                        files.iter().map(|f| (f.path.display().to_string(), f)).collect();
+                    let note_of = |hit: &Hit| {
+                        let file = by_path.get(&hit.path)?;
+                        let mut event = parse_file(file).note.ok()?.event;
+                        event.id = hit.session.event.clone();
+                        Some(event)
+                    };
+                    let result = search(&index, note_of, &query.join(" "), *limit, *json, colour, &mut out);
+                    crate::timing::mark("output written");
+                    return finish(result);
+                }
+            }
+            let notes = Notes::refresh(
                 &source,
+                &files,
+                scan_warnings,
                 cache.as_deref(),
                 cli.rebuild_index,
                 &mut crate::notes::stderr_progress(),
             )?;
+            crate::timing::mark("notes ready");
             print_warnings(config_warnings.iter().chain(&notes.library.warnings));
-            let mut out = std::io::stdout().lock();
-            let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let library = &notes.library;
             let result = match command {
                 Command::Search { query, limit, json } => {
-                    search(&notes, &query.join(" "), limit, json, colour, &mut out)
+                    let note_of = |hit: &Hit| {
+                        let event = library.event(&hit.session.event)?;
+                        Some(library.with_text(event).ok()?.into_owned())
+                    };
+                    search(&notes.index, note_of, &query.join(" "), limit, json, colour, &mut out)
                 }
-                Command::List { json } => list(&notes.library, json, colour, &mut out),
-                Command::Show { id } => show(&notes.library, &id, &mut out),
+                Command::List { json } => list(library, json, colour, &mut out),
+                Command::Show { id } => show(library, &id, &mut out),
             };
-            match result {
-                // A closed pipe (`confnotes list | head`) is not an error.
-                Err(e) if is_broken_pipe(&e) => Ok(ExitCode::SUCCESS),
-                other => other,
-            }
+            crate::timing::mark("output written");
+            finish(result)
         }
+    }
+}
+
+fn finish(result: anyhow::Result<ExitCode>) -> anyhow::Result<ExitCode> {
+    match result {
+        // A closed pipe (`confnotes list | head`) is not an error.
+        Err(e) if is_broken_pipe(&e) => Ok(ExitCode::SUCCESS),
+        other => other,
     }
 }
 
@@ -143,8 +184,10 @@ fn resolve<'a>(library: &'a Library, r: &SessionRef) -> Option<(&'a Event, Optio
     Some((event, Some(event.session(&r.session)?)))
 }
 
+/// Runs the query; `note_of` gives a hit's event, with its text.
 fn search(
-    notes: &Notes,
+    index: &SearchIndex,
+    note_of: impl Fn(&Hit) -> Option<Event>,
     input: &str,
     limit: usize,
     json: bool,
@@ -152,12 +195,20 @@ fn search(
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
     let query = parse_query(input);
-    let hits = notes.index.search(&query, limit)?;
-    let matcher = Matcher::new(&query, &notes.index.analyzer);
+    let hits = index.search(&query, limit)?;
+    let matcher = Matcher::new(&query, &index.analyzer);
     let mut results = Vec::new();
     for hit in hits {
-        let Some((event, session)) = resolve(&notes.library, &hit.session) else {
+        let Some(event) = note_of(&hit) else {
             continue;
+        };
+        let session = if hit.session.session.is_empty() {
+            None
+        } else {
+            match event.session(&hit.session.session) {
+                Some(s) => Some(s),
+                None => continue,
+            }
         };
         let text = plain_text(session.map_or(&event.overview, |s| &s.body));
         let snippet = Snippet::new(&text, &matcher.find(&text), 100);
@@ -310,9 +361,17 @@ fn show(library: &Library, id: &str, out: &mut impl Write) -> anyhow::Result<Exi
         )?;
         return Ok(ExitCode::from(1));
     };
-    let Some((event, session)) = resolve(library, &r) else {
+    let Some((event, _)) = resolve(library, &r) else {
         return Ok(ExitCode::from(1));
     };
+    let event = match library.with_text(event) {
+        Ok(event) => event,
+        Err(e) => {
+            eprintln!("confnotes: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let session = event.session(&r.session);
     writeln!(
         out,
         "{}",

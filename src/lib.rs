@@ -6,4 +6,6 @@ pub mod config;
 pub mod core;
 pub mod notes;
 pub mod search;
+pub mod store;
+pub mod timing;
 pub mod ui;

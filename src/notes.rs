@@ -1,98 +1,122 @@
-//! A loaded notes set and its search index, opened together for the CLI and the app.
+//! A loaded notes set and its search index, opened together for the CLI and the app:
+//! from the cache as the last run left it (instant), or brought up to date with the
+//! note folders (a scan, then only what changed is read and indexed).
 
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::core::library::collect;
+use crate::core::scan::{scan, NoteFile};
 use crate::core::{Library, NotesSource, Warning};
-use crate::search::store::{self, stamp, StoreReport};
 use crate::search::{Analyzer, SearchIndex};
+use crate::store::{self, Progress, Stage, StoreReport};
 
 pub struct Notes {
-    pub library: Library,
+    pub library: Arc<Library>,
     pub index: SearchIndex,
     pub report: StoreReport,
 }
 
-/// Reports indexing progress: (done, total).
-pub type Progress<'a> = dyn FnMut(usize, usize) + 'a;
-
 /// Progress on stderr when it is a terminal and there is real work; nothing otherwise.
-pub fn stderr_progress() -> impl FnMut(usize, usize) {
+pub fn stderr_progress() -> impl FnMut(Stage) {
     let tty = std::io::stderr().is_terminal();
-    move |done, total| {
+    move |stage| {
+        let (what, done, total) = match stage {
+            Stage::Reading { done, total } => ("reading", done, total),
+            Stage::Indexing { done, total } => ("indexing", done, total),
+            Stage::Waiting => {
+                if tty {
+                    eprint!("\rconfnotes: waiting for another confnotes to finish indexing…");
+                }
+                return;
+            }
+            Stage::Linked(_) => return,
+        };
         if tty && total > 200 {
             let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\rconfnotes: indexing {done}/{total} notes…");
-            if done == total {
+            let _ = write!(err, "\rconfnotes: {what} {done}/{total} notes…   ");
+            if done == total && what == "indexing" {
                 let _ = writeln!(err);
             }
         }
     }
 }
 
+/// The cache folder of one set of note sources.
+pub fn store_dir(source: &NotesSource, cache: &Path) -> PathBuf {
+    store::store_dir(cache, &format!("{}|{:?}", source.bundled, source.dirs))
+}
+
 impl Notes {
-    /// Loads every note of `source` and opens its index: the persistent one under
-    /// `cache` (brought up to date incrementally), or one in memory when `cache` is
-    /// `None` or unusable.
+    /// Scans `source` and opens its index: the persistent one under `cache`, brought
+    /// up to date incrementally, or one in memory when `cache` is `None` or unusable.
     pub fn open(
         source: &NotesSource,
         cache: Option<&Path>,
         rebuild: bool,
         progress: &mut Progress,
     ) -> anyhow::Result<Notes> {
-        let (raw, warnings) = collect(source);
-        let mut stamps_by_path: BTreeMap<String, store::FileStamp> = BTreeMap::new();
-        for note in &raw {
-            stamps_by_path.insert(note.path.display().to_string(), stamp(note, ""));
-        }
-        let mut library = Library::from_raw_with_warnings(raw, warnings);
+        crate::timing::mark("start");
+        let (files, warnings) = scan(source.bundled, &source.dirs);
+        crate::timing::mark("scan");
+        Notes::refresh(source, &files, warnings, cache, rebuild, progress)
+    }
+
+    /// The notes as the last run left them in the cache, without looking at the note
+    /// folders: the app's first frame. `None` when there is no usable cache.
+    pub fn cached(source: &NotesSource, cache: &Path) -> Option<Notes> {
+        let analyzer = Analyzer::new().ok()?;
+        let (library, index) = store::open_cached(&store_dir(source, cache), analyzer)?;
+        Some(Notes {
+            library: Arc::new(library),
+            index,
+            report: StoreReport::default(),
+        })
+    }
+
+    /// No notes yet (the app's first frame on a first run).
+    pub fn empty() -> anyhow::Result<Notes> {
+        let library = Library::default();
+        let index = SearchIndex::build_in_ram(&library, Analyzer::new()?)?;
+        Ok(Notes {
+            library: Arc::new(library),
+            index,
+            report: StoreReport::default(),
+        })
+    }
+
+    /// Like `open`, for files already scanned (the watcher re-stats only what changed).
+    pub fn refresh(
+        source: &NotesSource,
+        files: &[NoteFile],
+        warnings: Vec<Warning>,
+        cache: Option<&Path>,
+        rebuild: bool,
+        progress: &mut Progress,
+    ) -> anyhow::Result<Notes> {
         let analyzer = Analyzer::new()?;
+        crate::timing::mark("analyzer");
         let Some(cache) = cache else {
+            let library = Library::link(
+                crate::core::library::parse_all(files),
+                warnings,
+            );
             let index = SearchIndex::build_in_ram(&library, analyzer)?;
             return Ok(Notes {
-                library,
+                library: Arc::new(library),
                 index,
                 report: StoreReport::default(),
             });
         };
-        let paths: Vec<String> = library.events.iter().map(|e| e.file.clone()).collect();
-        let stamps: BTreeMap<String, store::FileStamp> = library
-            .events
-            .iter()
-            .filter_map(|e| {
-                let mut s = stamps_by_path.get(&e.file)?.clone();
-                s.event_id = e.id.clone();
-                Some((e.file.clone(), s))
-            })
-            .collect();
-        let key = format!("{}|{:?}", source.bundled, source.dirs);
-        let dir = store::store_dir(cache, &key);
-        match store::open(
-            &dir,
-            &library,
-            &stamps,
-            &paths,
-            analyzer.clone(),
-            rebuild,
-            progress,
-        ) {
-            Ok((index, report)) => {
-                if let Some(reason) = &report.rebuilt {
-                    library.warnings.push(Warning {
-                        file: dir.display().to_string(),
-                        line: None,
-                        message: format!("search index rebuilt: {reason}"),
-                    });
-                }
-                Ok(Notes {
-                    library,
-                    index,
-                    report,
-                })
-            }
+        let dir = store_dir(source, cache);
+        match store::refresh(&dir, files, warnings.clone(), analyzer.clone(), rebuild, progress) {
+            Ok((library, index, report)) => Ok({crate::timing::mark("refresh returned"); Notes {
+                library,
+                index,
+                report,
+            }}),
             Err(e) => {
+                let mut library = Library::link(crate::core::library::parse_all(files), warnings);
                 library.warnings.push(Warning {
                     file: dir.display().to_string(),
                     line: None,
@@ -100,7 +124,7 @@ impl Notes {
                 });
                 let index = SearchIndex::build_in_ram(&library, analyzer)?;
                 Ok(Notes {
-                    library,
+                    library: Arc::new(library),
                     index,
                     report: StoreReport {
                         in_memory_fallback: true,

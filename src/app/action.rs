@@ -1,6 +1,11 @@
 //! Everything the app can be asked to do. Keys and mouse events become an `Action`
 //! (see `keymap`); `App::update` applies it. Nothing else changes the app's state.
 
+use std::fmt;
+use std::sync::Arc;
+
+use crate::notes::Notes;
+
 /// The three panes, left to right.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -70,4 +75,30 @@ pub enum Action {
     Click(u16, u16),
     ScrollUp(u16, u16),
     ScrollDown(u16, u16),
+    /// The background loader has a newer notes set: after the start-up check of the
+    /// note folders, or a note changed on disk.
+    NotesLoaded(Loaded),
+    /// What the background loader is doing, for the status line (`None`: idle).
+    Loading(Option<String>),
+    /// A one-off message for the status line.
+    Notice(String),
+}
+
+/// A notes set from the loader. Compared by identity: two are equal only if they are
+/// the same load.
+#[derive(Clone)]
+pub struct Loaded(pub Arc<Notes>);
+
+impl PartialEq for Loaded {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Loaded {}
+
+impl fmt::Debug for Loaded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Loaded({} events)", self.0.library.events.len())
+    }
 }

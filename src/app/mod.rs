@@ -3,20 +3,23 @@
 
 pub mod action;
 pub mod keymap;
+pub mod loader;
 pub mod note;
 pub mod search;
 pub mod terminal;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-pub use action::{Action, Pane};
+pub use action::{Action, Loaded, Pane};
 pub use terminal::run_tui;
 
 use self::keymap::KeyContext;
 use self::note::{compose, resolve_href, NoteKey};
 use self::search::LiveSearch;
-use crate::core::{LinkTarget, SessionRef, Warning};
+use crate::core::{Library, LinkTarget, SessionRef, Warning};
 use crate::notes::Notes;
+use crate::search::note_key;
 use crate::ui::layout::{inner, visible_rows, Areas, ROW_HEIGHT};
 use crate::ui::markdown::{self, RenderOptions, RenderedNote};
 
@@ -122,8 +125,12 @@ pub struct Location {
 pub type UrlOpener = fn(&str) -> Result<(), String>;
 
 pub struct App {
-    pub notes: Notes,
+    pub notes: Arc<Notes>,
+    /// Warnings from outside the notes (the config file), kept across reloads.
+    outside_warnings: Vec<Warning>,
     pub warnings: Vec<Warning>,
+    /// What the background loader is doing, for the status line.
+    pub loading: Option<String>,
     pub focus: Pane,
     pub overlay: Overlay,
     pub search: LiveSearch,
@@ -137,7 +144,25 @@ pub struct App {
     pub size: (u16, u16),
     pub should_quit: bool,
     pub open_url: UrlOpener,
-    keys: HashMap<SessionRef, NoteKey>,
+    /// Index note keys to positions in the library.
+    keys: HashMap<u64, NoteKey>,
+}
+
+fn keys_of(library: &Library) -> HashMap<u64, NoteKey> {
+    let mut keys = HashMap::with_capacity(library.events.len() * 4);
+    for (ei, e) in library.events.iter().enumerate() {
+        keys.insert(note_key(&e.id, ""), NoteKey { event: ei, session: None });
+        for (si, s) in e.sessions.iter().enumerate() {
+            keys.insert(
+                note_key(&e.id, &s.id),
+                NoteKey {
+                    event: ei,
+                    session: Some(si),
+                },
+            );
+        }
+    }
+    keys
 }
 
 fn open_in_browser(url: &str) -> Result<(), String> {
@@ -145,30 +170,19 @@ fn open_in_browser(url: &str) -> Result<(), String> {
 }
 
 impl App {
-    pub fn new(notes: Notes, mut warnings: Vec<Warning>, size: (u16, u16)) -> App {
-        warnings.extend(notes.library.warnings.iter().cloned());
-        let mut keys = HashMap::new();
-        for (ei, e) in notes.library.events.iter().enumerate() {
-            keys.insert(
-                SessionRef::new(&e.id, ""),
-                NoteKey {
-                    event: ei,
-                    session: None,
-                },
-            );
-            for (si, s) in e.sessions.iter().enumerate() {
-                keys.insert(
-                    SessionRef::new(&e.id, &s.id),
-                    NoteKey {
-                        event: ei,
-                        session: Some(si),
-                    },
-                );
-            }
-        }
+    pub fn new(notes: Notes, outside_warnings: Vec<Warning>, size: (u16, u16)) -> App {
+        let notes = Arc::new(notes);
+        let keys = keys_of(&notes.library);
+        let warnings = outside_warnings
+            .iter()
+            .chain(&notes.library.warnings)
+            .cloned()
+            .collect();
         let mut app = App {
             notes,
+            outside_warnings,
             warnings,
+            loading: None,
             focus: Pane::Events,
             overlay: Overlay::None,
             search: LiveSearch::default(),
@@ -202,11 +216,17 @@ impl App {
     }
 
     pub fn update(&mut self, action: Action) {
-        if !matches!(action, Action::Resize(..) | Action::ConfirmYes) {
+        if !matches!(
+            action,
+            Action::Resize(..) | Action::ConfirmYes | Action::NotesLoaded(_) | Action::Loading(_)
+        ) {
             self.status = None;
         }
         match action {
             Action::Quit => self.should_quit = true,
+            Action::NotesLoaded(loaded) => self.replace_notes(loaded.0),
+            Action::Loading(message) => self.loading = message,
+            Action::Notice(message) => self.status = Some(message),
             Action::Resize(w, h) => {
                 self.size = (w, h);
                 self.keep_lists_in_view();
@@ -322,6 +342,52 @@ impl App {
                 self.overlay = Overlay::None
             }
             _ => {}
+        }
+    }
+
+    /// Swaps in a newer notes set, keeping the reader where they were: the same note
+    /// (by id) and scroll, the same search re-run on the new index.
+    fn replace_notes(&mut self, notes: Arc<Notes>) {
+        let reading = self.note.key.and_then(|k| k.to_ref(&self.notes.library));
+        let event = self
+            .events
+            .current()
+            .and_then(|r| self.notes.library.events.get(r.event))
+            .map(|e| e.id.clone());
+        let (scroll, link) = (self.note.scroll, self.note.selected_link);
+        let had_warnings = self.notes.library.warnings.len();
+        self.notes = notes;
+        self.keys = keys_of(&self.notes.library);
+        self.warnings = self
+            .outside_warnings
+            .iter()
+            .chain(&self.notes.library.warnings)
+            .cloned()
+            .collect();
+        if self.notes.library.warnings.len() > had_warnings {
+            self.status = Some(format!(
+                "{} warnings from loading notes: press w to see them",
+                self.warnings.len()
+            ));
+        }
+        if self.search.input.trim().is_empty() {
+            self.search.results = None;
+            self.events.rows.clear();
+            self.rebuild_events();
+        } else {
+            self.run_search();
+        }
+        let same_note = reading.is_some_and(|r| self.show_note(&r, false));
+        if same_note {
+            self.note.scroll = scroll;
+            self.note.selected_link = link.filter(|&l| l < self.note.rendered.links.len());
+            self.render_note(false);
+        } else if let Some(i) = event.and_then(|id| {
+            let e = self.notes.library.event_index(&id)?;
+            self.events.rows.iter().position(|r| r.event == e)
+        }) {
+            self.events.select(i, self.visible(Pane::Events));
+            self.rebuild_sessions();
         }
     }
 
@@ -618,6 +684,12 @@ impl App {
 
     /// Selects a note in the panes; clears the search if the note is not among its hits.
     fn select_note(&mut self, target: &SessionRef) -> bool {
+        self.show_note(target, true)
+    }
+
+    /// Selects a note in the panes. If it is not among the search hits, the search is
+    /// cleared when `clear_search` allows, or nothing happens.
+    fn show_note(&mut self, target: &SessionRef, clear_search: bool) -> bool {
         let Some(key) = NoteKey::from_ref(target, &self.notes.library) else {
             return false;
         };
@@ -640,7 +712,7 @@ impl App {
                     }
                 })
         };
-        if shown(self).is_none() && self.search.is_active() {
+        if shown(self).is_none() && self.search.is_active() && clear_search {
             self.search.clear();
             self.rebuild_events();
         }

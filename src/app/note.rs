@@ -80,9 +80,19 @@ pub fn compose(library: &Library, key: NoteKey) -> String {
     let Some(event) = library.events.get(key.event) else {
         return String::new();
     };
+    let event = match library.with_text(event) {
+        Ok(event) => event,
+        Err(e) => {
+            return format!(
+                "# {}\n\n*(this note could not be read again: {})*\n",
+                escape(&event.title),
+                escape(&e)
+            )
+        }
+    };
     match key.session.and_then(|i| event.sessions.get(i)) {
-        Some(session) => compose_session(library, event, session),
-        None => compose_overview(event),
+        Some(session) => compose_session(library, &event, session),
+        None => compose_overview(&event),
     }
 }
 

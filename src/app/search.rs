@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use super::note::NoteKey;
-use crate::core::SessionRef;
 use crate::search::{parse_query, Matcher, Query, SearchIndex};
 
 /// The panes list the best hits only: fetching thousands of hits on every keystroke
@@ -105,7 +104,7 @@ impl LiveSearch {
     }
 
     /// Re-runs the query for the current input.
-    pub fn run(&mut self, index: &SearchIndex, keys: &HashMap<SessionRef, NoteKey>) {
+    pub fn run(&mut self, index: &SearchIndex, keys: &HashMap<u64, NoteKey>) {
         let started = Instant::now();
         self.query = parse_query(&self.input);
         if self.query.is_empty() {
@@ -117,18 +116,19 @@ impl LiveSearch {
         let matcher = Matcher::new(&self.query, &index.analyzer);
         self.matcher = (!matcher.is_empty()).then_some(matcher);
         // A failing query (it should not happen) shows as no results, never a crash.
-        let (hits, total) = index.search_counted(&self.query, LIVE_LIMIT).unwrap_or_default();
+        let (hits, total) = index.search_keys(&self.query, LIVE_LIMIT).unwrap_or_default();
         let mut by_event: Vec<(usize, Vec<(NoteKey, f32)>)> = Vec::new();
         let mut slot: HashMap<usize, usize> = HashMap::new();
-        for hit in &hits {
-            let Some(key) = keys.get(&hit.session) else {
+        for (note, score) in &hits {
+            // A hit the library does not know (an index still catching up) is left out.
+            let Some(key) = keys.get(note) else {
                 continue;
             };
             let i = *slot.entry(key.event).or_insert_with(|| {
                 by_event.push((key.event, Vec::new()));
                 by_event.len() - 1
             });
-            by_event[i].1.push((*key, hit.score));
+            by_event[i].1.push((*key, *score));
         }
         self.results = Some(Results {
             total,

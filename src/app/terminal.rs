@@ -4,6 +4,7 @@
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,12 +12,11 @@ use ratatui::crossterm::event::{
     self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
 };
 use ratatui::crossterm::execute;
-use ratatui::layout::Alignment;
-use ratatui::widgets::Paragraph;
 use ratatui::DefaultTerminal;
 
 use super::keymap::map_event;
-use super::App;
+use super::loader::Loader;
+use super::{Action, App};
 use crate::core::{NotesSource, Warning};
 use crate::notes::Notes;
 
@@ -54,66 +54,82 @@ pub fn run_tui(source: NotesSource, warnings: Vec<Warning>, rebuild: bool) -> an
     let _restore = Restore;
     execute!(io::stdout(), EnableMouseCapture, EnableBracketedPaste)?;
 
-    let notes = {
-        let mut progress = |done: usize, total: usize| {
-            let _ = draw_message(
-                &mut terminal,
-                &format!("confnotes: indexing notes… {done}/{total}"),
-            );
-        };
-        progress(0, 0);
-        Notes::open(
-            &source,
-            crate::config::cache_dir().as_deref(),
-            rebuild,
-            &mut progress,
-        )?
+    // The first frame comes from the cache as the last run left it; the loader then
+    // checks the folders and sends what changed.
+    let cache = crate::config::cache_dir();
+    let cached = match &cache {
+        Some(dir) if !rebuild => Notes::cached(&source, dir),
+        _ => None,
+    };
+    let first_run = cached.is_none();
+    let notes = match cached {
+        Some(notes) => notes,
+        None => Notes::empty()?,
     };
     let size = terminal.size()?;
     let mut app = App::new(notes, warnings, (size.width, size.height));
-    if !app.warnings.is_empty() {
-        app.status = Some(format!(
-            "{} warnings from loading notes: press w to see them",
-            app.warnings.len()
-        ));
+    if first_run {
+        app.loading = Some("loading notes…".into());
     }
-    event_loop(&mut terminal, &mut app, &terminate)?;
+    // One queue for the two sources of change: the terminal and the loader.
+    let (send, messages) = mpsc::channel();
+    let from_loader = send.clone();
+    Loader {
+        source,
+        cache,
+        rebuild,
+        shown_index: app.notes.index.clone(),
+    }
+    .spawn(move |action| from_loader.send(Message::Loader(action)).is_ok());
+    std::thread::spawn(move || {
+        while let Ok(ev) = event::read() {
+            if send.send(Message::Terminal(ev)).is_err() {
+                break;
+            }
+        }
+    });
+    event_loop(&mut terminal, &mut app, &messages, &terminate)?;
     drop(_restore);
     io::stdout().flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn draw_message(terminal: &mut DefaultTerminal, message: &str) -> io::Result<()> {
-    terminal.draw(|frame| {
-        let area = frame.area();
-        let mid =
-            ratatui::layout::Rect::new(area.x, area.y + area.height / 2, area.width, 1.min(area.height));
-        frame.render_widget(Paragraph::new(message).alignment(Alignment::Center), mid);
-    })?;
-    Ok(())
+enum Message {
+    Terminal(event::Event),
+    Loader(Action),
 }
 
-fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, terminate: &AtomicBool) -> anyhow::Result<()> {
-    let mut dirty = true;
+fn event_loop(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    messages: &Receiver<Message>,
+    terminate: &AtomicBool,
+) -> anyhow::Result<()> {
+    terminal.draw(|frame| frame.render_widget(&*app, frame.area()))?;
     while !app.should_quit && !terminate.load(Ordering::Relaxed) {
-        if dirty {
-            terminal.draw(|frame| frame.render_widget(&*app, frame.area()))?;
-            dirty = false;
-        }
         // Wake up now and then to notice SIGTERM.
-        if !event::poll(Duration::from_millis(200))? {
-            continue;
-        }
-        // Drain everything queued (fast typing, an IME burst) before drawing again.
-        loop {
-            let ev = event::read()?;
-            if let Some(action) = map_event(&ev, app.key_context()) {
+        let first = match messages.recv_timeout(Duration::from_millis(200)) {
+            Ok(message) => message,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        // Apply everything queued (fast typing, an IME burst) before drawing again.
+        let mut dirty = false;
+        for message in std::iter::once(first).chain(messages.try_iter()) {
+            let action = match message {
+                Message::Terminal(ev) => map_event(&ev, app.key_context()),
+                Message::Loader(action) => Some(action),
+            };
+            if let Some(action) = action {
                 app.update(action);
                 dirty = true;
             }
-            if app.should_quit || !event::poll(Duration::ZERO)? {
+            if app.should_quit {
                 break;
             }
+        }
+        if dirty && !app.should_quit {
+            terminal.draw(|frame| frame.render_widget(&*app, frame.area()))?;
         }
     }
     Ok(())

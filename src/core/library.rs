@@ -1,12 +1,17 @@
 //! Loads notes from the bundled set and user folders, gives each event a unique id,
 //! resolves links between notes and computes backlinks.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 
-use super::bundled::{BUNDLED, BUNDLED_ROOT};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::bundled::BUNDLED;
 use super::model::{Event, LinkTarget, SessionRef, Warning};
-use super::parse::{date_part, parse_note};
+use super::parse::{date_part, parse_note, ParsedNote};
+use super::scan::{scan, NoteFile};
 use super::slug::Slugger;
 
 /// Where notes come from.
@@ -16,19 +21,92 @@ pub struct NotesSource {
     pub dirs: Vec<PathBuf>,
 }
 
-/// A raw note before parsing: its text and where it lives.
-#[derive(Debug, Clone)]
-pub struct RawNote {
-    /// Path used for link resolution: `data/x.md` or an absolute user path.
+/// One note file as parsed, with the stamp it had when read. This is what the cache
+/// keeps between runs, so an unchanged file is never read or parsed again.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ParsedFile {
     pub path: PathBuf,
-    /// The name in messages.
     pub display: String,
-    pub text: String,
-    /// Event id suggested by the path.
+    /// Event id suggested by the path, before it is made unique.
     pub id: String,
-    pub path_date: Option<String>,
-    /// Modification time in nanoseconds since the epoch (0 for bundled notes).
+    pub bundled: bool,
+    pub stamp: FileStamp,
+    /// The parsed note, or why the file was skipped.
+    pub note: Result<ParsedNote, String>,
+}
+
+/// What a file looked like when it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStamp {
+    pub size: u64,
     pub mtime_ns: u128,
+    pub hash: u64,
+}
+
+impl FileStamp {
+    /// Same size and mtime: unchanged without reading it. Otherwise the hash decides.
+    pub fn same_metadata(&self, file: &NoteFile) -> bool {
+        self.size == file.size && self.mtime_ns == file.mtime_ns
+    }
+}
+
+/// Reads and parses one note file (reading errors become the skip message).
+pub fn parse_file(file: &NoteFile) -> ParsedFile {
+    match file.read() {
+        Ok(text) => parse_text(file, &text),
+        Err(message) => unreadable(file, message),
+    }
+}
+
+/// A file that could not be read, kept with the reason.
+pub fn unreadable(file: &NoteFile, message: String) -> ParsedFile {
+    ParsedFile {
+        path: file.path.clone(),
+        display: file.display.clone(),
+        id: file.id.clone(),
+        bundled: file.bundled.is_some(),
+        stamp: FileStamp {
+            size: file.size,
+            mtime_ns: file.mtime_ns,
+            hash: 0,
+        },
+        note: Err(message),
+    }
+}
+
+/// Parses a note whose text has been read.
+pub fn parse_text(file: &NoteFile, text: &str) -> ParsedFile {
+    ParsedFile {
+        path: file.path.clone(),
+        display: file.display.clone(),
+        id: file.id.clone(),
+        bundled: file.bundled.is_some(),
+        stamp: FileStamp {
+            size: text.len() as u64,
+            mtime_ns: file.mtime_ns,
+            hash: content_hash(text),
+        },
+        note: parse_note(&file.id, &file.display, text, file.path_date.clone()).map_err(|e| e.0),
+    }
+}
+
+/// Reads and parses files on every core.
+pub fn parse_all(files: &[NoteFile]) -> Vec<ParsedFile> {
+    files.par_iter().map(parse_file).collect()
+}
+
+/// The event id each file gets once ids are made unique (`None`: the file is skipped),
+/// exactly as [`Library::link`] assigns them.
+pub fn unique_ids<'a>(files: impl IntoIterator<Item = &'a ParsedFile>) -> Vec<Option<String>> {
+    let mut used = Slugger::default();
+    files
+        .into_iter()
+        .map(|f| f.note.is_ok().then(|| used.unique(f.id.clone())))
+        .collect()
+}
+
+pub fn content_hash(text: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(text.as_bytes())
 }
 
 /// All loaded events, with warnings about anything that could not be read or resolved.
@@ -40,57 +118,55 @@ pub struct Library {
 }
 
 impl Library {
-    /// Loads every note from `source`. Never fails: unreadable files become warnings.
+    /// Reads and parses every note from `source` (in parallel) and links them. Never
+    /// fails: unreadable files become warnings.
     pub fn load(source: &NotesSource) -> Library {
-        let (raw, warnings) = collect(source);
-        Library::from_raw_with_warnings(raw, warnings)
+        let (files, warnings) = scan(source.bundled, &source.dirs);
+        Library::link(parse_all(&files), warnings)
     }
 
-    /// Like `from_raw`, with warnings from collecting the files put first.
-    pub fn from_raw_with_warnings(raw: Vec<RawNote>, mut warnings: Vec<Warning>) -> Library {
-        let mut library = Library::from_raw(raw);
-        warnings.append(&mut library.warnings);
-        library.warnings = warnings;
-        library
-    }
-
-    /// Parses, dedups ids, resolves links and backlinks.
-    pub fn from_raw(raw: Vec<RawNote>) -> Library {
-        let mut warnings = Vec::new();
+    /// Makes event ids unique, resolves links and backlinks, and sorts the events.
+    /// `warnings` (from scanning) come first.
+    pub fn link(files: impl IntoIterator<Item = ParsedFile>, mut warnings: Vec<Warning>) -> Library {
         let mut events = Vec::new();
         let mut paths: HashMap<PathBuf, usize> = HashMap::new();
         let mut anchors: Vec<HashMap<String, String>> = Vec::new();
         let mut used_ids = Slugger::default();
-        for note in raw {
-            let id = used_ids.unique(note.id.clone());
-            if id != note.id {
+        for file in files {
+            let parsed = match file.note {
+                Ok(parsed) => parsed,
+                Err(message) => {
+                    warnings.push(Warning {
+                        file: file.display,
+                        line: None,
+                        message: format!("skipped: {message}"),
+                    });
+                    continue;
+                }
+            };
+            // The same rule as `unique_ids`.
+            let id = used_ids.unique(file.id.clone());
+            if id != file.id {
                 warnings.push(Warning {
-                    file: note.display.clone(),
+                    file: file.display.clone(),
                     line: None,
                     message: format!(
                         "event id `{}` is taken by another note; this one is `{id}`",
-                        note.id
+                        file.id
                     ),
                 });
             }
-            match parse_note(&id, &note.display, &note.text, note.path_date.clone()) {
-                Ok(parsed) => {
-                    warnings.extend(parsed.warnings);
-                    paths.insert(normalize(&note.path), events.len());
-                    anchors.push(parsed.anchors.into_iter().collect());
-                    let mut event = parsed.event;
-                    event.source = note.display;
-                    event.file = note.path.display().to_string();
-                    events.push((note.path, event));
-                }
-                Err(e) => warnings.push(Warning {
-                    file: note.display,
-                    line: None,
-                    message: format!("skipped: {}", e.0),
-                }),
-            }
+            warnings.extend(parsed.warnings);
+            paths.insert(normalize(&file.path), events.len());
+            anchors.push(parsed.anchors.into_iter().collect());
+            let mut event = parsed.event;
+            event.id = id;
+            event.bundled = file.bundled;
+            event.source = file.display;
+            event.file = file.path.display().to_string();
+            events.push((file.path, event));
         }
-        resolve_links(&mut events, &paths, &anchors, &mut warnings);
+                resolve_links(&mut events, &paths, &anchors, &mut warnings);
         let mut events: Vec<Event> = events.into_iter().map(|(_, e)| e).collect();
         compute_backlinks(&mut events);
         // Newest first; events without a date last, then by title.
@@ -101,6 +177,46 @@ impl Library {
                 .then_with(|| a.title.cmp(&b.title))
         });
         Library { events, warnings }
+    }
+
+    /// The event with its texts (overview, session bodies): as parsed in this run, or
+    /// read again from its file when it came from the cache.
+    pub fn with_text<'a>(&self, event: &'a Event) -> Result<Cow<'a, Event>, String> {
+        if event.has_text {
+            return Ok(Cow::Borrowed(event));
+        }
+        let text = if event.bundled {
+            let name = Path::new(&event.file).file_name().and_then(|n| n.to_str());
+            BUNDLED
+                .iter()
+                .find(|(n, _)| Some(*n) == name)
+                .map(|(_, text)| text.to_string())
+                .ok_or_else(|| "no longer bundled".to_string())?
+        } else {
+            std::fs::read_to_string(&event.file).map_err(|e| format!("cannot read {}: {e}", event.source))?
+        };
+        let parsed = parse_note(&event.id, &event.source, &text, None).map_err(|e| e.0)?.event;
+        let mut full = event.clone();
+        full.overview = parsed.overview;
+        full.has_text = true;
+        for session in &mut full.sessions {
+            if let Some(fresh) = parsed.sessions.iter().find(|s| s.id == session.id) {
+                session.body = fresh.body.clone();
+            }
+        }
+        Ok(Cow::Owned(full))
+    }
+
+    /// The Markdown of an event's overview (`session` = `None`) or of one session; a
+    /// note whose file can no longer be read says so.
+    pub fn text(&self, event: &Event, session: Option<&str>) -> String {
+        match self.with_text(event) {
+            Ok(full) => match session {
+                None => full.overview.clone(),
+                Some(id) => full.session(id).map(|s| s.body.clone()).unwrap_or_default(),
+            },
+            Err(e) => format!("*(this note could not be read again: {e})*"),
+        }
     }
 
     pub fn event(&self, id: &str) -> Option<&Event> {
@@ -138,115 +254,6 @@ impl Library {
 
     pub fn session_count(&self) -> usize {
         self.events.iter().map(|e| e.sessions.len()).sum()
-    }
-}
-
-/// Reads every note of `source` (bundled and folders), with warnings for what could not be read.
-pub fn collect(source: &NotesSource) -> (Vec<RawNote>, Vec<Warning>) {
-    let mut raw = Vec::new();
-    let mut warnings = Vec::new();
-    if source.bundled {
-        raw.extend(bundled_notes());
-    }
-    for dir in &source.dirs {
-        collect_dir(dir, &mut raw, &mut warnings);
-    }
-    (raw, warnings)
-}
-
-/// The bundled notes as raw notes under the `data/` pseudo-folder.
-pub fn bundled_notes() -> Vec<RawNote> {
-    BUNDLED
-        .iter()
-        .map(|(name, text)| RawNote {
-            path: Path::new(BUNDLED_ROOT).join(name),
-            display: format!("{BUNDLED_ROOT}/{name} (bundled)"),
-            text: text.to_string(),
-            id: name.trim_end_matches(".md").to_string(),
-            path_date: None,
-            mtime_ns: 0,
-        })
-        .collect()
-}
-
-/// Walks a folder for Markdown notes (skipping hidden and git-ignored files).
-fn collect_dir(dir: &Path, out: &mut Vec<RawNote>, warnings: &mut Vec<Warning>) {
-    if !dir.is_dir() {
-        warnings.push(Warning {
-            file: dir.display().to_string(),
-            line: None,
-            message: "notes folder does not exist or is not a folder".into(),
-        });
-        return;
-    }
-    let mut files: Vec<PathBuf> = Vec::new();
-    for entry in ignore::WalkBuilder::new(dir).build() {
-        match entry {
-            Ok(entry) => {
-                let path = entry.path();
-                let is_md = path
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
-                // A README at the top of a notes folder describes the folder, not an event.
-                let folder_readme = entry.depth() == 1
-                    && path
-                        .file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.eq_ignore_ascii_case("readme.md"));
-                if is_md && !folder_readme && entry.file_type().is_some_and(|t| t.is_file()) {
-                    files.push(path.to_path_buf());
-                }
-            }
-            Err(e) => warnings.push(Warning {
-                file: dir.display().to_string(),
-                line: None,
-                message: format!("cannot read part of the folder: {e}"),
-            }),
-        }
-    }
-    files.sort();
-    for path in files {
-        let display = path.display().to_string();
-        let mtime_ns = std::fs::metadata(&path)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) => {
-                warnings.push(Warning {
-                    file: display,
-                    line: None,
-                    message: format!("skipped: cannot read: {e}"),
-                });
-                continue;
-            }
-        };
-        let text = match String::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                warnings.push(Warning {
-                    file: display,
-                    line: None,
-                    message: format!(
-                        "skipped: not valid UTF-8 (first bad byte at offset {})",
-                        e.utf8_error().valid_up_to()
-                    ),
-                });
-                continue;
-            }
-        };
-        let rel = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
-        out.push(RawNote {
-            id: id_from_path(&rel),
-            path_date: date_from_path(&rel),
-            path,
-            display,
-            text,
-            mtime_ns,
-        });
     }
 }
 
@@ -399,7 +406,7 @@ fn resolve_links(
                 Some(a) if a.is_empty() => Some(SessionRef::new(&ids[i], "")),
                 Some(a) => anchors[i]
                     .get(a.as_str())
-                    .or_else(|| anchors[i].get(&a.to_lowercase()))
+                    .or_else(|| anchors[i].get(a.to_lowercase().as_str()))
                     .map(|session| SessionRef::new(&ids[i], session)),
             });
             link.target = match resolved {
@@ -478,23 +485,16 @@ mod tests {
         assert_eq!(percent_decode("%あい"), "%あい");
     }
 
-    fn raw(name: &str, text: &str) -> RawNote {
-        RawNote {
-            path: Path::new("root").join(name),
-            display: name.into(),
-            text: text.into(),
-            id: id_from_path(Path::new(name)),
-            path_date: None,
-            mtime_ns: 0,
-        }
+    fn raw(name: &str, text: &'static str) -> ParsedFile {
+        parse_file(&NoteFile::from_text(&Path::new("root").join(name), text))
     }
 
     #[test]
     fn links_resolve_and_backlinks_follow() {
-        let lib = Library::from_raw(vec![
+        let lib = Library::link([
             raw("a.md", "# A\n\n## One\n\nsee [two](b.md#two) and [sub](#qa) and [x](https://x.y) [bad](b.md#nope) [img](pic.png)\n\n## Three\n\n### Q&A\n\nq\n"),
             raw("b.md", "# B\n\n## Two\n\nback to [A](a.md)\n"),
-        ]);
+        ], Vec::new());
         let a = lib.event("a").unwrap();
         let targets: Vec<&LinkTarget> = a.sessions[0].links.iter().map(|l| &l.target).collect();
         assert_eq!(

@@ -5,6 +5,7 @@ pub mod bundled;
 pub mod library;
 pub mod model;
 pub mod parse;
+pub mod scan;
 pub mod slug;
 
 pub use library::{Library, NotesSource};

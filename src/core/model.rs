@@ -2,8 +2,10 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// One event (one note file).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Event {
     /// Stable id from the file name (`2019-07-cndt`).
     pub id: String,
@@ -15,17 +17,27 @@ pub struct Event {
     pub tags: Vec<String>,
     pub report: Option<Report>,
     /// Where the note came from, for messages (`data/2019-07-cndt.md (bundled)`, a user path).
+    #[serde(skip)]
     pub source: String,
     /// The file's path as loaded: the key of its documents in a persistent index.
+    #[serde(skip)]
     pub file: String,
-    /// Markdown before the first session.
+    /// Markdown before the first session. Like session bodies, not kept in the cache
+    /// (a warm start would have to load every note's text): see [`Event::has_text`].
+    #[serde(skip)]
     pub overview: String,
+    /// Whether `overview` and the sessions' `body` are here (parsed in this run) or
+    /// must be read from the file (loaded from the cache): `Library::with_text`.
+    #[serde(skip)]
+    pub has_text: bool,
+    /// A note built into the binary: its text is there, not in a file.
+    pub bundled: bool,
     pub overview_links: Vec<Link>,
     pub sessions: Vec<Session>,
 }
 
 /// The write-up an event note is based on.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub title: Option<String>,
     pub author: Option<String>,
@@ -54,7 +66,7 @@ impl Event {
 }
 
 /// One session: a heading of the event's note and the Markdown under it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Session {
     /// GitHub-style slug of the heading, or its explicit `{#id}`.
     pub id: String,
@@ -65,7 +77,8 @@ pub struct Session {
     pub slides: Option<String>,
     pub video: Option<String>,
     pub tags: Vec<String>,
-    /// Markdown body, without the heading and the field list.
+    /// Markdown body, without the heading and the field list (see [`Event::has_text`]).
+    #[serde(skip)]
     pub body: String,
     /// 1-based line of the heading in the source file.
     pub line: usize,
@@ -75,7 +88,7 @@ pub struct Session {
 }
 
 /// A session addressed by ids: stable across reloads.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SessionRef {
     pub event: String,
     /// Empty for the event's overview.
@@ -102,7 +115,7 @@ impl fmt::Display for SessionRef {
 }
 
 /// A Markdown link found in a note.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Link {
     pub text: String,
     /// The destination as written.
@@ -111,7 +124,7 @@ pub struct Link {
     pub target: LinkTarget,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LinkTarget {
     /// Another session (or an event's overview, with an empty session id).
     Note(SessionRef),
@@ -126,7 +139,7 @@ pub enum LinkTarget {
 }
 
 /// Something wrong with a note, with the file and line it concerns.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Warning {
     pub file: String,
     pub line: Option<usize>,

@@ -18,9 +18,12 @@ pub fn markdown_options() -> Options {
         | Options::ENABLE_FOOTNOTES
 }
 
+/// Bumped whenever parsing could give a different result, so cached parses are redone.
+pub const PARSER_VERSION: u32 = 1;
+
 /// What parsing a file gives: the event (with unresolved links), anchors of every
 /// heading (for resolving links to sub-headings), and warnings.
-#[derive(Debug)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ParsedNote {
     pub event: Event,
     /// Every heading anchor in the file, with the session it falls in ("" = overview).
@@ -107,6 +110,8 @@ pub fn parse_note(
         source: source.to_string(),
         file: source.to_string(),
         overview: body[overview_range.clone()].trim().to_string(),
+        has_text: true,
+        bundled: false,
         overview_links: collect_links(body, overview_range.clone(), &line_of),
         sessions: Vec::new(),
     };

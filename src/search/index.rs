@@ -1,6 +1,7 @@
 //! The tantivy index over sessions: its schema, how notes become documents, and how a
 //! parsed [`Query`] becomes a tantivy query.
 
+use std::collections::HashMap;
 use std::ops::Bound;
 
 use tantivy::query::{
@@ -8,7 +9,7 @@ use tantivy::query::{
     RangeQuery, TermQuery,
 };
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED, STRING,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, STORED, STRING,
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term as TTerm};
 
@@ -27,6 +28,9 @@ const WEIGHTS: &[(&str, f32)] = &[
     ("body", 1.0),
 ];
 
+/// Bumped with any change to the schema or to what goes into a document.
+pub const SCHEMA_VERSION: u32 = 3;
+
 /// How many index terms one prefix may expand to.
 const PREFIX_EXPANSIONS: u32 = 200;
 
@@ -44,6 +48,18 @@ pub struct Fields {
     pub body: Field,
     /// The note file's path: how a persistent index finds a file's documents to replace.
     pub path: Field,
+    /// [`note_key`] of the document's note, as a fast field: live search maps its hits
+    /// to notes without loading stored documents.
+    pub key: Field,
+}
+
+/// A number that names one note (an event's overview or one session) in the index.
+pub fn note_key(event_id: &str, session_id: &str) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(event_id.as_bytes());
+    h.update(&[0]);
+    h.update(session_id.as_bytes());
+    h.digest()
 }
 
 pub fn schema() -> (Schema, Fields) {
@@ -64,7 +80,8 @@ pub fn schema() -> (Schema, Fields) {
         tag: b.add_text_field("tag", STRING),
         year: b.add_text_field("year", STRING),
         body: b.add_text_field("body", text),
-        path: b.add_text_field("path", STRING),
+        path: b.add_text_field("path", STRING | STORED),
+        key: b.add_u64_field("key", FAST),
     };
     (b.build(), fields)
 }
@@ -87,7 +104,8 @@ pub fn tag_key(tag: &str) -> String {
     tag.trim().nfkc().collect::<String>().to_lowercase()
 }
 
-/// The index and the analyzer it was built with.
+/// The index and the analyzer it was built with (cheap to clone: shared handles).
+#[derive(Clone)]
 pub struct SearchIndex {
     pub index: Index,
     pub reader: IndexReader,
@@ -100,6 +118,8 @@ pub struct SearchIndex {
 pub struct Hit {
     pub session: SessionRef,
     pub score: f32,
+    /// The note file it came from.
+    pub path: String,
 }
 
 impl SearchIndex {
@@ -158,6 +178,7 @@ impl SearchIndex {
         if let Some(year) = event.year() {
             doc.add_text(f.year, year.to_string());
         }
+        doc.add_u64(f.key, note_key(&event.id, session.map_or("", |s| s.id.as_str())));
         match session {
             Some(s) => {
                 doc.add_text(f.session_id, &s.id);
@@ -221,9 +242,44 @@ impl SearchIndex {
             hits.push(Hit {
                 session: SessionRef::new(get(self.fields.event_id), get(self.fields.session_id)),
                 score,
+                path: get(self.fields.path),
             });
         }
         Ok((hits, count))
+    }
+
+    /// The best `limit` hits as [`note_key`]s with their scores, and how many documents
+    /// match in all: the fast path for live search (no stored documents are read).
+    pub fn search_keys(&self, query: &Query, limit: usize) -> anyhow::Result<(Vec<(u64, f32)>, usize)> {
+        if query.is_empty() || limit == 0 {
+            return Ok((Vec::new(), 0));
+        }
+        let searcher = self.reader.searcher();
+        let tquery = self.compile(query);
+        let (top, count) = searcher.search(
+            &tquery,
+            &(
+                tantivy::collector::TopDocs::with_limit(limit).order_by_score(),
+                tantivy::collector::Count,
+            ),
+        )?;
+        let mut columns = HashMap::new();
+        let mut keys = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let column = match columns.entry(address.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                    searcher
+                        .segment_reader(address.segment_ord)
+                        .fast_fields()
+                        .u64("key")?,
+                ),
+            };
+            if let Some(key) = column.first(address.doc_id) {
+                keys.push((key, score));
+            }
+        }
+        Ok((keys, count))
     }
 
     /// Turns a parsed query into a tantivy query.

@@ -5,9 +5,8 @@ pub mod analyzer;
 pub mod index;
 pub mod query;
 pub mod snippet;
-pub mod store;
 
 pub use analyzer::Analyzer;
-pub use index::{Hit, SearchIndex};
+pub use index::{note_key, Hit, SearchIndex};
 pub use query::{parse as parse_query, Query};
 pub use snippet::{Matcher, Snippet};

@@ -329,6 +329,10 @@ fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
             Style::new().fg(Color::Black).bg(Color::Yellow),
         )),
         (_, Some(message)) => Line::from(Span::raw(message.clone())),
+        (_, None) if app.loading.is_some() => Line::from(Span::styled(
+            app.loading.clone().unwrap_or_default(),
+            Style::new().fg(Color::Yellow),
+        )),
         _ => Line::from(Span::styled(
             "? help  / search  Tab pane  ]/[ links  Enter open  b back  n/N matches  q quit",
             DIM,

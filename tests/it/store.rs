@@ -21,7 +21,7 @@ fn open(notes: &Path, cache: &Path, rebuild: bool) -> Notes {
         bundled: false,
         dirs: vec![notes.to_path_buf()],
     };
-    Notes::open(&source, Some(cache), rebuild, &mut |_, _| {}).unwrap()
+    Notes::open(&source, Some(cache), rebuild, &mut |_| {}).unwrap()
 }
 
 fn hits(notes: &Notes, q: &str) -> usize {

@@ -12,7 +12,7 @@ use ratatui::Terminal;
 use crate::common::fixtures;
 
 fn app_over(source: NotesSource, width: u16, height: u16) -> App {
-    let notes = Notes::open(&source, None, false, &mut |_, _| {}).unwrap();
+    let notes = Notes::open(&source, None, false, &mut |_| {}).unwrap();
     let mut app = App::new(notes, Vec::new(), (width, height));
     app.open_url = |_| Ok(());
     app

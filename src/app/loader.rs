@@ -1,0 +1,204 @@
+//! The background loader. The app's first frame comes from the cache as the last run
+//! left it; this thread then checks the note folders, indexes what changed, and keeps
+//! watching them, so a note saved in an editor shows up in the running app. It talks
+//! to the app only through actions.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use notify::{RecursiveMode, Watcher};
+
+use super::action::{Action, Loaded};
+use crate::core::scan::{rescan_file, scan, NoteFile};
+use crate::core::NotesSource;
+use crate::notes::Notes;
+use crate::search::SearchIndex;
+use crate::store::Stage;
+
+/// How long to wait for an editor's burst of writes to settle before reloading.
+const SETTLE: Duration = Duration::from_millis(30);
+const MAX_SETTLE: Duration = Duration::from_millis(300);
+
+pub struct Loader {
+    pub source: NotesSource,
+    pub cache: Option<PathBuf>,
+    pub rebuild: bool,
+    /// The index the app shows now, searched while a long indexing runs.
+    pub shown_index: SearchIndex,
+}
+
+impl Loader {
+    /// Starts the thread. It ends with the process.
+    /// Starts the thread. `send` hands an action to the app and says whether the app
+    /// is still there. The thread ends with the process.
+    pub fn spawn(self, send: impl Fn(Action) -> bool + Send + 'static) {
+        std::thread::spawn(move || self.run(&send));
+    }
+
+    fn run(mut self, send: &dyn Fn(Action) -> bool) {
+        let (mut files, warnings) = scan(self.source.bundled, &self.source.dirs);
+        if !self.reload(&files, warnings, self.rebuild, send) {
+            return;
+        }
+        if self.source.dirs.is_empty() {
+            return;
+        }
+        let (events_tx, events) = mpsc::channel();
+        let mut watcher = match notify::recommended_watcher(move |event| {
+            let _ = events_tx.send(event);
+        }) {
+            Ok(w) => w,
+            Err(e) => {
+                let _ = send(Action::Notice(format!("not watching the notes for changes: {e}")));
+                return;
+            }
+        };
+        for dir in &self.source.dirs {
+            if let Err(e) = watcher.watch(dir, RecursiveMode::Recursive) {
+                let _ = send(Action::Notice(format!(
+                    "not watching {} for changes: {e}",
+                    dir.display()
+                )));
+            }
+        }
+        // Each burst of file events: re-stat just the files named, or scan again when a
+        // folder or an ignore file changed.
+        while let Ok(first) = events.recv() {
+            let mut batch = vec![first];
+            let start = Instant::now();
+            while start.elapsed() < MAX_SETTLE {
+                match events.recv_timeout(SETTLE) {
+                    Ok(event) => batch.push(event),
+                    Err(RecvTimeoutError::Timeout) => break,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            }
+            let Some(changed) = self.changed_paths(&files, batch) else {
+                let (rescanned, warnings) = scan(self.source.bundled, &self.source.dirs);
+                files = rescanned;
+                if !self.reload(&files, warnings, false, send) {
+                    return;
+                }
+                continue;
+            };
+            if changed.is_empty() {
+                continue;
+            }
+            for path in changed {
+                files.retain(|f| f.path != path);
+                if let Some(root) = self.source.dirs.iter().find(|d| path.starts_with(d)) {
+                    files.extend(rescan_file(root, &path));
+                }
+            }
+            let order = |f: &NoteFile| {
+                let root = self.source.dirs.iter().position(|d| f.path.starts_with(d));
+                (f.bundled.is_none(), root)
+            };
+            files.sort_by(|a, b| order(a).cmp(&order(b)).then_with(|| a.path.cmp(&b.path)));
+            // Folder-level problems (a missing folder) were reported at the last scan.
+            if !self.reload(&files, Vec::new(), false, send) {
+                return;
+            }
+        }
+    }
+
+    /// The note files a burst of events touched; `None` when only a new scan will do.
+    fn changed_paths(
+        &self,
+        files: &[NoteFile],
+        batch: Vec<notify::Result<notify::Event>>,
+    ) -> Option<Vec<PathBuf>> {
+        let mut changed = Vec::new();
+        for event in batch {
+            let event = event.ok()?;
+            if event.need_rescan() {
+                return None;
+            }
+            if matches!(event.kind, notify::EventKind::Access(_)) {
+                continue;
+            }
+            for path in event.paths {
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                let is_note = Path::new(name)
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
+                if name == ".gitignore" || name == ".ignore" {
+                    return None;
+                }
+                if is_note && !path.is_dir() {
+                    if !changed.contains(&path) {
+                        changed.push(path);
+                    }
+                } else if path.is_dir() || files.iter().any(|f| f.path.starts_with(&path)) {
+                    // A folder came, went or was renamed.
+                    return None;
+                }
+                // Anything else (an editor's swap file) is not a note.
+            }
+        }
+        Some(changed)
+    }
+
+    /// Refreshes and hands the result to the app. `false` when the app is gone.
+    fn reload(
+        &mut self,
+        files: &[NoteFile],
+        warnings: Vec<crate::core::Warning>,
+        rebuild: bool,
+        send: &dyn Fn(Action) -> bool,
+    ) -> bool {
+        let mut last_percent = None;
+        let shown_index = self.shown_index.clone();
+        let mut progress = |stage: Stage| {
+            let message = match stage {
+                Stage::Waiting => "waiting for another confnotes to finish indexing…".to_string(),
+                Stage::Reading { total, .. } | Stage::Indexing { total, .. } if total < 500 => return,
+                Stage::Reading { done, total } => {
+                    let percent = done * 100 / total.max(1);
+                    if last_percent == Some(percent) {
+                        return;
+                    }
+                    last_percent = Some(percent);
+                    format!("reading notes {done}/{total}…")
+                }
+                Stage::Indexing { done, total } => {
+                    let percent = done * 100 / total.max(1);
+                    if last_percent == Some(percent + 100) {
+                        return;
+                    }
+                    last_percent = Some(percent + 100);
+                    format!("indexing {done}/{total} notes… (search sees the notes indexed before)")
+                }
+                Stage::Linked(library) => {
+                    let early = Notes {
+                        library: Arc::clone(library),
+                        index: shown_index.clone(),
+                        report: Default::default(),
+                    };
+                    let _ = send(Action::NotesLoaded(Loaded(Arc::new(early))));
+                    return;
+                }
+            };
+            let _ = send(Action::Loading(Some(message)));
+        };
+        let result = Notes::refresh(
+            &self.source,
+            files,
+            warnings,
+            self.cache.as_deref(),
+            rebuild,
+            &mut progress,
+        );
+        let _ = send(Action::Loading(None));
+        match result {
+            Ok(notes) => {
+                self.shown_index = notes.index.clone();
+                send(Action::NotesLoaded(Loaded(Arc::new(notes))))
+            }
+            Err(e) => send(Action::Notice(format!("could not load the notes: {e:#}"))),
+        }
+    }
+}

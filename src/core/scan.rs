@@ -1,0 +1,326 @@
+//! Finds the note files of a source with their size and modification time, without
+//! reading them: the cheap half of deciding what changed since the last run.
+//!
+//! Folders are walked in parallel. Hidden entries are skipped, and a `.gitignore` or
+//! `.ignore` is honoured in the folder that has it and below. Only folders whose
+//! listing holds such a file pay for reading it: probing every folder for them costs
+//! more than the rest of the walk (measured on a 10,000-folder tree).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::UNIX_EPOCH;
+
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+
+use super::bundled::{BUNDLED, BUNDLED_ROOT};
+use super::library::{date_from_path, id_from_path};
+use super::model::Warning;
+
+/// A note file found by a scan: where it is, what it is called, and its stamp.
+#[derive(Debug, Clone)]
+pub struct NoteFile {
+    /// Path used for link resolution: `data/x.md` or a user path.
+    pub path: PathBuf,
+    /// The name in messages.
+    pub display: String,
+    /// Event id suggested by the path (made unique later, across all notes).
+    pub id: String,
+    pub path_date: Option<String>,
+    pub size: u64,
+    /// Modification time in nanoseconds since the epoch (0 for bundled notes).
+    pub mtime_ns: u128,
+    /// The text of a bundled note, which has no file to read.
+    pub bundled: Option<&'static str>,
+}
+
+impl NoteFile {
+    /// The note's text. A file that cannot be read or is not UTF-8 gives the message
+    /// to show for it.
+    pub fn read(&self) -> Result<String, String> {
+        if let Some(text) = self.bundled {
+            return Ok(text.to_string());
+        }
+        let bytes = fs::read(&self.path).map_err(|e| format!("cannot read: {e}"))?;
+        String::from_utf8(bytes).map_err(|e| {
+            format!(
+                "not valid UTF-8 (first bad byte at offset {})",
+                e.utf8_error().valid_up_to()
+            )
+        })
+    }
+
+    /// A note in memory (tests, or text that did not come from a folder).
+    pub fn from_text(path: &Path, text: &'static str) -> NoteFile {
+        NoteFile {
+            path: path.to_path_buf(),
+            display: path.display().to_string(),
+            id: id_from_path(path),
+            path_date: date_from_path(path),
+            size: text.len() as u64,
+            mtime_ns: 0,
+            bundled: Some(text),
+        }
+    }
+}
+
+/// Every note of `source`: bundled ones first, then each folder's, sorted by path.
+pub fn scan(bundled: bool, dirs: &[PathBuf]) -> (Vec<NoteFile>, Vec<Warning>) {
+    let mut files = Vec::new();
+    let mut warnings = Vec::new();
+    if bundled {
+        files.extend(BUNDLED.iter().map(|(name, text)| NoteFile {
+            path: Path::new(BUNDLED_ROOT).join(name),
+            display: format!("{BUNDLED_ROOT}/{name} (bundled)"),
+            id: name.trim_end_matches(".md").to_string(),
+            path_date: None,
+            size: text.len() as u64,
+            mtime_ns: 0,
+            bundled: Some(text),
+        }));
+    }
+    for dir in dirs {
+        scan_dir(dir, &mut files, &mut warnings);
+    }
+    (files, warnings)
+}
+
+/// Stats one file again (after a change was seen by the watcher). `None` when it is
+/// gone or no longer a note of `root`.
+pub fn rescan_file(root: &Path, path: &Path) -> Option<NoteFile> {
+    let rel = path.strip_prefix(root).ok()?;
+    if !is_note_name(path) || is_folder_readme(rel) || rel.components().any(|c| is_hidden(c.as_os_str())) {
+        return None;
+    }
+    // The ignore files on the way down, outermost first, as the walk would see them.
+    let mut ignores = Vec::new();
+    let mut dir = root.to_path_buf();
+    let mut below = rel.components().peekable();
+    while let Some(part) = below.next() {
+        if [".gitignore", ".ignore"].iter().any(|name| dir.join(name).is_file()) {
+            ignores.push(Arc::new(ignore_rules(&dir).0));
+        }
+        dir.push(part);
+        if ignored(&ignores, &dir, below.peek().is_some()) {
+            return None;
+        }
+    }
+    let meta = fs::metadata(path).ok().filter(|m| m.is_file())?;
+    Some(note_file(root, path, &meta))
+}
+
+fn is_ignore_file(name: &std::ffi::OsStr) -> bool {
+    name == ".gitignore" || name == ".ignore"
+}
+
+/// The rules of a folder's `.gitignore` and `.ignore`, and what was wrong in them
+/// (a bad line is left out; the others still apply).
+fn ignore_rules(dir: &Path) -> (Gitignore, Option<String>) {
+    let mut builder = GitignoreBuilder::new(dir);
+    let mut problem = None;
+    for name in [".gitignore", ".ignore"] {
+        let path = dir.join(name);
+        if path.is_file() {
+            if let Some(e) = builder.add(&path) {
+                problem = Some(format!("some ignore rules were not understood: {e}"));
+            }
+        }
+    }
+    match builder.build() {
+        Ok(gitignore) => (gitignore, problem),
+        Err(e) => (Gitignore::empty(), Some(format!("ignore rules not used: {e}"))),
+    }
+}
+
+fn scan_dir(root: &Path, files: &mut Vec<NoteFile>, warnings: &mut Vec<Warning>) {
+    if !root.is_dir() {
+        warnings.push(Warning {
+            file: root.display().to_string(),
+            line: None,
+            message: "notes folder does not exist or is not a folder".into(),
+        });
+        return;
+    }
+    let found = Mutex::new(Vec::new());
+    let problems = Mutex::new(Vec::new());
+    let walk = Walk {
+        root,
+        found: &found,
+        problems: &problems,
+    };
+    rayon::scope(|scope| walk.dir(scope, root.to_path_buf(), Vec::new()));
+    let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    found.sort_by(|a: &NoteFile, b| a.path.cmp(&b.path));
+    files.extend(found);
+    let mut problems = problems.into_inner().unwrap_or_else(|e| e.into_inner());
+    problems.sort_by(|a: &Warning, b| a.file.cmp(&b.file));
+    warnings.extend(problems);
+}
+
+struct Walk<'a> {
+    root: &'a Path,
+    found: &'a Mutex<Vec<NoteFile>>,
+    problems: &'a Mutex<Vec<Warning>>,
+}
+
+impl<'a> Walk<'a> {
+    fn dir<'s>(&'s self, scope: &rayon::Scope<'s>, dir: PathBuf, mut ignores: Vec<Arc<Gitignore>>) {
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                self.problem(&dir, format!("cannot read part of the folder: {e}"));
+                return;
+            }
+        };
+        let entries: Vec<fs::DirEntry> = entries.filter_map(Result::ok).collect();
+        let has_ignore_file = entries.iter().any(|e| is_ignore_file(&e.file_name()));
+        if has_ignore_file {
+            let (gitignore, problem) = ignore_rules(&dir);
+            ignores.push(Arc::new(gitignore));
+            if let Some(message) = problem {
+                self.problem(&dir, message);
+            }
+        }
+        let mut notes = Vec::new();
+        for entry in entries {
+            let name = entry.file_name();
+            if is_hidden(&name) {
+                continue;
+            }
+            let Ok(kind) = entry.file_type() else { continue };
+            let path = entry.path();
+            // A symlinked file is read; a symlinked folder is not walked (it may loop).
+            let is_dir = kind.is_dir();
+            if ignored(&ignores, &path, is_dir) {
+                continue;
+            }
+            if is_dir {
+                let ignores = ignores.clone();
+                scope.spawn(move |scope| self.dir(scope, path, ignores));
+                continue;
+            }
+            let rel = path.strip_prefix(self.root).unwrap_or(&path);
+            if !is_note_name(&path) || is_folder_readme(rel) {
+                continue;
+            }
+            match fs::metadata(&path) {
+                Ok(meta) if meta.is_file() => notes.push(note_file(self.root, &path, &meta)),
+                Ok(_) => {}
+                Err(e) => self.problem(&path, format!("skipped: cannot read: {e}")),
+            }
+        }
+        if !notes.is_empty() {
+            self.found.lock().unwrap_or_else(|e| e.into_inner()).extend(notes);
+        }
+    }
+
+    fn problem(&self, path: &Path, message: String) {
+        self.problems
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Warning {
+                file: path.display().to_string(),
+                line: None,
+                message,
+            });
+    }
+}
+
+/// The innermost rule that matches wins, as in git.
+fn ignored(ignores: &[Arc<Gitignore>], path: &Path, is_dir: bool) -> bool {
+    for gitignore in ignores.iter().rev() {
+        let m = gitignore.matched(path, is_dir);
+        if m.is_ignore() {
+            return true;
+        }
+        if m.is_whitelist() {
+            return false;
+        }
+    }
+    false
+}
+
+fn note_file(root: &Path, path: &Path, meta: &fs::Metadata) -> NoteFile {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    NoteFile {
+        path: path.to_path_buf(),
+        display: path.display().to_string(),
+        id: id_from_path(rel),
+        path_date: date_from_path(rel),
+        size: meta.len(),
+        mtime_ns: meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos()),
+        bundled: None,
+    }
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
+}
+
+fn is_note_name(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))
+}
+
+/// A README at the top of a notes folder describes the folder, not an event.
+fn is_folder_readme(rel: &Path) -> bool {
+    rel.components().count() == 1
+        && rel
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.eq_ignore_ascii_case("readme.md"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_honouring_hidden_and_ignore_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        for (path, text) in [
+            ("README.md", "folder readme"),
+            ("a.md", "# A"),
+            ("2019/0416-x/README.md", "# X"),
+            (".hidden/b.md", "# B"),
+            ("site/.gitignore", "node_modules/\n*.draft.md\n!keep.draft.md\n"),
+            ("site/node_modules/pkg/README.md", "# pkg"),
+            ("site/post.draft.md", "# draft"),
+            ("site/keep.draft.md", "# kept"),
+            ("site/post.md", "# post"),
+            ("notes.txt", "not a note"),
+        ] {
+            let p = root.join(path);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, text).unwrap();
+        }
+        let (files, warnings) = scan(false, &[root.to_path_buf()]);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| f.path.strip_prefix(root).unwrap().display().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            ["2019/0416-x/README.md", "a.md", "site/keep.draft.md", "site/post.md"]
+        );
+        assert_eq!(files[0].id, "2019-0416-x");
+        assert_eq!(files[0].path_date.as_deref(), Some("2019-04-16"));
+        assert_eq!(files[1].size, 3);
+        assert!(files[1].mtime_ns > 0);
+        assert_eq!(files[1].read().as_deref(), Ok("# A"));
+        assert_eq!(rescan_file(root, &root.join("a.md")).map(|f| f.id), Some("a".into()));
+        assert!(rescan_file(root, &root.join(".hidden/b.md")).is_none());
+        assert!(rescan_file(root, &root.join("gone.md")).is_none());
+        assert!(rescan_file(root, &root.join("site/post.draft.md")).is_none());
+        assert!(rescan_file(root, &root.join("site/node_modules/pkg/README.md")).is_none());
+        assert!(rescan_file(root, &root.join("site/keep.draft.md")).is_some());
+        assert!(rescan_file(root, &root.join("README.md")).is_none());
+    }
+}
