@@ -9,9 +9,9 @@ use clap::{Parser, Subcommand};
 use crossterm::style::Stylize;
 use serde::Serialize;
 
+use crate::core::library::parse_file;
 use crate::core::model::{Event, LinkTarget, Session};
 use crate::core::parse::plain_text;
-use crate::core::library::parse_file;
 use crate::core::scan::{scan, NoteFile};
 use crate::core::{Library, SessionRef, Warning};
 use crate::notes::Notes;
@@ -121,7 +121,15 @@ pub fn run() -> anyhow::Result<ExitCode> {
                         let event = library.event(&hit.session.event)?;
                         Some(library.with_text(event).ok()?.into_owned())
                     };
-                    search(&notes.index, note_of, &query.join(" "), limit, json, colour, &mut out)
+                    search(
+                        &notes.index,
+                        note_of,
+                        &query.join(" "),
+                        limit,
+                        json,
+                        colour,
+                        &mut out,
+                    )
                 }
                 Command::List { json } => list(library, json, colour, &mut out),
                 Command::Show { id } => show(library, &id, &mut out),

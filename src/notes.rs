@@ -97,10 +97,7 @@ impl Notes {
         let analyzer = Analyzer::new()?;
         crate::timing::mark("analyzer");
         let Some(cache) = cache else {
-            let library = Library::link(
-                crate::core::library::parse_all(files),
-                warnings,
-            );
+            let library = Library::link(crate::core::library::parse_all(files), warnings);
             let index = SearchIndex::build_in_ram(&library, analyzer)?;
             return Ok(Notes {
                 library: Arc::new(library),
@@ -110,11 +107,14 @@ impl Notes {
         };
         let dir = store_dir(source, cache);
         match store::refresh(&dir, files, warnings.clone(), analyzer.clone(), rebuild, progress) {
-            Ok((library, index, report)) => Ok({crate::timing::mark("refresh returned"); Notes {
-                library,
-                index,
-                report,
-            }}),
+            Ok((library, index, report)) => Ok({
+                crate::timing::mark("refresh returned");
+                Notes {
+                    library,
+                    index,
+                    report,
+                }
+            }),
             Err(e) => {
                 let mut library = Library::link(crate::core::library::parse_all(files), warnings);
                 library.warnings.push(Warning {

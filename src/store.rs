@@ -103,11 +103,17 @@ impl StoreReport {
 pub enum Stage<'a> {
     /// Another confnotes is updating this cache.
     Waiting,
-    Reading { done: usize, total: usize },
+    Reading {
+        done: usize,
+        total: usize,
+    },
     /// The notes are parsed and linked; a long indexing follows (the app shows them
     /// meanwhile).
     Linked(&'a Arc<Library>),
-    Indexing { done: usize, total: usize },
+    Indexing {
+        done: usize,
+        total: usize,
+    },
 }
 
 pub type Progress<'a> = dyn FnMut(Stage) + 'a;
@@ -117,7 +123,10 @@ const SHOW_BEFORE_INDEXING: usize = 200;
 
 /// One cache folder per set of note sources, so different `--notes` sets don't fight.
 pub fn store_dir(cache: &Path, key: &str) -> PathBuf {
-    cache.join(format!("index-{:016x}", xxhash_rust::xxh3::xxh3_64(key.as_bytes())))
+    cache.join(format!(
+        "index-{:016x}",
+        xxhash_rust::xxh3::xxh3_64(key.as_bytes())
+    ))
 }
 
 /// The notes and index exactly as the last run left them, without looking at the
@@ -314,7 +323,9 @@ pub fn refresh(
             // or the index is rebuilt): it is read again. If it vanished meanwhile, its
             // titles are still indexed and the next refresh removes it.
             let event = &library.events[e];
-            let full = library.with_text(event).unwrap_or(std::borrow::Cow::Borrowed(event));
+            let full = library
+                .with_text(event)
+                .unwrap_or(std::borrow::Cow::Borrowed(event));
             search.add_event(&mut writer, &full, path)?;
         }
         if done % 64 == 0 {
@@ -359,7 +370,11 @@ fn examine(file: &NoteFile, previous: Option<Entry>) -> (Entry, Status) {
                 let touched = previous.file.stamp.mtime_ns != file.mtime_ns;
                 previous.file.stamp.mtime_ns = file.mtime_ns;
                 previous.file.display = file.display.clone();
-                let status = if touched { Status::Touched } else { Status::Unchanged };
+                let status = if touched {
+                    Status::Touched
+                } else {
+                    Status::Unchanged
+                };
                 return (previous, status);
             }
             (

@@ -14,6 +14,9 @@ fn start() -> Option<&'static Instant> {
 /// Prints how long since the first mark, and the phase that just ended.
 pub fn mark(phase: &str) {
     if let Some(start) = start() {
-        eprintln!("confnotes: timing: {:>8.1} ms  {phase}", start.elapsed().as_secs_f64() * 1000.0);
+        eprintln!(
+            "confnotes: timing: {:>8.1} ms  {phase}",
+            start.elapsed().as_secs_f64() * 1000.0
+        );
     }
 }

@@ -151,7 +151,13 @@ pub struct App {
 fn keys_of(library: &Library) -> HashMap<u64, NoteKey> {
     let mut keys = HashMap::with_capacity(library.events.len() * 4);
     for (ei, e) in library.events.iter().enumerate() {
-        keys.insert(note_key(&e.id, ""), NoteKey { event: ei, session: None });
+        keys.insert(
+            note_key(&e.id, ""),
+            NoteKey {
+                event: ei,
+                session: None,
+            },
+        );
         for (si, s) in e.sessions.iter().enumerate() {
             keys.insert(
                 note_key(&e.id, &s.id),

@@ -166,7 +166,7 @@ impl Library {
             event.file = file.path.display().to_string();
             events.push((file.path, event));
         }
-                resolve_links(&mut events, &paths, &anchors, &mut warnings);
+        resolve_links(&mut events, &paths, &anchors, &mut warnings);
         let mut events: Vec<Event> = events.into_iter().map(|(_, e)| e).collect();
         compute_backlinks(&mut events);
         // Newest first; events without a date last, then by title.
@@ -195,7 +195,9 @@ impl Library {
         } else {
             std::fs::read_to_string(&event.file).map_err(|e| format!("cannot read {}: {e}", event.source))?
         };
-        let parsed = parse_note(&event.id, &event.source, &text, None).map_err(|e| e.0)?.event;
+        let parsed = parse_note(&event.id, &event.source, &text, None)
+            .map_err(|e| e.0)?
+            .event;
         let mut full = event.clone();
         full.overview = parsed.overview;
         full.has_text = true;

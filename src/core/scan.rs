@@ -97,7 +97,10 @@ pub fn rescan_file(root: &Path, path: &Path) -> Option<NoteFile> {
     let mut dir = root.to_path_buf();
     let mut below = rel.components().peekable();
     while let Some(part) = below.next() {
-        if [".gitignore", ".ignore"].iter().any(|name| dir.join(name).is_file()) {
+        if [".gitignore", ".ignore"]
+            .iter()
+            .any(|name| dir.join(name).is_file())
+        {
             ignores.push(Arc::new(ignore_rules(&dir).0));
         }
         dir.push(part);
@@ -308,14 +311,22 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["2019/0416-x/README.md", "a.md", "site/keep.draft.md", "site/post.md"]
+            [
+                "2019/0416-x/README.md",
+                "a.md",
+                "site/keep.draft.md",
+                "site/post.md"
+            ]
         );
         assert_eq!(files[0].id, "2019-0416-x");
         assert_eq!(files[0].path_date.as_deref(), Some("2019-04-16"));
         assert_eq!(files[1].size, 3);
         assert!(files[1].mtime_ns > 0);
         assert_eq!(files[1].read().as_deref(), Ok("# A"));
-        assert_eq!(rescan_file(root, &root.join("a.md")).map(|f| f.id), Some("a".into()));
+        assert_eq!(
+            rescan_file(root, &root.join("a.md")).map(|f| f.id),
+            Some("a".into())
+        );
         assert!(rescan_file(root, &root.join(".hidden/b.md")).is_none());
         assert!(rescan_file(root, &root.join("gone.md")).is_none());
         assert!(rescan_file(root, &root.join("site/post.draft.md")).is_none());

@@ -76,10 +76,15 @@ fn a_corrupt_or_foreign_cache_is_rebuilt_with_a_message() {
     drop(open(&dir, &cache, false));
     let store = fs::read_dir(&cache).unwrap().next().unwrap().unwrap().path();
 
-    fs::write(store.join("confnotes-manifest.json"), "{not json").unwrap();
+    fs::write(store.join("stamps.bin"), "not postcard").unwrap();
     let notes = open(&dir, &cache, false);
     assert!(
-        notes.report.rebuilt.as_deref().unwrap_or("").contains("manifest"),
+        notes
+            .report
+            .rebuilt
+            .as_deref()
+            .unwrap_or("")
+            .contains("stamps.bin is damaged"),
         "{:?}",
         notes.report
     );
@@ -91,18 +96,22 @@ fn a_corrupt_or_foreign_cache_is_rebuilt_with_a_message() {
     assert_eq!(hits(&notes, "spinnaker"), 5);
     drop(notes);
 
-    // Another schema/analyzer/dictionary version.
-    let manifest = fs::read_to_string(store.join("confnotes-manifest.json")).unwrap();
-    fs::write(
-        store.join("confnotes-manifest.json"),
-        manifest.replace("schema-", "schema-old-"),
-    )
-    .unwrap();
+    // The parsed notes damaged: reparsed, and the index rebuilt.
+    fs::write(store.join("notes.bin"), [0xff; 64]).unwrap();
+    let notes = open(&dir, &cache, false);
+    assert!(notes.report.rebuilt.is_some(), "{:?}", notes.report);
+    assert_eq!(hits(&notes, "spinnaker"), 5);
+    drop(notes);
+
+    // Another parser/schema/analyzer/dictionary version: its format string differs.
+    let mut foreign = vec![10u8];
+    foreign.extend_from_slice(b"schema-old");
+    fs::write(store.join("stamps.bin"), foreign).unwrap();
     assert!(open(&dir, &cache, false)
         .report
         .rebuilt
         .unwrap()
-        .contains("another version"));
+        .contains("another version (schema-old)"));
 
     // The index files themselves damaged.
     fs::write(store.join("meta.json"), "garbage").unwrap();
@@ -133,4 +142,67 @@ fn two_instances_at_once_both_work() {
         assert_eq!(h.join().unwrap(), 200);
     }
     assert_eq!(hits(&open(&dir, &cache, false), "spinnaker"), 200);
+}
+
+#[test]
+fn a_warm_start_reads_no_note_and_still_shows_the_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, cache) = (tmp.path().join("notes"), tmp.path().join("cache"));
+    fs::create_dir_all(&dir).unwrap();
+    write_notes(&dir, 3);
+    drop(open(&dir, &cache, false));
+    let source = NotesSource {
+        bundled: true,
+        dirs: vec![dir.clone()],
+    };
+    drop(Notes::open(&source, Some(&cache), false, &mut |_| {}).unwrap());
+
+    let cached = Notes::cached(&source, &cache).expect("a usable cache");
+    let library = &cached.library;
+    assert_eq!(library.events.len(), 8, "5 bundled + 3 from the folder");
+    let event = library.event("event-1").unwrap();
+    assert!(event.sessions[0].body.is_empty(), "the cache keeps no text");
+    let text = library.text(event, Some(&event.sessions[0].id));
+    assert!(text.contains("Spinnaker と秘匿情報の話 その1"), "{text}");
+    let bundled = library.event("2019-07-cndt").unwrap();
+    assert!(!library.text(bundled, None).is_empty());
+    assert_eq!(hits(&cached, "tag:t2"), 1, "the cached index answers");
+
+    // A file gone since the cache was written says so instead of failing.
+    fs::remove_file(dir.join("event-1.md")).unwrap();
+    let text = library.text(event, None);
+    assert!(text.contains("could not be read again"), "{text}");
+}
+
+#[test]
+fn search_sees_an_edit_made_between_two_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, cache) = (tmp.path().join("notes"), tmp.path().join("cache"));
+    fs::create_dir_all(&dir).unwrap();
+    write_notes(&dir, 3);
+    let search = |q: &str| {
+        let out = assert_cmd::Command::cargo_bin("confnotes")
+            .unwrap()
+            .args(["--no-bundled", "--notes"])
+            .arg(&dir)
+            .args(["search", "--json", q])
+            .env("CONFNOTES_CACHE", &cache)
+            .env("CONFNOTES_CONFIG", tmp.path().join("none.toml"))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        hits.as_array().unwrap().len()
+    };
+    assert_eq!(search("spinnaker"), 3);
+    assert_eq!(search("spinnaker"), 3, "answered from the cache");
+    fs::write(
+        dir.join("event-2.md"),
+        "# イベント2\n\n## 書き換えた\n\nKnative だけの話に変えた。\n",
+    )
+    .unwrap();
+    assert_eq!(search("spinnaker"), 2);
+    assert_eq!(search("knative"), 1);
+    fs::remove_file(dir.join("event-0.md")).unwrap();
+    assert_eq!(search("spinnaker"), 1);
 }

@@ -61,26 +61,21 @@ impl Drop for Tmux {
     }
 }
 
-#[test]
-fn search_follow_a_link_go_back_and_quit_in_tmux() {
+fn have_tmux() -> bool {
     if Command::new("tmux").arg("-V").output().is_err() {
         assert!(
             std::env::var_os("CI").is_none(),
             "CI must have tmux (.ci/run installs it)"
         );
         eprintln!("tmux is not installed: skipping the terminal test");
-        return;
+        return false;
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let bin = env!("CARGO_BIN_EXE_confnotes");
-    let command = format!(
-        "env CONFNOTES_CONFIG={cfg} CONFNOTES_CACHE={cache} {bin} --no-bundled --notes {notes}",
-        cfg = tmp.path().join("none.toml").display(),
-        cache = tmp.path().join("cache").display(),
-        notes = fixtures().display(),
-    );
+    true
+}
+
+fn start(name: &str, command: &str) -> Tmux {
     let t = Tmux {
-        session: format!("confnotes-it-{}", std::process::id()),
+        session: format!("confnotes-it-{name}-{}", std::process::id()),
     };
     t.tmux(&[
         "new-session",
@@ -91,8 +86,90 @@ fn search_follow_a_link_go_back_and_quit_in_tmux() {
         "120",
         "-y",
         "40",
-        &command,
+        command,
     ]);
+    t
+}
+
+fn quit(t: &Tmux) {
+    t.keys(&["q"]);
+    let start = Instant::now();
+    while t.alive() && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!t.alive(), "q quits the app");
+}
+
+#[test]
+fn a_note_saved_while_the_app_runs_shows_up() {
+    if !have_tmux() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let notes = tmp.path().join("notes");
+    std::fs::create_dir_all(&notes).unwrap();
+    std::fs::write(
+        notes.join("first.md"),
+        "# 最初の勉強会\n\n## 開会\n\nはじまり。\n",
+    )
+    .unwrap();
+    let bin = env!("CARGO_BIN_EXE_confnotes");
+    let command = format!(
+        "env CONFNOTES_CONFIG={cfg} CONFNOTES_CACHE={cache} {bin} --no-bundled --notes {notes}",
+        cfg = tmp.path().join("none.toml").display(),
+        cache = tmp.path().join("cache").display(),
+        notes = notes.display(),
+    );
+    let t = start("watch", &command);
+    t.wait_for("Events 1");
+    // Saved the way editors do: a temporary file, then a rename over the name.
+    let tmp_file = notes.join(".second.md.swp");
+    std::fs::write(
+        &tmp_file,
+        "# 二回目の勉強会\n\n## Kustomize 入門\n\nオーバーレイの話。\n",
+    )
+    .unwrap();
+    std::fs::rename(&tmp_file, notes.join("second.md")).unwrap();
+    let screen = t.wait_for("Events 2");
+    assert!(screen.contains("二回目の勉強会"), "{screen}");
+    t.keys(&["/"]);
+    t.text("kustomize");
+    let screen = t.wait_for("Kustomize 入門");
+    assert!(
+        screen.contains("オーバーレイの話"),
+        "the hit's note is shown:\n{screen}"
+    );
+    // An edit to the note being read re-renders it in place.
+    std::fs::write(
+        notes.join("second.md"),
+        "# 二回目の勉強会\n\n## Kustomize 入門\n\nオーバーレイとパッチの話。\n",
+    )
+    .unwrap();
+    t.wait_for("オーバーレイとパッチの話");
+    t.keys(&["Escape"]);
+    quit(&t);
+
+    // The next start shows the notes from the cache at once, the text read from the file.
+    let t = start("warm", &command);
+    let screen = t.wait_for("Events 2");
+    assert!(screen.contains("二回目の勉強会"), "{screen}");
+    quit(&t);
+}
+
+#[test]
+fn search_follow_a_link_go_back_and_quit_in_tmux() {
+    if !have_tmux() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_confnotes");
+    let command = format!(
+        "env CONFNOTES_CONFIG={cfg} CONFNOTES_CACHE={cache} {bin} --no-bundled --notes {notes}",
+        cfg = tmp.path().join("none.toml").display(),
+        cache = tmp.path().join("cache").display(),
+        notes = fixtures().display(),
+    );
+    let t = start("links", &command);
     let screen = t.wait_for("Events 3");
     assert!(screen.contains("GitOps Day 2020"), "{screen}");
 
@@ -120,10 +197,5 @@ fn search_follow_a_link_go_back_and_quit_in_tmux() {
         "going back restores the search:\n{screen}"
     );
 
-    t.keys(&["q"]);
-    let start = Instant::now();
-    while t.alive() && start.elapsed() < Duration::from_secs(10) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(!t.alive(), "q quits the app");
+    quit(&t);
 }
