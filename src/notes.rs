@@ -65,7 +65,9 @@ impl Notes {
     /// The notes as the last run left them in the cache, without looking at the note
     /// folders: the app's first frame. `None` when there is no usable cache.
     pub fn cached(source: &NotesSource, cache: &Path) -> Option<Notes> {
+        crate::timing::mark("start");
         let analyzer = Analyzer::new().ok()?;
+        crate::timing::mark("analyzer");
         let (library, index) = store::open_cached(&store_dir(source, cache), analyzer)?;
         Some(Notes {
             library: Arc::new(library),

@@ -134,9 +134,12 @@ pub fn store_dir(cache: &Path, key: &str) -> PathBuf {
 /// cache (the refresh that follows will say why and rebuild it).
 pub fn open_cached(dir: &Path, analyzer: Analyzer) -> Option<(Library, SearchIndex)> {
     let catalog = read_catalog(dir).ok()?;
+    crate::timing::mark("cached: catalog read");
     let index = open_index(dir, catalog.generation).ok()?;
     let search = SearchIndex::with_index(index, schema().1, analyzer).ok()?;
+    crate::timing::mark("cached: index opened");
     let library = Library::link(catalog.files.into_iter().map(|e| e.file), Vec::new());
+    crate::timing::mark("cached: linked");
     Some((library, search))
 }
 

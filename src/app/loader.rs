@@ -18,7 +18,7 @@ use crate::search::SearchIndex;
 use crate::store::Stage;
 
 /// How long to wait for an editor's burst of writes to settle before reloading.
-const SETTLE: Duration = Duration::from_millis(30);
+pub const SETTLE: Duration = Duration::from_millis(30);
 const MAX_SETTLE: Duration = Duration::from_millis(300);
 
 pub struct Loader {
@@ -104,6 +104,22 @@ impl Loader {
         }
     }
 
+    /// A path from the watcher, which may report it canonicalised (absolute, links
+    /// resolved), under the notes folder as the user named it, as the scan does.
+    fn as_given(&self, path: PathBuf) -> PathBuf {
+        for dir in &self.source.dirs {
+            if path.starts_with(dir) {
+                return path;
+            }
+            if let Ok(canonical) = dir.canonicalize() {
+                if let Ok(rest) = path.strip_prefix(&canonical) {
+                    return dir.join(rest);
+                }
+            }
+        }
+        path
+    }
+
     /// The note files a burst of events touched; `None` when only a new scan will do.
     fn changed_paths(
         &self,
@@ -120,6 +136,7 @@ impl Loader {
                 continue;
             }
             for path in event.paths {
+                let path = self.as_given(path);
                 let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
                 let is_note = Path::new(name)
                     .extension()

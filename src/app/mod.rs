@@ -8,6 +8,7 @@ pub mod note;
 pub mod search;
 pub mod terminal;
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -79,6 +80,9 @@ pub struct NoteView {
     pub current_match: Option<usize>,
     /// The width it was rendered for.
     pub width: u16,
+    /// The Markdown composed for `key` (reading the note's file, for notes from the
+    /// cache), kept so that a keystroke or a scroll does not read it again.
+    composed: Option<(NoteKey, String)>,
 }
 
 impl Default for NoteView {
@@ -94,6 +98,7 @@ impl Default for NoteView {
             selected_link: None,
             current_match: None,
             width: 0,
+            composed: None,
         }
     }
 }
@@ -144,8 +149,9 @@ pub struct App {
     pub size: (u16, u16),
     pub should_quit: bool,
     pub open_url: UrlOpener,
-    /// Index note keys to positions in the library.
-    keys: HashMap<u64, NoteKey>,
+    /// Index note keys to positions in the library, made at the first search (the
+    /// first frame of a big folder does not wait for it).
+    keys: OnceCell<HashMap<u64, NoteKey>>,
 }
 
 fn keys_of(library: &Library) -> HashMap<u64, NoteKey> {
@@ -178,7 +184,6 @@ fn open_in_browser(url: &str) -> Result<(), String> {
 impl App {
     pub fn new(notes: Notes, outside_warnings: Vec<Warning>, size: (u16, u16)) -> App {
         let notes = Arc::new(notes);
-        let keys = keys_of(&notes.library);
         let warnings = outside_warnings
             .iter()
             .chain(&notes.library.warnings)
@@ -201,7 +206,7 @@ impl App {
             size,
             should_quit: false,
             open_url: open_in_browser,
-            keys,
+            keys: OnceCell::new(),
         };
         app.rebuild_events();
         app
@@ -363,7 +368,8 @@ impl App {
         let (scroll, link) = (self.note.scroll, self.note.selected_link);
         let had_warnings = self.notes.library.warnings.len();
         self.notes = notes;
-        self.keys = keys_of(&self.notes.library);
+        self.note.composed = None;
+        self.keys = OnceCell::new();
         self.warnings = self
             .outside_warnings
             .iter()
@@ -403,7 +409,8 @@ impl App {
     }
 
     fn run_search(&mut self) {
-        self.search.run(&self.notes.index, &self.keys);
+        let keys = self.keys.get_or_init(|| keys_of(&self.notes.library));
+        self.search.run(&self.notes.index, keys);
         self.rebuild_events();
     }
 
@@ -493,7 +500,10 @@ impl App {
             };
             return;
         };
-        let doc = compose(&self.notes.library, key);
+        if self.note.composed.as_ref().is_none_or(|(k, _)| *k != key) {
+            self.note.composed = Some((key, compose(&self.notes.library, key)));
+        }
+        let doc = self.note.composed.as_ref().map_or("", |(_, doc)| doc.as_str());
         let matcher = &self.search.matcher;
         let find = |text: &str| matcher.as_ref().map(|m| m.find(text)).unwrap_or_default();
         if to_first_match {
@@ -507,7 +517,7 @@ impl App {
             current_match: self.note.current_match,
             find_matches: &find,
         };
-        self.note.rendered = markdown::render(&doc, &opts);
+        self.note.rendered = markdown::render(doc, &opts);
         if to_first_match {
             match self.note.rendered.matches.first() {
                 Some(first) => {

@@ -68,6 +68,7 @@ pub fn run_tui(source: NotesSource, warnings: Vec<Warning>, rebuild: bool) -> an
     };
     let size = terminal.size()?;
     let mut app = App::new(notes, warnings, (size.width, size.height));
+    crate::timing::mark("app state built");
     if first_run {
         app.loading = Some("loading notes…".into());
     }
@@ -106,6 +107,7 @@ fn event_loop(
     terminate: &AtomicBool,
 ) -> anyhow::Result<()> {
     terminal.draw(|frame| frame.render_widget(&*app, frame.area()))?;
+    crate::timing::mark("first frame drawn");
     while !app.should_quit && !terminate.load(Ordering::Relaxed) {
         // Wake up now and then to notice SIGTERM.
         let first = match messages.recv_timeout(Duration::from_millis(200)) {

@@ -158,7 +158,8 @@ impl Library {
             }
             warnings.extend(parsed.warnings);
             paths.insert(normalize(&file.path), events.len());
-            anchors.push(parsed.anchors.into_iter().collect());
+            let own = parsed.event.sessions.iter().map(|s| (s.id.clone(), s.id.clone()));
+            anchors.push(parsed.anchors.into_iter().chain(own).collect());
             let mut event = parsed.event;
             event.id = id;
             event.bundled = file.bundled;
@@ -368,6 +369,9 @@ fn resolve_links(
 ) {
     let ids: Vec<String> = events.iter().map(|(_, e)| e.id.clone()).collect();
     for (path, event) in events.iter_mut() {
+        if event.overview_links.is_empty() && event.sessions.iter().all(|s| s.links.is_empty()) {
+            continue;
+        }
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let own = paths.get(&normalize(path)).copied();
         let source = event.source.clone();
@@ -450,6 +454,9 @@ fn compute_backlinks(events: &mut [Event]) {
         }
     }
     for event in events.iter_mut() {
+        if incoming.is_empty() {
+            break;
+        }
         for session in &mut event.sessions {
             if let Some(list) = incoming.remove(&SessionRef::new(&event.id, &session.id)) {
                 session.backlinks = list;

@@ -19,14 +19,15 @@ pub fn markdown_options() -> Options {
 }
 
 /// Bumped whenever parsing could give a different result, so cached parses are redone.
-pub const PARSER_VERSION: u32 = 1;
+pub const PARSER_VERSION: u32 = 2;
 
 /// What parsing a file gives: the event (with unresolved links), anchors of every
 /// heading (for resolving links to sub-headings), and warnings.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ParsedNote {
     pub event: Event,
-    /// Every heading anchor in the file, with the session it falls in ("" = overview).
+    /// Every heading anchor in the file, with the session it falls in ("" = overview),
+    /// but for the sessions' own headings (their anchor is their id).
     pub anchors: Vec<(String, String)>,
     pub warnings: Vec<Warning>,
 }
@@ -154,7 +155,10 @@ pub fn parse_note(
             .find(|(_, h)| h.range.start <= heading.range.start)
             .map(|(s, _)| s.id.clone())
             .unwrap_or_default();
-        anchors.push((heading.anchor.clone(), owner));
+        // A session's own heading is its id: the library adds those back.
+        if heading.anchor != owner {
+            anchors.push((heading.anchor.clone(), owner));
+        }
     }
 
     Ok(ParsedNote {

@@ -93,19 +93,22 @@ pub fn truncate(text: &str, width: usize) -> String {
 }
 
 /// Draws two-line list rows with the selection highlighted.
-fn render_rows(
-    rows: Vec<(Line<'static>, Line<'static>)>,
+/// Draws the rows on screen; `row_at` builds only those (a list can hold 10,000).
+fn render_rows<'a>(
+    count: usize,
+    row_at: impl Fn(usize) -> (Line<'a>, Line<'a>),
     selected: usize,
     offset: usize,
     focused: bool,
     area: Rect,
     buf: &mut Buffer,
 ) {
-    for (i, (first, second)) in rows.into_iter().enumerate().skip(offset) {
+    for i in offset..count {
         let y = area.y + ((i - offset) as u16) * ROW_HEIGHT;
         if y + ROW_HEIGHT > area.y + area.height {
             break;
         }
+        let (first, second) = row_at(i);
         let rect = Rect::new(area.x, y, area.width, ROW_HEIGHT);
         if i == selected {
             buf.set_style(rect, if focused { SELECTED_FOCUSED } else { SELECTED });
@@ -125,34 +128,38 @@ fn render_events(app: &App, area: Rect, buf: &mut Buffer) {
     let body = inner(area);
     block.render(area, buf);
     let width = body.width as usize;
-    let rows = app
-        .events
-        .rows
-        .iter()
-        .map(|row| {
-            let e = &library.events[row.event];
-            let first = match row.hits {
-                Some(n) => {
-                    let count = format!(" {n}");
-                    let title = truncate(&e.title, width.saturating_sub(count.width()));
-                    let pad = width.saturating_sub(title.width() + count.width());
-                    Line::from(vec![
-                        Span::styled(title, Style::new().add_modifier(Modifier::BOLD)),
-                        Span::raw(" ".repeat(pad)),
-                        Span::styled(count, HIT_COUNT),
-                    ])
-                }
-                None => Line::from(Span::styled(
-                    truncate(&e.title, width),
-                    Style::new().add_modifier(Modifier::BOLD),
-                )),
-            };
-            let detail = format!("{}  {} sessions", e.date_label(), e.sessions.len());
-            (first, Line::from(Span::styled(truncate(&detail, width), DIM)))
-        })
-        .collect();
+    let row_at = |i: usize| {
+        let row = &app.events.rows[i];
+        let e = &library.events[row.event];
+        let first = match row.hits {
+            Some(n) => {
+                let count = format!(" {n}");
+                let title = truncate(&e.title, width.saturating_sub(count.width()));
+                let pad = width.saturating_sub(title.width() + count.width());
+                Line::from(vec![
+                    Span::styled(title, Style::new().add_modifier(Modifier::BOLD)),
+                    Span::raw(" ".repeat(pad)),
+                    Span::styled(count, HIT_COUNT),
+                ])
+            }
+            None => Line::from(Span::styled(
+                truncate(&e.title, width),
+                Style::new().add_modifier(Modifier::BOLD),
+            )),
+        };
+        let detail = format!("{}  {} sessions", e.date_label(), e.sessions.len());
+        (first, Line::from(Span::styled(truncate(&detail, width), DIM)))
+    };
     let focused = app.focus == Pane::Events && !app.search.editing;
-    render_rows(rows, app.events.selected, app.events.offset, focused, body, buf);
+    render_rows(
+        app.events.rows.len(),
+        row_at,
+        app.events.selected,
+        app.events.offset,
+        focused,
+        body,
+        buf,
+    );
     if app.events.rows.is_empty() {
         Paragraph::new(Span::styled("no matches", DIM)).render(body, buf);
     }
@@ -173,44 +180,41 @@ fn render_sessions(app: &App, area: Rect, buf: &mut Buffer) {
     let body = inner(area);
     block.render(area, buf);
     let width = body.width as usize;
-    let rows = app
-        .sessions
-        .rows
-        .iter()
-        .map(|row| {
-            let e = &library.events[row.key.event];
-            match row.key.session.and_then(|i| e.sessions.get(i)) {
-                Some(s) => {
-                    let code = s.code.as_deref().map(|c| format!("{c} ")).unwrap_or_default();
-                    let title = truncate(&format!("{code}{}", s.title), width);
-                    let mut detail = s.speakers.join(", ");
-                    if detail.is_empty() {
-                        detail = s.affiliation.clone().unwrap_or_else(|| s.tags.join(" "));
-                    }
-                    (
-                        Line::from(title),
-                        Line::from(Span::styled(truncate(&detail, width), DIM)),
-                    )
+    let row_at = |i: usize| {
+        let row = &app.sessions.rows[i];
+        let e = &library.events[row.key.event];
+        match row.key.session.and_then(|i| e.sessions.get(i)) {
+            Some(s) => {
+                let code = s.code.as_deref().map(|c| format!("{c} ")).unwrap_or_default();
+                let title = truncate(&format!("{code}{}", s.title), width);
+                let mut detail = s.speakers.join(", ");
+                if detail.is_empty() {
+                    detail = s.affiliation.clone().unwrap_or_else(|| s.tags.join(" "));
                 }
-                None => (
-                    Line::from(Span::styled(
-                        truncate("概要 Overview", width),
-                        Style::new().add_modifier(Modifier::ITALIC),
-                    )),
-                    Line::from(Span::styled(
-                        truncate(
-                            &format!("{} sessions · {}", e.sessions.len(), e.date_label()),
-                            width,
-                        ),
-                        DIM,
-                    )),
-                ),
+                (
+                    Line::from(title),
+                    Line::from(Span::styled(truncate(&detail, width), DIM)),
+                )
             }
-        })
-        .collect();
+            None => (
+                Line::from(Span::styled(
+                    truncate("概要 Overview", width),
+                    Style::new().add_modifier(Modifier::ITALIC),
+                )),
+                Line::from(Span::styled(
+                    truncate(
+                        &format!("{} sessions · {}", e.sessions.len(), e.date_label()),
+                        width,
+                    ),
+                    DIM,
+                )),
+            ),
+        }
+    };
     let focused = app.focus == Pane::Sessions && !app.search.editing;
     render_rows(
-        rows,
+        app.sessions.rows.len(),
+        row_at,
         app.sessions.selected,
         app.sessions.offset,
         focused,
