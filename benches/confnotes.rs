@@ -127,6 +127,8 @@ fn main() {
     // 3. Live search inside the app: query + screen build per keystroke.
     let notes = Notes::open(&source, Some(&cache), false, &mut |_| {}).unwrap();
     let mut app = App::new(notes, Vec::new(), (120, 40));
+    // As the terminal loop does right after the first frame.
+    app.prepare_search();
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     let mut samples = Vec::new();
     for query in [

@@ -149,8 +149,8 @@ pub struct App {
     pub size: (u16, u16),
     pub should_quit: bool,
     pub open_url: UrlOpener,
-    /// Index note keys to positions in the library, made at the first search (the
-    /// first frame of a big folder does not wait for it).
+    /// Index note keys to positions in the library: made after the first frame (see
+    /// `prepare_search`) so a big folder's first frame does not wait for it.
     keys: OnceCell<HashMap<u64, NoteKey>>,
 }
 
@@ -210,6 +210,13 @@ impl App {
         };
         app.rebuild_events();
         app
+    }
+
+    /// Builds what live search needs (the note-key map) ahead of the first keystroke.
+    /// The terminal loop calls it right after drawing the first frame; search would
+    /// otherwise build it on the first keystroke.
+    pub fn prepare_search(&mut self) {
+        self.keys.get_or_init(|| keys_of(&self.notes.library));
     }
 
     pub fn areas(&self) -> Option<Areas> {
@@ -370,6 +377,7 @@ impl App {
         self.notes = notes;
         self.note.composed = None;
         self.keys = OnceCell::new();
+        self.prepare_search();
         self.warnings = self
             .outside_warnings
             .iter()

@@ -108,6 +108,7 @@ fn event_loop(
 ) -> anyhow::Result<()> {
     terminal.draw(|frame| frame.render_widget(&*app, frame.area()))?;
     crate::timing::mark("first frame drawn");
+    app.prepare_search();
     while !app.should_quit && !terminate.load(Ordering::Relaxed) {
         // Wake up now and then to notice SIGTERM.
         let first = match messages.recv_timeout(Duration::from_millis(200)) {
