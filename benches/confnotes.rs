@@ -201,6 +201,7 @@ fn main() {
         cache: Some(cache.clone()),
         rebuild: false,
         shown_index: shown.index.clone(),
+        shows_cache: false,
     }
     .spawn(move |action| send.send(action).is_ok());
     let next_notes = || loop {

@@ -99,41 +99,45 @@ impl Notes {
         let analyzer = Analyzer::new()?;
         crate::timing::mark("analyzer");
         let Some(cache) = cache else {
-            let library = Library::link(crate::core::library::parse_all(files), warnings);
-            let index = SearchIndex::build_in_ram(&library, analyzer)?;
-            return Ok(Notes {
-                library: Arc::new(library),
-                index,
-                report: StoreReport::default(),
-            });
+            return in_memory(files, warnings, analyzer, None);
         };
         let dir = store_dir(source, cache);
         match store::refresh(&dir, files, warnings.clone(), analyzer.clone(), rebuild, progress) {
-            Ok((library, index, report)) => Ok({
-                crate::timing::mark("refresh returned");
-                Notes {
-                    library,
-                    index,
-                    report,
-                }
+            Ok((library, index, report)) => Ok(Notes {
+                library,
+                index,
+                report,
             }),
             Err(e) => {
-                let mut library = Library::link(crate::core::library::parse_all(files), warnings);
-                library.warnings.push(Warning {
+                let problem = Warning {
                     file: dir.display().to_string(),
                     line: None,
                     message: format!("cannot use the index cache ({e:#}); indexing in memory"),
-                });
-                let index = SearchIndex::build_in_ram(&library, analyzer)?;
-                Ok(Notes {
-                    library: Arc::new(library),
-                    index,
-                    report: StoreReport {
-                        in_memory_fallback: true,
-                        ..StoreReport::default()
-                    },
-                })
+                };
+                in_memory(files, warnings, analyzer, Some(problem))
             }
         }
     }
+}
+
+/// Every note parsed and indexed in memory: with no cache directory, or when the cache
+/// cannot be used (`problem` says why).
+fn in_memory(
+    files: &[NoteFile],
+    warnings: Vec<Warning>,
+    analyzer: Analyzer,
+    problem: Option<Warning>,
+) -> anyhow::Result<Notes> {
+    let mut library = Library::link(crate::core::library::parse_all(files), warnings);
+    let report = StoreReport {
+        in_memory_fallback: problem.is_some(),
+        ..StoreReport::default()
+    };
+    library.warnings.extend(problem);
+    let index = SearchIndex::build_in_ram(&library, analyzer)?;
+    Ok(Notes {
+        library: Arc::new(library),
+        index,
+        report,
+    })
 }

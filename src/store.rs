@@ -155,13 +155,11 @@ pub fn fresh_index(
     if stamps.files.len() != files.len() {
         return None;
     }
-    let unchanged = stamps.files.iter().zip(files).all(|(s, f)| {
-        s.path == f.path
-            && match f.bundled {
-                Some(text) => s.stamp.size == f.size && s.stamp.hash == content_hash(text),
-                None => s.stamp.same_metadata(f),
-            }
-    });
+    let unchanged = stamps
+        .files
+        .iter()
+        .zip(files)
+        .all(|(s, f)| s.path == f.path && s.stamp.unchanged_unread(f));
     if !unchanged {
         return None;
     }
@@ -363,7 +361,7 @@ fn examine(file: &NoteFile, previous: Option<Entry>) -> (Entry, Status) {
     let Some(mut previous) = previous else {
         return (fresh(file), Status::Added);
     };
-    if previous.file.stamp.same_metadata(file) && file.bundled.is_none() {
+    if previous.file.stamp.unchanged_unread(file) {
         return (previous, Status::Unchanged);
     }
     match file.read() {

@@ -27,6 +27,9 @@ pub struct Loader {
     pub rebuild: bool,
     /// The index the app shows now, searched while a long indexing runs.
     pub shown_index: SearchIndex,
+    /// The app shows the cache as the last refresh left it: a refresh that changes
+    /// nothing need not hand it the same notes again (rebuilding its lists and note).
+    pub shows_cache: bool,
 }
 
 impl Loader {
@@ -169,6 +172,8 @@ impl Loader {
     ) -> bool {
         let mut last_percent = None;
         let shown_index = self.shown_index.clone();
+        // Scan warnings (a missing folder) are not in the cache: they must reach the app.
+        let scan_warnings = !warnings.is_empty();
         let mut progress = |stage: Stage| {
             let message = match stage {
                 Stage::Waiting => "waiting for another confnotes to finish indexing…".to_string(),
@@ -212,6 +217,12 @@ impl Loader {
         let _ = send(Action::Loading(None));
         match result {
             Ok(notes) => {
+                let r = &notes.report;
+                let same = r.changes() == 0 && r.rebuilt.is_none() && !r.in_memory_fallback;
+                if self.shows_cache && same && !scan_warnings {
+                    return true;
+                }
+                self.shows_cache = !r.in_memory_fallback;
                 self.shown_index = notes.index.clone();
                 send(Action::NotesLoaded(Loaded(Arc::new(notes))))
             }

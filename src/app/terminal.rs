@@ -80,6 +80,7 @@ pub fn run_tui(source: NotesSource, warnings: Vec<Warning>, rebuild: bool) -> an
         cache,
         rebuild,
         shown_index: app.notes.index.clone(),
+        shows_cache: !first_run,
     }
     .spawn(move |action| from_loader.send(Message::Loader(action)).is_ok());
     std::thread::spawn(move || {

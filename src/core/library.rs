@@ -44,9 +44,14 @@ pub struct FileStamp {
 }
 
 impl FileStamp {
-    /// Same size and mtime: unchanged without reading it. Otherwise the hash decides.
-    pub fn same_metadata(&self, file: &NoteFile) -> bool {
-        self.size == file.size && self.mtime_ns == file.mtime_ns
+    /// Whether `file` is known unchanged without reading it: the same size and mtime
+    /// (a bundled note, whose text is at hand, by its hash). When not, the file's hash
+    /// decides.
+    pub fn unchanged_unread(&self, file: &NoteFile) -> bool {
+        match file.bundled {
+            Some(text) => self.size == file.size && self.hash == content_hash(text),
+            None => self.size == file.size && self.mtime_ns == file.mtime_ns,
+        }
     }
 }
 
@@ -60,33 +65,27 @@ pub fn parse_file(file: &NoteFile) -> ParsedFile {
 
 /// A file that could not be read, kept with the reason.
 pub fn unreadable(file: &NoteFile, message: String) -> ParsedFile {
-    ParsedFile {
-        path: file.path.clone(),
-        display: file.display.clone(),
-        id: file.id.clone(),
-        bundled: file.bundled.is_some(),
-        stamp: FileStamp {
-            size: file.size,
-            mtime_ns: file.mtime_ns,
-            hash: 0,
-        },
-        note: Err(message),
-    }
+    parsed_file(file, file.size, 0, Err(message))
 }
 
 /// Parses a note whose text has been read.
 pub fn parse_text(file: &NoteFile, text: &str) -> ParsedFile {
+    let note = parse_note(&file.id, &file.display, text, file.path_date.clone()).map_err(|e| e.0);
+    parsed_file(file, text.len() as u64, content_hash(text), note)
+}
+
+fn parsed_file(file: &NoteFile, size: u64, hash: u64, note: Result<ParsedNote, String>) -> ParsedFile {
     ParsedFile {
         path: file.path.clone(),
         display: file.display.clone(),
         id: file.id.clone(),
         bundled: file.bundled.is_some(),
         stamp: FileStamp {
-            size: text.len() as u64,
+            size,
             mtime_ns: file.mtime_ns,
-            hash: content_hash(text),
+            hash,
         },
-        note: parse_note(&file.id, &file.display, text, file.path_date.clone()).map_err(|e| e.0),
+        note,
     }
 }
 

@@ -11,7 +11,9 @@ use tantivy::query::{
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, STORED, STRING,
 };
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term as TTerm};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term as TTerm,
+};
 
 use super::analyzer::{prefix_splits, AnalyzedToken, Analyzer, TantivyAnalyzer, ANALYZER_NAME};
 use super::query::{FilterKind, Query, Term};
@@ -112,6 +114,9 @@ pub struct SearchIndex {
     pub fields: Fields,
     pub analyzer: Analyzer,
 }
+
+/// Scored document addresses, best first.
+type TopHits = Vec<(f32, DocAddress)>;
 
 /// One search result: which session, how well it matched.
 #[derive(Debug, Clone, PartialEq)]
@@ -218,18 +223,7 @@ impl SearchIndex {
 
     /// The best `limit` hits and how many documents match in all.
     pub fn search_counted(&self, query: &Query, limit: usize) -> anyhow::Result<(Vec<Hit>, usize)> {
-        if query.is_empty() || limit == 0 {
-            return Ok((Vec::new(), 0));
-        }
-        let searcher = self.reader.searcher();
-        let tquery = self.compile(query);
-        let (top, count) = searcher.search(
-            &tquery,
-            &(
-                tantivy::collector::TopDocs::with_limit(limit).order_by_score(),
-                tantivy::collector::Count,
-            ),
-        )?;
+        let (searcher, top, count) = self.top(query, limit)?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
@@ -251,18 +245,7 @@ impl SearchIndex {
     /// The best `limit` hits as [`note_key`]s with their scores, and how many documents
     /// match in all: the fast path for live search (no stored documents are read).
     pub fn search_keys(&self, query: &Query, limit: usize) -> anyhow::Result<(Vec<(u64, f32)>, usize)> {
-        if query.is_empty() || limit == 0 {
-            return Ok((Vec::new(), 0));
-        }
-        let searcher = self.reader.searcher();
-        let tquery = self.compile(query);
-        let (top, count) = searcher.search(
-            &tquery,
-            &(
-                tantivy::collector::TopDocs::with_limit(limit).order_by_score(),
-                tantivy::collector::Count,
-            ),
-        )?;
+        let (searcher, top, count) = self.top(query, limit)?;
         let mut columns = HashMap::new();
         let mut keys = Vec::with_capacity(top.len());
         for (score, address) in top {
@@ -280,6 +263,23 @@ impl SearchIndex {
             }
         }
         Ok((keys, count))
+    }
+
+    /// Runs the query: the best `limit` documents and the number matching in all. An
+    /// empty query matches nothing.
+    fn top(&self, query: &Query, limit: usize) -> anyhow::Result<(Searcher, TopHits, usize)> {
+        let searcher = self.reader.searcher();
+        if query.is_empty() || limit == 0 {
+            return Ok((searcher, Vec::new(), 0));
+        }
+        let (top, count) = searcher.search(
+            &self.compile(query),
+            &(
+                tantivy::collector::TopDocs::with_limit(limit).order_by_score(),
+                tantivy::collector::Count,
+            ),
+        )?;
+        Ok((searcher, top, count))
     }
 
     /// Turns a parsed query into a tantivy query.
