@@ -95,7 +95,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
                         files.iter().map(|f| (f.path.display().to_string(), f)).collect();
                     let note_of = |hit: &Hit| {
                         let file = by_path.get(&hit.path)?;
-                        let mut event = parse_file(file).note.ok()?.event;
+                        let mut event = std::sync::Arc::unwrap_or_clone(parse_file(file).note.ok()?.event);
                         event.id = hit.session.event.clone();
                         Some(event)
                     };
@@ -104,8 +104,9 @@ pub fn run() -> anyhow::Result<ExitCode> {
                     return finish(result);
                 }
             }
-            let notes = Notes::refresh(
+            let (notes, _) = Notes::refresh(
                 &source,
+                None,
                 &files,
                 scan_warnings,
                 cache.as_deref(),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::core::scan::{scan, NoteFile};
 use crate::core::{Library, NotesSource, Warning};
 use crate::search::{Analyzer, SearchIndex};
-use crate::store::{self, Progress, Stage, StoreReport};
+use crate::store::{self, Progress, Stage, Store, StoreReport};
 
 pub struct Notes {
     pub library: Arc<Library>,
@@ -59,21 +59,26 @@ impl Notes {
         crate::timing::mark("start");
         let (files, warnings) = scan(source.bundled, &source.dirs);
         crate::timing::mark("scan");
-        Notes::refresh(source, &files, warnings, cache, rebuild, progress)
+        Ok(Notes::refresh(source, None, &files, warnings, cache, rebuild, progress)?.0)
     }
 
     /// The notes as the last run left them in the cache, without looking at the note
-    /// folders: the app's first frame. `None` when there is no usable cache.
-    pub fn cached(source: &NotesSource, cache: &Path) -> Option<Notes> {
+    /// folders: the app's first frame, and the store its loader goes on from. `None`
+    /// when there is no usable cache.
+    pub fn cached(source: &NotesSource, cache: &Path) -> Option<(Notes, Store)> {
         crate::timing::mark("start");
         let analyzer = Analyzer::new().ok()?;
         crate::timing::mark("analyzer");
-        let (library, index) = store::open_cached(&store_dir(source, cache), analyzer)?;
-        Some(Notes {
-            library: Arc::new(library),
-            index,
-            report: StoreReport::default(),
-        })
+        let store = store::open_cached(&store_dir(source, cache), analyzer)?;
+        Some((Notes::of(&store, StoreReport::default()), store))
+    }
+
+    fn of(store: &Store, report: StoreReport) -> Notes {
+        Notes {
+            library: Arc::clone(store.library()),
+            index: store.index().clone(),
+            report,
+        }
     }
 
     /// No notes yet (the app's first frame on a first run).
@@ -87,34 +92,44 @@ impl Notes {
         })
     }
 
-    /// Like `open`, for files already scanned (the watcher re-stats only what changed).
+    /// Like `open`, for files already scanned, going on from `previous` (the store
+    /// this process last had) when there is one. Also returns the store to go on from
+    /// next time (none without a cache).
     pub fn refresh(
         source: &NotesSource,
+        previous: Option<Store>,
         files: &[NoteFile],
         warnings: Vec<Warning>,
         cache: Option<&Path>,
         rebuild: bool,
         progress: &mut Progress,
-    ) -> anyhow::Result<Notes> {
-        let analyzer = Analyzer::new()?;
+    ) -> anyhow::Result<(Notes, Option<Store>)> {
+        let analyzer = match &previous {
+            Some(store) => store.index().analyzer.clone(),
+            None => Analyzer::new()?,
+        };
         crate::timing::mark("analyzer");
         let Some(cache) = cache else {
-            return in_memory(files, warnings, analyzer, None);
+            return Ok((in_memory(files, warnings, analyzer, None)?, None));
         };
         let dir = store_dir(source, cache);
-        match store::refresh(&dir, files, warnings.clone(), analyzer.clone(), rebuild, progress) {
-            Ok((library, index, report)) => Ok(Notes {
-                library,
-                index,
-                report,
-            }),
+        match store::refresh(
+            &dir,
+            previous,
+            files,
+            warnings.clone(),
+            analyzer.clone(),
+            rebuild,
+            progress,
+        ) {
+            Ok((store, report)) => Ok((Notes::of(&store, report), Some(store))),
             Err(e) => {
                 let problem = Warning {
                     file: dir.display().to_string(),
                     line: None,
                     message: format!("cannot use the index cache ({e:#}); indexing in memory"),
                 };
-                in_memory(files, warnings, analyzer, Some(problem))
+                Ok((in_memory(files, warnings, analyzer, Some(problem))?, None))
             }
         }
     }
@@ -128,7 +143,7 @@ fn in_memory(
     analyzer: Analyzer,
     problem: Option<Warning>,
 ) -> anyhow::Result<Notes> {
-    let mut library = Library::link(crate::core::library::parse_all(files), warnings);
+    let mut library = Library::link(&mut crate::core::library::parse_all(files), warnings);
     let report = StoreReport {
         in_memory_fallback: problem.is_some(),
         ..StoreReport::default()

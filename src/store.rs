@@ -14,7 +14,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tantivy::{Index, IndexWriter, Term};
 
-use crate::core::library::{content_hash, parse_text, unique_ids, FileStamp, ParsedFile};
+use std::io::Write;
+
+use crate::core::library::{content_hash, parse_text, FileStamp, ParsedFile};
 use crate::core::parse::PARSER_VERSION;
 use crate::core::scan::NoteFile;
 use crate::core::{Library, Warning};
@@ -26,6 +28,8 @@ use crate::search::{Analyzer, SearchIndex};
 const STAMPS: &str = "stamps.bin";
 /// The parsed notes (without their text), read when the library is needed.
 const CATALOG: &str = "notes.bin";
+/// Updates since `notes.bin` and `stamps.bin` were written (see [`Delta`]).
+const LOG: &str = "changes.bin";
 const LOCK: &str = "confnotes.lock";
 
 /// Everything that makes an old cache unusable when it changes.
@@ -36,24 +40,40 @@ fn format_id() -> String {
     )
 }
 
-/// The parsed notes that the index was built from, as kept in memory.
-#[derive(Debug, Default)]
-struct Catalog {
+/// The cache as kept in memory between updates: the parsed files (scan order), what
+/// the index holds of them, and the library linked from them. The app's loader keeps
+/// one, so a saved note costs reading that note, linking again and indexing it, and
+/// appending a few kilobytes to the change log.
+pub struct Store {
+    dir: PathBuf,
     /// Matches the payload of the index commit it describes.
     generation: u64,
-    files: Vec<Entry>,
+    files: Vec<ParsedFile>,
+    /// The event id each file's documents carry (ids are made unique across notes,
+    /// so a new note can rename another's event).
+    indexed_ids: Vec<Option<String>>,
+    index: SearchIndex,
+    library: Arc<Library>,
+    /// The index is in memory, not the cache's (another confnotes held it).
+    in_memory: bool,
+    /// Sizes of `notes.bin` and of the change log after it: a log grown past a part of
+    /// the base is folded into a new base.
+    base_bytes: u64,
+    log_bytes: u64,
 }
 
-#[derive(Debug)]
-struct Entry {
-    file: ParsedFile,
-    /// The event id its documents carry (ids are made unique across notes, so a new
-    /// note can rename another's event).
-    event_id: Option<String>,
+impl Store {
+    pub fn library(&self) -> &Arc<Library> {
+        &self.library
+    }
+
+    pub fn index(&self) -> &SearchIndex {
+        &self.index
+    }
 }
 
-/// `stamps.bin`: what each indexed file looked like. Written last, so it is the mark
-/// of a finished update.
+/// `stamps.bin`: what each indexed file looked like. Written after `notes.bin`, so it
+/// is the mark of a finished update.
 #[derive(Debug, Serialize, Deserialize)]
 struct Stamps {
     format: String,
@@ -63,7 +83,7 @@ struct Stamps {
     warnings: Vec<Warning>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Stamp {
     path: PathBuf,
     stamp: FileStamp,
@@ -76,6 +96,18 @@ struct ParsedFiles {
     format: String,
     generation: u64,
     files: Vec<ParsedFile>,
+}
+
+/// One record of `changes.bin`, the log of updates since the last `notes.bin` and
+/// `stamps.bin`: what one update changed, so a saved note does not rewrite the whole
+/// catalog. Records follow each other by generation.
+#[derive(Debug, Serialize, Deserialize)]
+struct Delta {
+    generation: u64,
+    removed: Vec<PathBuf>,
+    /// New or changed files with their event id, and their place in the new order.
+    upserts: Vec<(u32, ParsedFile, Option<String>)>,
+    warnings: Vec<Warning>,
 }
 
 /// What a refresh did, for messages and benchmarks.
@@ -129,18 +161,29 @@ pub fn store_dir(cache: &Path, key: &str) -> PathBuf {
     ))
 }
 
-/// The notes and index exactly as the last run left them, without looking at the
-/// note files: what the app shows in its first frame. `None` when there is no usable
+/// The notes and index exactly as the last run left them, without looking at the note
+/// folders: what the app shows in its first frame. `None` when there is no usable
 /// cache (the refresh that follows will say why and rebuild it).
-pub fn open_cached(dir: &Path, analyzer: Analyzer) -> Option<(Library, SearchIndex)> {
-    let catalog = read_catalog(dir).ok()?;
+pub fn open_cached(dir: &Path, analyzer: Analyzer) -> Option<Store> {
+    let mut catalog = read_catalog(dir).ok()?;
     crate::timing::mark("cached: catalog read");
     let index = open_index(dir, catalog.generation).ok()?;
-    let search = SearchIndex::with_index(index, schema().1, analyzer).ok()?;
+    let index = SearchIndex::with_index(index, schema().1, analyzer).ok()?;
     crate::timing::mark("cached: index opened");
-    let library = Library::link(catalog.files.into_iter().map(|e| e.file), Vec::new());
+    let mut library = Library::link(&mut catalog.files, Vec::new());
+    library.warnings = catalog.warnings;
     crate::timing::mark("cached: linked");
-    Some((library, search))
+    Some(Store {
+        dir: dir.to_path_buf(),
+        generation: catalog.generation,
+        files: catalog.files,
+        indexed_ids: catalog.event_ids,
+        index,
+        library: Arc::new(library),
+        in_memory: false,
+        base_bytes: catalog.base_bytes,
+        log_bytes: catalog.log_bytes,
+    })
 }
 
 /// The index alone, when the cache is known to be up to date with `files` by their
@@ -151,7 +194,7 @@ pub fn fresh_index(
     files: &[NoteFile],
     analyzer: Analyzer,
 ) -> Option<(SearchIndex, Vec<Warning>)> {
-    let stamps = read_stamps(dir).ok()?;
+    let (stamps, _) = read_stamps(dir).ok()?;
     if stamps.files.len() != files.len() {
         return None;
     }
@@ -168,51 +211,70 @@ pub fn fresh_index(
     Some((search, stamps.warnings))
 }
 
-/// Brings the cache in `dir` up to date with `files` (a scan of the note folders) and
-/// returns the linked library with its index. Only one process refreshes a cache at a
-/// time; another waits for it, then finds little left to do.
+/// Brings the cache in `dir` up to date with `files` (a scan of the note folders):
+/// from `previous`, the store as this process last left it, when the cache has not
+/// moved on since; else from the cache on disk. Only one process refreshes a cache at
+/// a time; another waits for it, then finds little left to do.
 pub fn refresh(
     dir: &Path,
+    previous: Option<Store>,
     files: &[NoteFile],
     scan_warnings: Vec<Warning>,
     analyzer: Analyzer,
     rebuild: bool,
     progress: &mut Progress,
-) -> anyhow::Result<(Arc<Library>, SearchIndex, StoreReport)> {
+) -> anyhow::Result<(Store, StoreReport)> {
     fs::create_dir_all(dir)?;
     let _lock = lock(dir, progress)?;
     let mut report = StoreReport::default();
     let mut reason = rebuild.then(|| "--rebuild-index".to_string());
-    let (mut catalog, loaded) = match read_catalog(dir) {
-        Ok(c) if reason.is_none() => (c, true),
-        Ok(_) => (Catalog::default(), false),
-        Err(why) => {
-            if dir.join("meta.json").exists() || dir.join(STAMPS).exists() {
-                reason.get_or_insert(why);
-            }
-            (Catalog::default(), false)
+    let previous = previous.filter(|p| reason.is_none() && p.dir == dir && p.is_current());
+    let (mut catalog, index) = match previous {
+        Some(p) => {
+            let catalog = Catalog {
+                generation: p.generation,
+                files: p.files,
+                event_ids: p.indexed_ids,
+                warnings: Vec::new(),
+                base_bytes: p.base_bytes,
+                log_bytes: p.log_bytes,
+            };
+            (catalog, Some(p.index.index))
         }
-    };
-    crate::timing::mark("catalog read");
-    let mut index = None;
-    if loaded {
-        match open_index(dir, catalog.generation) {
-            Ok(i) => index = Some(i),
-            Err(why) => {
-                // The catalog is still a good cache of parsed files; only the index goes.
-                reason = Some(why);
-                catalog.generation = 0;
-                for entry in &mut catalog.files {
-                    entry.event_id = None;
+        None => {
+            let mut catalog = match read_catalog(dir) {
+                Ok(c) if reason.is_none() => c,
+                Ok(_) => Catalog::default(),
+                Err(why) => {
+                    if dir.join("meta.json").exists() || dir.join(STAMPS).exists() {
+                        reason.get_or_insert(why);
+                    }
+                    Catalog::default()
+                }
+            };
+            crate::timing::mark("catalog read");
+            let mut index = None;
+            if !catalog.files.is_empty() || catalog.generation > 0 {
+                match open_index(dir, catalog.generation) {
+                    Ok(i) => index = Some(i),
+                    Err(why) => {
+                        // The catalog is still a good cache of parsed files; only the
+                        // index goes.
+                        reason = Some(why);
+                        catalog.event_ids.iter_mut().for_each(|id| *id = None);
+                    }
                 }
             }
+            (catalog, index)
         }
-    }
+    };
     let index = match index {
         Some(index) => index,
         None => {
             report.rebuilt = reason;
             clear_index_files(dir)?;
+            catalog.base_bytes = 0;
+            catalog.log_bytes = 0;
             Index::create_in_dir(dir, schema().0)?
         }
     };
@@ -220,32 +282,44 @@ pub fn refresh(
     crate::timing::mark("catalog + index opened");
 
     // What changed: stamps first, content hashes for files whose mtime moved.
-    let mut old: HashMap<PathBuf, Entry> = catalog
+    let mut old: HashMap<PathBuf, (ParsedFile, Option<String>)> = catalog
         .files
         .drain(..)
-        .map(|e| (e.file.path.clone(), e))
+        .zip(catalog.event_ids.drain(..))
+        .map(|(f, id)| (f.path.clone(), (f, id)))
         .collect();
-    let previous: Vec<Option<Entry>> = files.iter().map(|f| old.remove(&f.path)).collect();
+    let before: Vec<Option<(ParsedFile, Option<String>)>> =
+        files.iter().map(|f| old.remove(&f.path)).collect();
     report.removed = old.len();
-    let removed_paths: Vec<String> = old.keys().map(|p| p.display().to_string()).collect();
+    let removed: Vec<PathBuf> = old.into_keys().collect();
     let total = files.len();
-    let mut examined: Vec<(Entry, Status)> = Vec::with_capacity(total);
-    let mut previous = previous.into_iter();
+    let mut examined: Vec<(ParsedFile, Option<String>, Status)> = Vec::with_capacity(total);
+    let mut before = before.into_iter();
     for chunk in files.chunks(1024) {
-        let before: Vec<Option<Entry>> = previous.by_ref().take(chunk.len()).collect();
-        examined.par_extend(
-            chunk
-                .par_iter()
-                .zip(before.into_par_iter())
-                .map(|(file, previous)| examine(file, previous)),
-        );
-        progress(Stage::Reading {
-            done: examined.len(),
-            total,
-        });
+        let previous: Vec<_> = before.by_ref().take(chunk.len()).collect();
+        if previous.iter().all(Option::is_some) && chunk.len() > 64 {
+            // The common case of a warm start: stat comparisons, no reads.
+            examined.extend(chunk.iter().zip(previous).map(|(file, p)| examine(file, p)));
+        } else {
+            examined.par_extend(
+                chunk
+                    .par_iter()
+                    .zip(previous.into_par_iter())
+                    .map(|(file, p)| examine(file, p)),
+            );
+        }
+        if total > 1024 {
+            progress(Stage::Reading {
+                done: examined.len(),
+                total,
+            });
+        }
     }
     crate::timing::mark("changes examined");
-    for (_, status) in &examined {
+    let mut parsed = Vec::with_capacity(total);
+    let mut old_ids = Vec::with_capacity(total);
+    let mut statuses = Vec::with_capacity(total);
+    for (file, id, status) in examined {
         match status {
             Status::Unchanged => report.unchanged += 1,
             Status::Touched => {
@@ -255,30 +329,16 @@ pub fn refresh(
             Status::Changed => report.changed += 1,
             Status::Added => report.added += 1,
         }
+        parsed.push(file);
+        old_ids.push(id);
+        statuses.push(status);
     }
-    // Files whose documents must be (re)written: new content, or a new event id.
-    let ids = unique_ids(examined.iter().map(|(e, _)| &e.file));
-    let mut to_index: Vec<String> = Vec::new();
-    let mut entries: Vec<Entry> = Vec::with_capacity(examined.len());
-    for ((mut entry, status), now) in examined.into_iter().zip(ids) {
-        if matches!(status, Status::Changed | Status::Added) || now != entry.event_id {
-            to_index.push(entry.file.path.display().to_string());
-        }
-        entry.event_id = now;
-        entries.push(entry);
-    }
-    let index_changes = !to_index.is_empty() || report.removed > 0;
-    let generation = catalog.generation + u64::from(index_changes);
-    // Encoded now, written once the index is committed; the library takes the files.
-    let mut pending = (index_changes || report.touched > 0).then(|| encode(generation, &entries));
 
     let from_scan = scan_warnings.len();
-    let mut library = Library::link(entries.into_iter().map(|e| e.file), scan_warnings);
-    if let Some(Ok((stamps, _))) = &mut pending {
-        // Scan warnings come first; they are found afresh by every scan.
-        stamps.warnings = library.warnings[from_scan..].to_vec();
-    }
+    let mut library = Library::link(&mut parsed, scan_warnings);
     crate::timing::mark("linked");
+    // Scan warnings come first; they are found afresh by every scan.
+    let note_warnings = library.warnings[from_scan..].to_vec();
     if let Some(reason) = &report.rebuilt {
         library.warnings.push(Warning {
             file: dir.display().to_string(),
@@ -286,66 +346,180 @@ pub fn refresh(
             message: format!("search index rebuilt: {reason}"),
         });
     }
-    if !index_changes {
-        if let Some(bytes) = pending {
-            write_catalog(dir, bytes?)?;
+    let ids: Vec<Option<String>> = parsed
+        .iter()
+        .map(|f| f.note.as_ref().ok().map(|n| n.event.id.clone()))
+        .collect();
+    // Files whose documents must be (re)written: new content, or a new event id; and
+    // files whose catalog record changed (those, plus the touched ones).
+    let mut to_index: Vec<usize> = Vec::new();
+    let mut upserts: Vec<usize> = Vec::new();
+    for (i, status) in statuses.iter().enumerate() {
+        let new_id = ids[i] != old_ids[i];
+        if matches!(status, Status::Changed | Status::Added) || new_id {
+            to_index.push(i);
         }
-        search.reader.reload()?;
-        return Ok((Arc::new(library), search, report));
+        if !matches!(status, Status::Unchanged) || new_id {
+            upserts.push(i);
+        }
+    }
+    let library = Arc::new(library);
+    let mut store = Store {
+        dir: dir.to_path_buf(),
+        generation: catalog.generation,
+        files: parsed,
+        indexed_ids: ids,
+        index: search,
+        library,
+        in_memory: false,
+        base_bytes: catalog.base_bytes,
+        log_bytes: catalog.log_bytes,
+    };
+    if upserts.is_empty() && removed.is_empty() {
+        store.index.reader.reload()?;
+        return Ok((store, report));
     }
 
-    let Some(mut writer) = writer_with_retry(&search.index) else {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+    // Each indexing thread costs megabytes of fresh memory before its first document:
+    // a few files are indexed by one.
+    let threads = threads.min(1 + to_index.len() / 256);
+    let Some(mut writer) = writer_with_retry(&store.index.index, threads) else {
         report.in_memory_fallback = true;
+        let mut library = Arc::unwrap_or_clone(store.library);
         library.warnings.push(Warning {
             file: dir.display().to_string(),
             line: None,
             message: "the index is held by another program; this one indexed in memory".into(),
         });
-        let ram = SearchIndex::build_in_ram(&library, search.analyzer.clone())?;
-        return Ok((Arc::new(library), ram, report));
+        store.index = SearchIndex::build_in_ram(&library, store.index.analyzer.clone())?;
+        store.library = Arc::new(library);
+        store.in_memory = true;
+        return Ok((store, report));
     };
-    let library = Arc::new(library);
     if to_index.len() > SHOW_BEFORE_INDEXING {
-        progress(Stage::Linked(&library));
+        progress(Stage::Linked(&store.library));
     }
-    for path in removed_paths.iter().chain(&to_index) {
-        writer.delete_term(Term::from_field_text(search.fields.path, path));
-    }
-    let by_path: HashMap<&str, usize> = library
-        .events
+    let path_term = |path: &Path| Term::from_field_text(store.index.fields.path, &path.display().to_string());
+    for path in removed
         .iter()
-        .enumerate()
-        .map(|(i, e)| (e.file.as_str(), i))
-        .collect();
+        .chain(to_index.iter().map(|&i| &store.files[i].path))
+    {
+        writer.delete_term(path_term(path));
+    }
     let total = to_index.len();
-    for (done, path) in to_index.iter().enumerate() {
-        if let Some(&e) = by_path.get(path.as_str()) {
+    for (done, &i) in to_index.iter().enumerate() {
+        let file = &store.files[i];
+        if let Ok(note) = &file.note {
             // A file kept from the catalog has no text in memory (its event id changed,
             // or the index is rebuilt): it is read again. If it vanished meanwhile, its
             // titles are still indexed and the next refresh removes it.
-            let event = &library.events[e];
-            let full = library
+            let event = &*note.event;
+            let full = store
+                .library
                 .with_text(event)
                 .unwrap_or(std::borrow::Cow::Borrowed(event));
-            search.add_event(&mut writer, &full, path)?;
+            store
+                .index
+                .add_event(&mut writer, &full, &file.path.display().to_string())?;
         }
-        if done % 64 == 0 {
+        if done % 64 == 0 && total > 64 {
             progress(Stage::Indexing { done, total });
         }
     }
-    progress(Stage::Indexing { done: total, total });
+    if total > 64 {
+        progress(Stage::Indexing { done: total, total });
+    }
+    let generation = store.generation + 1;
     let mut prepared = writer.prepare_commit()?;
     prepared.set_payload(&generation.to_string());
     prepared.commit()?;
-    // Written after the commit, stamps last: a crash in between leaves stamps whose
-    // generation does not match the index, and the next refresh re-indexes.
-    if let Some(bytes) = pending {
-        write_catalog(dir, bytes?)?;
-    }
-    search.reader.reload()?;
+    crate::timing::mark("index committed");
+    store.generation = generation;
+    // Written after the commit: a crash in between leaves a catalog whose generation
+    // does not match the index, and the next refresh re-indexes.
+    store.persist(&removed, &upserts, note_warnings)?;
+    crate::timing::mark("catalog written");
+    store.index.reader.reload()?;
     // Merges finish in the background while the index is already in use.
     drop(writer);
-    Ok((library, search, report))
+    Ok((store, report))
+}
+
+impl Store {
+    /// Whether the cache on disk is still the one this store describes (no other
+    /// confnotes has updated it since).
+    fn is_current(&self) -> bool {
+        !self.in_memory
+            && self.index.index.load_metas().ok().and_then(|m| m.payload) == Some(self.generation.to_string())
+    }
+
+    /// Records this update: a record appended to the change log when the update was
+    /// small, else a new `notes.bin` and `stamps.bin`.
+    fn persist(
+        &mut self,
+        removed: &[PathBuf],
+        upserts: &[usize],
+        warnings: Vec<Warning>,
+    ) -> anyhow::Result<()> {
+        let delta = Delta {
+            generation: self.generation,
+            removed: removed.to_vec(),
+            upserts: upserts
+                .iter()
+                .map(|&i| (i as u32, self.files[i].clone(), self.indexed_ids[i].clone()))
+                .collect(),
+            warnings,
+        };
+        let record = postcard::to_stdvec(&delta)?;
+        if self.base_bytes > 0 && self.log_bytes + record.len() as u64 <= self.base_bytes / 4 {
+            let mut log = fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(self.dir.join(LOG))?;
+            let mut bytes = (record.len() as u32).to_le_bytes().to_vec();
+            bytes.extend_from_slice(&record);
+            log.write_all(&bytes)?;
+            self.log_bytes += bytes.len() as u64;
+            return Ok(());
+        }
+        let stamps = Stamps {
+            format: format_id(),
+            generation: self.generation,
+            files: self
+                .files
+                .iter()
+                .zip(&self.indexed_ids)
+                .map(|(f, id)| Stamp {
+                    path: f.path.clone(),
+                    stamp: f.stamp,
+                    event_id: id.clone(),
+                })
+                .collect(),
+            warnings: delta.warnings,
+        };
+        #[derive(Serialize)]
+        struct ParsedFilesRef<'a> {
+            format: String,
+            generation: u64,
+            files: &'a [ParsedFile],
+        }
+        let notes = postcard::to_stdvec(&ParsedFilesRef {
+            format: format_id(),
+            generation: self.generation,
+            files: &self.files,
+        })?;
+        self.base_bytes = notes.len() as u64;
+        for (name, bytes) in [(CATALOG, notes), (STAMPS, postcard::to_stdvec(&stamps)?)] {
+            let tmp = self.dir.join(format!("{name}.tmp"));
+            fs::write(&tmp, bytes)?;
+            fs::rename(&tmp, self.dir.join(name))?;
+        }
+        // Its records are older than the new base: harmless if this fails.
+        let _ = fs::remove_file(self.dir.join(LOG));
+        self.log_bytes = 0;
+        Ok(())
+    }
 }
 
 enum Status {
@@ -357,83 +531,53 @@ enum Status {
 }
 
 /// Decides whether one file changed, reading it only when its stamp moved.
-fn examine(file: &NoteFile, previous: Option<Entry>) -> (Entry, Status) {
-    let Some(mut previous) = previous else {
-        return (fresh(file), Status::Added);
+fn examine(
+    file: &NoteFile,
+    previous: Option<(ParsedFile, Option<String>)>,
+) -> (ParsedFile, Option<String>, Status) {
+    let Some((mut previous, id)) = previous else {
+        return (crate::core::library::parse_file(file), None, Status::Added);
     };
-    if previous.file.stamp.unchanged_unread(file) {
-        return (previous, Status::Unchanged);
+    if previous.stamp.unchanged_unread(file) {
+        return (previous, id, Status::Unchanged);
     }
     match file.read() {
         Ok(text) => {
             let hash = content_hash(&text);
-            if hash == previous.file.stamp.hash {
-                let touched = previous.file.stamp.mtime_ns != file.mtime_ns;
-                previous.file.stamp.mtime_ns = file.mtime_ns;
-                previous.file.display = file.display.clone();
+            if hash == previous.stamp.hash {
+                let touched = previous.stamp.mtime_ns != file.mtime_ns;
+                previous.stamp.mtime_ns = file.mtime_ns;
+                previous.display = file.display.clone();
                 let status = if touched {
                     Status::Touched
                 } else {
                     Status::Unchanged
                 };
-                return (previous, status);
+                return (previous, id, status);
             }
-            (
-                Entry {
-                    file: parse_text(file, &text),
-                    event_id: previous.event_id,
-                },
-                Status::Changed,
-            )
+            (parse_text(file, &text), id, Status::Changed)
         }
         Err(message) => (
-            Entry {
-                file: crate::core::library::unreadable(file, message),
-                event_id: previous.event_id,
-            },
+            crate::core::library::unreadable(file, message),
+            id,
             Status::Changed,
         ),
     }
 }
 
-fn fresh(file: &NoteFile) -> Entry {
-    Entry {
-        file: crate::core::library::parse_file(file),
-        event_id: None,
-    }
-}
-
-/// The stamps (warnings still to be filled in) and the parsed notes' bytes.
-fn encode(generation: u64, entries: &[Entry]) -> anyhow::Result<(Stamps, Vec<u8>)> {
-    let stamps = Stamps {
-        format: format_id(),
-        generation,
-        files: entries
-            .iter()
-            .map(|e| Stamp {
-                path: e.file.path.clone(),
-                stamp: e.file.stamp,
-                event_id: e.event_id.clone(),
-            })
-            .collect(),
-        warnings: Vec::new(),
-    };
-    #[derive(Serialize)]
-    struct ParsedFilesRef<'a> {
-        format: String,
-        generation: u64,
-        files: Vec<&'a ParsedFile>,
-    }
-    let notes = ParsedFilesRef {
-        format: format_id(),
-        generation,
-        files: entries.iter().map(|e| &e.file).collect(),
-    };
-    Ok((stamps, postcard::to_stdvec(&notes)?))
+/// The catalog as read from disk: base files plus the change log.
+#[derive(Debug, Default)]
+struct Catalog {
+    generation: u64,
+    files: Vec<ParsedFile>,
+    event_ids: Vec<Option<String>>,
+    warnings: Vec<Warning>,
+    base_bytes: u64,
+    log_bytes: u64,
 }
 
 /// Checks the format first, so another version is told apart from a damaged file.
-fn decode<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Result<T, String> {
+fn decode<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Result<(T, u64), String> {
     let bytes = match fs::read(dir.join(name)) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -448,41 +592,121 @@ fn decode<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Result<T, S
     if format != format_id() {
         return Err(format!("it was built by another version ({format})"));
     }
-    postcard::from_bytes(&bytes).map_err(|_| format!("its {name} is damaged"))
+    let value = postcard::from_bytes(&bytes).map_err(|_| format!("its {name} is damaged"))?;
+    Ok((value, bytes.len() as u64))
 }
 
-fn read_stamps(dir: &Path) -> Result<Stamps, String> {
-    decode(dir, STAMPS)
+/// The change log's records that follow generation `base`, in order, and the log's
+/// size. A record cut short (a crash while appending) ends the log.
+fn read_log(dir: &Path, base: u64) -> (Vec<Delta>, u64) {
+    let Ok(bytes) = fs::read(dir.join(LOG)) else {
+        return (Vec::new(), 0);
+    };
+    let mut deltas: Vec<Delta> = Vec::new();
+    let mut rest = bytes.as_slice();
+    let mut next = base + 1;
+    while let Some((len, tail)) = rest.split_first_chunk::<4>() {
+        let len = u32::from_le_bytes(*len) as usize;
+        let Some(record) = tail.get(..len) else { break };
+        rest = &tail[len..];
+        let Ok(delta) = postcard::from_bytes::<Delta>(record) else {
+            break;
+        };
+        if delta.generation < next {
+            continue; // already in the base
+        }
+        if delta.generation != next {
+            break;
+        }
+        next += 1;
+        deltas.push(delta);
+    }
+    (deltas, bytes.len() as u64)
+}
+
+/// Applies one logged update to a list in scan order: `key` names an item's file.
+fn apply<T>(
+    list: &mut Vec<T>,
+    delta: &Delta,
+    key: impl Fn(&T) -> &Path,
+    make: impl Fn(&ParsedFile, &Option<String>) -> T,
+) {
+    if !delta.removed.is_empty() {
+        let removed: std::collections::HashSet<&Path> = delta.removed.iter().map(PathBuf::as_path).collect();
+        list.retain(|item| !removed.contains(key(item)));
+    }
+    let at: HashMap<PathBuf, usize> = list
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (key(item).to_path_buf(), i))
+        .collect();
+    let mut added = Vec::new();
+    for (place, file, id) in &delta.upserts {
+        match at.get(&file.path) {
+            Some(&i) => list[i] = make(file, id),
+            None => added.push((*place as usize, make(file, id))),
+        }
+    }
+    // Inserted in order of their final places, every earlier item is already there.
+    for (place, item) in added {
+        list.insert(place.min(list.len()), item);
+    }
+}
+
+fn read_stamps(dir: &Path) -> Result<(Stamps, u64), String> {
+    let (mut stamps, bytes): (Stamps, u64) = decode(dir, STAMPS)?;
+    let (deltas, _) = read_log(dir, stamps.generation);
+    for delta in &deltas {
+        apply(
+            &mut stamps.files,
+            delta,
+            |s| &s.path,
+            |f, id| Stamp {
+                path: f.path.clone(),
+                stamp: f.stamp,
+                event_id: id.clone(),
+            },
+        );
+        stamps.generation = delta.generation;
+        stamps.warnings.clone_from(&delta.warnings);
+    }
+    Ok((stamps, bytes))
 }
 
 fn read_catalog(dir: &Path) -> Result<Catalog, String> {
-    let stamps = read_stamps(dir)?;
-    let notes: ParsedFiles = decode(dir, CATALOG)?;
+    let (stamps, _): (Stamps, u64) = decode(dir, STAMPS)?;
+    let (notes, base_bytes): (ParsedFiles, u64) = decode(dir, CATALOG)?;
     if notes.generation != stamps.generation || notes.files.len() != stamps.files.len() {
         return Err("its notes.bin and stamps.bin disagree (an interrupted update?)".into());
     }
-    let files = notes
+    let mut entries: Vec<(ParsedFile, Option<String>)> = notes
         .files
         .into_iter()
         .zip(stamps.files)
-        .map(|(file, stamp)| Entry {
-            file,
-            event_id: stamp.event_id,
-        })
+        .map(|(file, stamp)| (file, stamp.event_id))
         .collect();
-    Ok(Catalog {
-        generation: stamps.generation,
-        files,
-    })
-}
-
-fn write_catalog(dir: &Path, (stamps, notes): (Stamps, Vec<u8>)) -> anyhow::Result<()> {
-    for (name, bytes) in [(CATALOG, notes), (STAMPS, postcard::to_stdvec(&stamps)?)] {
-        let tmp = dir.join(format!("{name}.tmp"));
-        fs::write(&tmp, bytes)?;
-        fs::rename(&tmp, dir.join(name))?;
+    let (deltas, log_bytes) = read_log(dir, stamps.generation);
+    let mut generation = stamps.generation;
+    let mut warnings = stamps.warnings;
+    for delta in deltas {
+        apply(
+            &mut entries,
+            &delta,
+            |(f, _)| &f.path,
+            |f, id| (f.clone(), id.clone()),
+        );
+        generation = delta.generation;
+        warnings = delta.warnings;
     }
-    Ok(())
+    let (files, event_ids) = entries.into_iter().unzip();
+    Ok(Catalog {
+        generation,
+        files,
+        event_ids,
+        warnings,
+        base_bytes,
+        log_bytes,
+    })
 }
 
 fn open_index(dir: &Path, generation: u64) -> Result<Index, String> {
@@ -497,7 +721,9 @@ fn open_index(dir: &Path, generation: u64) -> Result<Index, String> {
     Ok(index)
 }
 
-/// Removes the index files (not the catalog or the lock) before creating a new index.
+/// Removes the index files and the change log (not the catalog, already read, or the
+/// lock) before creating a new index. Generations go on counting from the catalog's,
+/// so no stale log record can follow the new base.
 fn clear_index_files(dir: &Path) -> anyhow::Result<()> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
@@ -537,9 +763,8 @@ fn lock(dir: &Path, progress: &mut Progress) -> anyhow::Result<fs::File> {
     }
 }
 
-fn writer_with_retry(index: &Index) -> Option<IndexWriter> {
+fn writer_with_retry(index: &Index, threads: usize) -> Option<IndexWriter> {
     let start = Instant::now();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
     loop {
         match index.writer_with_num_threads(threads, 32_000_000 * threads) {
             Ok(w) => return Some(w),

@@ -15,7 +15,7 @@ use crate::core::scan::{rescan_file, scan, NoteFile};
 use crate::core::NotesSource;
 use crate::notes::Notes;
 use crate::search::SearchIndex;
-use crate::store::Stage;
+use crate::store::{Stage, Store};
 
 /// How long to wait for an editor's burst of writes to settle before reloading.
 pub const SETTLE: Duration = Duration::from_millis(30);
@@ -25,24 +25,45 @@ pub struct Loader {
     pub source: NotesSource,
     pub cache: Option<PathBuf>,
     pub rebuild: bool,
+    /// What the app's first frame shows, sent once it is ready (the loader scans the
+    /// folders meanwhile): the store it came from (none on a first run) and its index.
+    /// The loader stops once the sending side is dropped.
+    pub shown: mpsc::Receiver<Shown>,
+}
+
+pub struct Shown {
+    pub store: Option<Store>,
+    pub index: SearchIndex,
+}
+
+/// The loader's state between updates.
+struct Loading {
+    /// What the next update goes on from.
+    store: Option<Store>,
     /// The index the app shows now, searched while a long indexing runs.
-    pub shown_index: SearchIndex,
+    shown_index: SearchIndex,
     /// The app shows the cache as the last refresh left it: a refresh that changes
     /// nothing need not hand it the same notes again (rebuilding its lists and note).
-    pub shows_cache: bool,
+    shows_cache: bool,
 }
 
 impl Loader {
-    /// Starts the thread. It ends with the process.
     /// Starts the thread. `send` hands an action to the app and says whether the app
     /// is still there. The thread ends with the process.
     pub fn spawn(self, send: impl Fn(Action) -> bool + Send + 'static) {
         std::thread::spawn(move || self.run(&send));
     }
 
-    fn run(mut self, send: &dyn Fn(Action) -> bool) {
+    fn run(self, send: &dyn Fn(Action) -> bool) {
         let (mut files, warnings) = scan(self.source.bundled, &self.source.dirs);
-        if !self.reload(&files, warnings, self.rebuild, send) {
+        crate::timing::mark("loader: scanned");
+        let Ok(shown) = self.shown.recv() else { return };
+        let mut state = Loading {
+            shows_cache: shown.store.is_some(),
+            store: shown.store,
+            shown_index: shown.index,
+        };
+        if !self.reload(&mut state, &files, warnings, self.rebuild, send) {
             return;
         }
         if self.source.dirs.is_empty() {
@@ -78,10 +99,13 @@ impl Loader {
                     Err(RecvTimeoutError::Disconnected) => return,
                 }
             }
+            if let Err(mpsc::TryRecvError::Disconnected) = self.shown.try_recv() {
+                return; // the app is gone
+            }
             let Some(changed) = self.changed_paths(&files, batch) else {
                 let (rescanned, warnings) = scan(self.source.bundled, &self.source.dirs);
                 files = rescanned;
-                if !self.reload(&files, warnings, false, send) {
+                if !self.reload(&mut state, &files, warnings, false, send) {
                     return;
                 }
                 continue;
@@ -101,7 +125,7 @@ impl Loader {
             };
             files.sort_by(|a, b| order(a).cmp(&order(b)).then_with(|| a.path.cmp(&b.path)));
             // Folder-level problems (a missing folder) were reported at the last scan.
-            if !self.reload(&files, Vec::new(), false, send) {
+            if !self.reload(&mut state, &files, Vec::new(), false, send) {
                 return;
             }
         }
@@ -164,14 +188,15 @@ impl Loader {
 
     /// Refreshes and hands the result to the app. `false` when the app is gone.
     fn reload(
-        &mut self,
+        &self,
+        state: &mut Loading,
         files: &[NoteFile],
         warnings: Vec<crate::core::Warning>,
         rebuild: bool,
         send: &dyn Fn(Action) -> bool,
     ) -> bool {
         let mut last_percent = None;
-        let shown_index = self.shown_index.clone();
+        let shown_index = state.shown_index.clone();
         // Scan warnings (a missing folder) are not in the cache: they must reach the app.
         let scan_warnings = !warnings.is_empty();
         let mut progress = |stage: Stage| {
@@ -208,6 +233,7 @@ impl Loader {
         };
         let result = Notes::refresh(
             &self.source,
+            state.store.take(),
             files,
             warnings,
             self.cache.as_deref(),
@@ -216,14 +242,15 @@ impl Loader {
         );
         let _ = send(Action::Loading(None));
         match result {
-            Ok(notes) => {
+            Ok((notes, store)) => {
+                state.store = store;
                 let r = &notes.report;
                 let same = r.changes() == 0 && r.rebuilt.is_none() && !r.in_memory_fallback;
-                if self.shows_cache && same && !scan_warnings {
+                if state.shows_cache && same && !scan_warnings {
                     return true;
                 }
-                self.shows_cache = !r.in_memory_fallback;
-                self.shown_index = notes.index.clone();
+                state.shows_cache = !r.in_memory_fallback;
+                state.shown_index = notes.index.clone();
                 send(Action::NotesLoaded(Loaded(Arc::new(notes))))
             }
             Err(e) => send(Action::Notice(format!("could not load the notes: {e:#}"))),

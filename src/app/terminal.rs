@@ -15,7 +15,7 @@ use ratatui::crossterm::execute;
 use ratatui::DefaultTerminal;
 
 use super::keymap::map_event;
-use super::loader::Loader;
+use super::loader::{Loader, Shown};
 use super::{Action, App};
 use crate::core::{NotesSource, Warning};
 use crate::notes::Notes;
@@ -54,17 +54,28 @@ pub fn run_tui(source: NotesSource, warnings: Vec<Warning>, rebuild: bool) -> an
     let _restore = Restore;
     execute!(io::stdout(), EnableMouseCapture, EnableBracketedPaste)?;
 
-    // The first frame comes from the cache as the last run left it; the loader then
-    // checks the folders and sends what changed.
+    // The first frame comes from the cache as the last run left it, while the loader
+    // scans the folders; it then gets that cache and sends what changed.
     let cache = crate::config::cache_dir();
+    // One queue for the two sources of change: the terminal and the loader.
+    let (send, messages) = mpsc::channel();
+    let from_loader = send.clone();
+    let (show, shown) = mpsc::channel();
+    Loader {
+        source: source.clone(),
+        cache: cache.clone(),
+        rebuild,
+        shown,
+    }
+    .spawn(move |action| from_loader.send(Message::Loader(action)).is_ok());
     let cached = match &cache {
         Some(dir) if !rebuild => Notes::cached(&source, dir),
         _ => None,
     };
     let first_run = cached.is_none();
-    let notes = match cached {
-        Some(notes) => notes,
-        None => Notes::empty()?,
+    let (notes, store) = match cached {
+        Some((notes, store)) => (notes, Some(store)),
+        None => (Notes::empty()?, None),
     };
     let size = terminal.size()?;
     let mut app = App::new(notes, warnings, (size.width, size.height));
@@ -72,17 +83,12 @@ pub fn run_tui(source: NotesSource, warnings: Vec<Warning>, rebuild: bool) -> an
     if first_run {
         app.loading = Some("loading notes…".into());
     }
-    // One queue for the two sources of change: the terminal and the loader.
-    let (send, messages) = mpsc::channel();
-    let from_loader = send.clone();
-    Loader {
-        source,
-        cache,
-        rebuild,
-        shown_index: app.notes.index.clone(),
-        shows_cache: !first_run,
-    }
-    .spawn(move |action| from_loader.send(Message::Loader(action)).is_ok());
+    let _ = show.send(Shown {
+        store,
+        index: app.notes.index.clone(),
+    });
+    // Kept until the app ends: the loader stops when it is dropped.
+    let _loader_stops_with_this = show;
     std::thread::spawn(move || {
         while let Ok(ev) = event::read() {
             if send.send(Message::Terminal(ev)).is_err() {

@@ -2,14 +2,15 @@
 //! resolves links between notes and computes backlinks.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::bundled::BUNDLED;
-use super::model::{Event, LinkTarget, SessionRef, Warning};
+use super::model::{Event, Link, LinkTarget, Session, SessionRef, Warning};
 use super::parse::{date_part, parse_note, ParsedNote};
 use super::scan::{scan, NoteFile};
 use super::slug::Slugger;
@@ -94,25 +95,15 @@ pub fn parse_all(files: &[NoteFile]) -> Vec<ParsedFile> {
     files.par_iter().map(parse_file).collect()
 }
 
-/// The event id each file gets once ids are made unique (`None`: the file is skipped),
-/// exactly as [`Library::link`] assigns them.
-pub fn unique_ids<'a>(files: impl IntoIterator<Item = &'a ParsedFile>) -> Vec<Option<String>> {
-    let mut used = Slugger::default();
-    files
-        .into_iter()
-        .map(|f| f.note.is_ok().then(|| used.unique(f.id.clone())))
-        .collect()
-}
-
 pub fn content_hash(text: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(text.as_bytes())
 }
 
 /// All loaded events, with warnings about anything that could not be read or resolved.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Library {
-    /// Newest first.
-    pub events: Vec<Event>,
+    /// Newest first. Shared with the parsed files they came from (see [`Library::link`]).
+    pub events: Vec<Arc<Event>>,
     pub warnings: Vec<Warning>,
 }
 
@@ -121,29 +112,31 @@ impl Library {
     /// fails: unreadable files become warnings.
     pub fn load(source: &NotesSource) -> Library {
         let (files, warnings) = scan(source.bundled, &source.dirs);
-        Library::link(parse_all(&files), warnings)
+        Library::link(&mut parse_all(&files), warnings)
     }
 
     /// Makes event ids unique, resolves links and backlinks, and sorts the events.
     /// `warnings` (from scanning) come first.
-    pub fn link(files: impl IntoIterator<Item = ParsedFile>, mut warnings: Vec<Warning>) -> Library {
-        let mut events = Vec::new();
-        let mut paths: HashMap<PathBuf, usize> = HashMap::new();
-        let mut anchors: Vec<HashMap<String, String>> = Vec::new();
+    ///
+    /// The library shares each event with `files`, and an event is copied only where
+    /// its id, links or backlinks change: linking again after one file changed costs
+    /// little more than walking the links, which is what makes a saved note show up in
+    /// the running app at once.
+    pub fn link(files: &mut [ParsedFile], mut warnings: Vec<Warning>) -> Library {
+        let mut linked: Vec<(&Path, &mut ParsedNote)> = Vec::new();
         let mut used_ids = Slugger::default();
-        for file in files {
-            let parsed = match file.note {
+        for file in files.iter_mut() {
+            let parsed = match &mut file.note {
                 Ok(parsed) => parsed,
                 Err(message) => {
                     warnings.push(Warning {
-                        file: file.display,
+                        file: file.display.clone(),
                         line: None,
                         message: format!("skipped: {message}"),
                     });
                     continue;
                 }
             };
-            // The same rule as `unique_ids`.
             let id = used_ids.unique(file.id.clone());
             if id != file.id {
                 warnings.push(Warning {
@@ -155,20 +148,63 @@ impl Library {
                     ),
                 });
             }
-            warnings.extend(parsed.warnings);
-            paths.insert(normalize(&file.path), events.len());
-            let own = parsed.event.sessions.iter().map(|s| (s.id.clone(), s.id.clone()));
-            anchors.push(parsed.anchors.into_iter().chain(own).collect());
-            let mut event = parsed.event;
-            event.id = id;
-            event.bundled = file.bundled;
-            event.source = file.display;
-            event.file = file.path.display().to_string();
-            events.push((file.path, event));
+            warnings.extend(parsed.warnings.iter().cloned());
+            let path = file.path.display().to_string();
+            let e = &parsed.event;
+            if e.id != id || e.bundled != file.bundled || e.source != file.display || e.file != path {
+                let e = Arc::make_mut(&mut parsed.event);
+                e.id = id;
+                e.bundled = file.bundled;
+                e.source = file.display.clone();
+                e.file = path;
+            }
+            linked.push((&file.path, parsed));
         }
-        resolve_links(&mut events, &paths, &anchors, &mut warnings);
-        let mut events: Vec<Event> = events.into_iter().map(|(_, e)| e).collect();
-        compute_backlinks(&mut events);
+        let paths: HashMap<PathBuf, usize> = linked
+            .iter()
+            .enumerate()
+            .map(|(n, (path, _))| (normalize(path), n))
+            .collect();
+
+        // Links: worked out against every note first, then written where they changed.
+        let notes: Vec<&ParsedNote> = linked.iter().map(|(_, n)| &**n).collect();
+        let resolved: Vec<Option<Vec<LinkTarget>>> = linked
+            .iter()
+            .map(|(path, note)| {
+                let targets = resolve_links(path, note, &notes, &paths, &mut warnings);
+                let same = all_links(&note.event).map(|l| &l.target).eq(targets.iter());
+                (!same).then_some(targets)
+            })
+            .collect();
+        drop(notes);
+        for ((_, note), targets) in linked.iter_mut().zip(resolved) {
+            if let Some(targets) = targets {
+                let event = Arc::make_mut(&mut note.event);
+                for (link, target) in all_links_mut(event).zip(targets) {
+                    link.target = target;
+                }
+            }
+        }
+
+        let mut incoming = backlinks(linked.iter().map(|(_, n)| &*n.event));
+        for (_, note) in &mut linked {
+            let wanted = |s: &Session| incoming.get(&SessionRef::new(&note.event.id, &s.id));
+            let same = note
+                .event
+                .sessions
+                .iter()
+                .all(|s| wanted(s).map_or(s.backlinks.is_empty(), |w| *w == s.backlinks));
+            if !same {
+                let event = Arc::make_mut(&mut note.event);
+                for session in &mut event.sessions {
+                    session.backlinks = incoming
+                        .remove(&SessionRef::new(&event.id, &session.id))
+                        .unwrap_or_default();
+                }
+            }
+        }
+
+        let mut events: Vec<Arc<Event>> = linked.iter().map(|(_, n)| Arc::clone(&n.event)).collect();
         // Newest first; events without a date last, then by title.
         events.sort_by(|a, b| {
             b.dates
@@ -195,9 +231,11 @@ impl Library {
         } else {
             std::fs::read_to_string(&event.file).map_err(|e| format!("cannot read {}: {e}", event.source))?
         };
-        let parsed = parse_note(&event.id, &event.source, &text, None)
-            .map_err(|e| e.0)?
-            .event;
+        let parsed = Arc::unwrap_or_clone(
+            parse_note(&event.id, &event.source, &text, None)
+                .map_err(|e| e.0)?
+                .event,
+        );
         let mut full = event.clone();
         full.overview = parsed.overview;
         full.has_text = true;
@@ -222,7 +260,7 @@ impl Library {
     }
 
     pub fn event(&self, id: &str) -> Option<&Event> {
-        self.events.iter().find(|e| e.id == id)
+        self.events.iter().find(|e| e.id == id).map(|e| &**e)
     }
 
     pub fn event_index(&self, id: &str) -> Option<usize> {
@@ -360,78 +398,96 @@ fn has_scheme(href: &str) -> bool {
     }
 }
 
+fn all_links(event: &Event) -> impl Iterator<Item = &Link> {
+    event
+        .overview_links
+        .iter()
+        .chain(event.sessions.iter().flat_map(|s| s.links.iter()))
+}
+
+fn all_links_mut(event: &mut Event) -> impl Iterator<Item = &mut Link> {
+    event
+        .overview_links
+        .iter_mut()
+        .chain(event.sessions.iter_mut().flat_map(|s| s.links.iter_mut()))
+}
+
+/// Where each of a note's links points, in `all_links` order; a link to a note that is
+/// not there becomes a warning.
 fn resolve_links(
-    events: &mut [(PathBuf, Event)],
+    path: &Path,
+    note: &ParsedNote,
+    notes: &[&ParsedNote],
     paths: &HashMap<PathBuf, usize>,
-    anchors: &[HashMap<String, String>],
     warnings: &mut Vec<Warning>,
-) {
-    let ids: Vec<String> = events.iter().map(|(_, e)| e.id.clone()).collect();
-    for (path, event) in events.iter_mut() {
-        if event.overview_links.is_empty() && event.sessions.iter().all(|s| s.links.is_empty()) {
-            continue;
-        }
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let own = paths.get(&normalize(path)).copied();
-        let source = event.source.clone();
-        let links = event
-            .overview_links
-            .iter_mut()
-            .chain(event.sessions.iter_mut().flat_map(|s| s.links.iter_mut()));
-        for link in links {
+) -> Vec<LinkTarget> {
+    let event = &note.event;
+    let dir = path.parent().unwrap_or(Path::new(""));
+    all_links(event)
+        .map(|link| {
             let href = link.href.trim();
             if has_scheme(href) || href.starts_with("//") {
-                link.target = LinkTarget::Web(href.to_string());
-                continue;
+                return LinkTarget::Web(href.to_string());
             }
             let (file, anchor) = match href.split_once('#') {
                 Some((f, a)) => (f, Some(percent_decode(a))),
                 None => (href, None),
             };
             let file = percent_decode(file);
-            let target_index = if file.is_empty() {
-                own
+            let target = if file.is_empty() {
+                Some(note)
             } else {
                 let is_note = Path::new(&file)
                     .extension()
                     .and_then(|e| e.to_str())
                     .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
                 let target = normalize(&dir.join(&file));
-                let index = paths.get(&target).copied();
+                let found = paths.get(&target).map(|&i| notes[i]);
                 // A link to a file that exists but is not a loaded note (a README
                 // outside the notes, a PDF) is fine; only missing notes are dangling.
-                if index.is_none() && (!is_note || target.is_file()) {
-                    link.target = LinkTarget::File(file);
-                    continue;
+                if found.is_none() && (!is_note || target.is_file()) {
+                    return LinkTarget::File(file);
                 }
-                index
+                found
             };
-            let resolved = target_index.and_then(|i| match &anchor {
-                None => Some(SessionRef::new(&ids[i], "")),
-                Some(a) if a.is_empty() => Some(SessionRef::new(&ids[i], "")),
-                Some(a) => anchors[i]
-                    .get(a.as_str())
-                    .or_else(|| anchors[i].get(a.to_lowercase().as_str()))
-                    .map(|session| SessionRef::new(&ids[i], session)),
+            let session = target.and_then(|t| match anchor.as_deref() {
+                None | Some("") => Some(""),
+                Some(a) => session_of_anchor(t, a).or_else(|| session_of_anchor(t, &a.to_lowercase())),
             });
-            link.target = match resolved {
-                Some(r) => LinkTarget::Note(r),
-                None => {
+            match (target, session) {
+                (Some(t), Some(session)) => LinkTarget::Note(SessionRef::new(&t.event.id, session)),
+                _ => {
                     warnings.push(Warning {
-                        file: source.clone(),
+                        file: event.source.clone(),
                         line: Some(link.line),
                         message: format!("link `{}` points nowhere", link.href),
                     });
                     LinkTarget::Dangling
                 }
-            };
-        }
-    }
+            }
+        })
+        .collect()
 }
 
-fn compute_backlinks(events: &mut [Event]) {
-    let mut incoming: BTreeMap<SessionRef, Vec<SessionRef>> = BTreeMap::new();
-    for event in events.iter() {
+/// The session a heading anchor falls in ("" = the overview).
+fn session_of_anchor<'a>(note: &'a ParsedNote, anchor: &str) -> Option<&'a str> {
+    note.event
+        .sessions
+        .iter()
+        .find(|s| s.id == anchor)
+        .map(|s| s.id.as_str())
+        .or_else(|| {
+            note.anchors
+                .iter()
+                .find(|(a, _)| a == anchor)
+                .map(|(_, s)| s.as_str())
+        })
+}
+
+/// Which sessions link to each session (overviews are not linked back to).
+fn backlinks<'a>(events: impl Iterator<Item = &'a Event>) -> HashMap<SessionRef, Vec<SessionRef>> {
+    let mut incoming: HashMap<SessionRef, Vec<SessionRef>> = HashMap::new();
+    for event in events {
         let from_overview = event
             .overview_links
             .iter()
@@ -452,16 +508,7 @@ fn compute_backlinks(events: &mut [Event]) {
             }
         }
     }
-    for event in events.iter_mut() {
-        if incoming.is_empty() {
-            break;
-        }
-        for session in &mut event.sessions {
-            if let Some(list) = incoming.remove(&SessionRef::new(&event.id, &session.id)) {
-                session.backlinks = list;
-            }
-        }
-    }
+    incoming
 }
 
 #[cfg(test)]
@@ -499,7 +546,7 @@ mod tests {
 
     #[test]
     fn links_resolve_and_backlinks_follow() {
-        let lib = Library::link([
+        let lib = Library::link(&mut [
             raw("a.md", "# A\n\n## One\n\nsee [two](b.md#two) and [sub](#qa) and [x](https://x.y) [bad](b.md#nope) [img](pic.png)\n\n## Three\n\n### Q&A\n\nq\n"),
             raw("b.md", "# B\n\n## Two\n\nback to [A](a.md)\n"),
         ], Vec::new());
@@ -521,5 +568,52 @@ mod tests {
         assert_eq!(two.backlinks, [SessionRef::new("a", "one")]);
         assert_eq!(lib.find("two"), Some(SessionRef::new("b", "two")));
         assert_eq!(lib.find("a#three"), Some(SessionRef::new("a", "three")));
+    }
+
+    #[test]
+    fn linking_again_after_one_change_copies_only_what_changed() {
+        let mut files = vec![
+            raw("a.md", "# A\n\n## One\n\nsee [two](b.md#two)\n"),
+            raw("b.md", "# B\n\n## Two\n\ntext\n"),
+            raw("c.md", "# C\n\n## Three\n\nalone\n"),
+        ];
+        let first = Library::link(&mut files, Vec::new());
+        let again = Library::link(&mut files, Vec::new());
+        for (a, b) in first.events.iter().zip(&again.events) {
+            assert!(Arc::ptr_eq(a, b), "{} was copied with nothing changed", a.id);
+        }
+        assert_eq!(
+            again.event("b").unwrap().sessions[0].backlinks,
+            [SessionRef::new("a", "one")]
+        );
+
+        // b's session is renamed: a's link now dangles and the backlink goes; c is untouched.
+        files[1] = raw("b.md", "# B\n\n## Zwei\n\ntext\n");
+        let after = Library::link(&mut files, Vec::new());
+        let a = after.event("a").unwrap();
+        assert_eq!(a.sessions[0].links[0].target, LinkTarget::Dangling);
+        assert_eq!(after.warnings.len(), 1, "{:?}", after.warnings);
+        assert!(after.event("b").unwrap().sessions[0].backlinks.is_empty());
+        let shared = |id: &str| {
+            let old = first.events.iter().find(|e| e.id == id).unwrap();
+            let new = after.events.iter().find(|e| e.id == id).unwrap();
+            Arc::ptr_eq(old, new)
+        };
+        assert!(shared("c"));
+        assert!(!shared("a"), "a's link target changed");
+        // The earlier library still shows the state it was linked in.
+        assert!(matches!(
+            first.event("a").unwrap().sessions[0].links[0].target,
+            LinkTarget::Note(_)
+        ));
+
+        // And back: the link resolves again and the backlink returns.
+        files[1] = raw("b.md", "# B\n\n## Two\n\ntext\n");
+        let back = Library::link(&mut files, Vec::new());
+        assert_eq!(
+            back.event("b").unwrap().sessions[0].backlinks,
+            [SessionRef::new("a", "one")]
+        );
+        assert!(back.warnings.is_empty());
     }
 }

@@ -25,7 +25,8 @@ pub const PARSER_VERSION: u32 = 2;
 /// heading (for resolving links to sub-headings), and warnings.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ParsedNote {
-    pub event: Event,
+    /// Shared with the library once linked.
+    pub event: std::sync::Arc<Event>,
     /// Every heading anchor in the file, with the session it falls in ("" = overview),
     /// but for the sessions' own headings (their anchor is their id).
     pub anchors: Vec<(String, String)>,
@@ -162,7 +163,7 @@ pub fn parse_note(
     }
 
     Ok(ParsedNote {
-        event,
+        event: std::sync::Arc::new(event),
         anchors,
         warnings,
     })

@@ -157,7 +157,7 @@ fn a_warm_start_reads_no_note_and_still_shows_the_text() {
     };
     drop(Notes::open(&source, Some(&cache), false, &mut |_| {}).unwrap());
 
-    let cached = Notes::cached(&source, &cache).expect("a usable cache");
+    let (cached, _) = Notes::cached(&source, &cache).expect("a usable cache");
     let library = &cached.library;
     assert_eq!(library.events.len(), 8, "5 bundled + 3 from the folder");
     let event = library.event("event-1").unwrap();

@@ -32,14 +32,22 @@ impl Tmux {
 
     /// Waits until the screen shows `needle` (the app redraws asynchronously).
     fn wait_for(&self, needle: &str) -> String {
+        self.wait_until(needle, |screen| screen.contains(needle))
+    }
+
+    fn wait_gone(&self, needle: &str) -> String {
+        self.wait_until(&format!("no {needle:?}"), |screen| !screen.contains(needle))
+    }
+
+    fn wait_until(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let screen = self.screen();
-            if screen.contains(needle) {
+            if ready(&screen) {
                 return screen;
             }
             if start.elapsed() > Duration::from_secs(20) {
-                panic!("screen never showed {needle:?}:\n{screen}");
+                panic!("screen never showed {what}:\n{screen}");
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -147,6 +155,8 @@ fn a_note_saved_while_the_app_runs_shows_up() {
     .unwrap();
     t.wait_for("オーバーレイとパッチの話");
     t.keys(&["Escape"]);
+    // Read apart from the `q` (Escape then q in one read is Alt-q).
+    t.wait_gone("/ kustomize");
     quit(&t);
 
     // The next start shows the notes from the cache at once, the text read from the file.
