@@ -282,16 +282,28 @@ pub fn refresh(
     crate::timing::mark("catalog + index opened");
 
     // What changed: stamps first, content hashes for files whose mtime moved.
-    let mut old: HashMap<PathBuf, (ParsedFile, Option<String>)> = catalog
-        .files
-        .drain(..)
-        .zip(catalog.event_ids.drain(..))
-        .map(|(f, id)| (f.path.clone(), (f, id)))
-        .collect();
-    let before: Vec<Option<(ParsedFile, Option<String>)>> =
-        files.iter().map(|f| old.remove(&f.path)).collect();
-    report.removed = old.len();
-    let removed: Vec<PathBuf> = old.into_keys().collect();
+    let same_paths =
+        catalog.files.len() == files.len() && catalog.files.iter().zip(files).all(|(c, f)| c.path == f.path);
+    let (before, removed): (Vec<Option<(ParsedFile, Option<String>)>>, Vec<PathBuf>) = if same_paths {
+        // The usual case (no note added or removed): paired in order, no lookups.
+        let before = catalog
+            .files
+            .drain(..)
+            .zip(catalog.event_ids.drain(..))
+            .map(Some)
+            .collect();
+        (before, Vec::new())
+    } else {
+        let mut old: HashMap<PathBuf, (ParsedFile, Option<String>)> = catalog
+            .files
+            .drain(..)
+            .zip(catalog.event_ids.drain(..))
+            .map(|(f, id)| (f.path.clone(), (f, id)))
+            .collect();
+        let before = files.iter().map(|f| old.remove(&f.path)).collect();
+        (before, old.into_keys().collect())
+    };
+    report.removed = removed.len();
     let total = files.len();
     let mut examined: Vec<(ParsedFile, Option<String>, Status)> = Vec::with_capacity(total);
     let mut before = before.into_iter();
@@ -635,15 +647,21 @@ fn apply<T>(
         let removed: std::collections::HashSet<&Path> = delta.removed.iter().map(PathBuf::as_path).collect();
         list.retain(|item| !removed.contains(key(item)));
     }
-    let at: HashMap<PathBuf, usize> = list
-        .iter()
-        .enumerate()
-        .map(|(i, item)| (key(item).to_path_buf(), i))
-        .collect();
+    // A saved note is one record: looked for directly rather than by a map of all.
+    let at: Option<HashMap<PathBuf, usize>> = (delta.upserts.len() > 8).then(|| {
+        list.iter()
+            .enumerate()
+            .map(|(i, item)| (key(item).to_path_buf(), i))
+            .collect()
+    });
+    let find = |list: &[T], path: &Path| match &at {
+        Some(at) => at.get(path).copied(),
+        None => list.iter().position(|item| key(item) == path),
+    };
     let mut added = Vec::new();
     for (place, file, id) in &delta.upserts {
-        match at.get(&file.path) {
-            Some(&i) => list[i] = make(file, id),
+        match find(list, &file.path) {
+            Some(i) => list[i] = make(file, id),
             None => added.push((*place as usize, make(file, id))),
         }
     }

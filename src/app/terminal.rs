@@ -125,10 +125,14 @@ fn event_loop(
         };
         // Apply everything queued (fast typing, an IME burst) before drawing again.
         let mut dirty = false;
+        let mut reloaded = false;
         for message in std::iter::once(first).chain(messages.try_iter()) {
             let action = match message {
                 Message::Terminal(ev) => map_event(&ev, app.key_context()),
-                Message::Loader(action) => Some(action),
+                Message::Loader(action) => {
+                    reloaded |= matches!(action, Action::NotesLoaded(_));
+                    Some(action)
+                }
             };
             if let Some(action) = action {
                 app.update(action);
@@ -140,6 +144,9 @@ fn event_loop(
         }
         if dirty && !app.should_quit {
             terminal.draw(|frame| frame.render_widget(&*app, frame.area()))?;
+            if reloaded {
+                crate::timing::mark("the loader's notes drawn");
+            }
         }
     }
     Ok(())

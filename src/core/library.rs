@@ -149,22 +149,28 @@ impl Library {
                 });
             }
             warnings.extend(parsed.warnings.iter().cloned());
-            let path = file.path.display().to_string();
             let e = &parsed.event;
-            if e.id != id || e.bundled != file.bundled || e.source != file.display || e.file != path {
+            let same_file = file.path.to_str() == Some(e.file.as_str());
+            if e.id != id || e.bundled != file.bundled || e.source != file.display || !same_file {
                 let e = Arc::make_mut(&mut parsed.event);
                 e.id = id;
                 e.bundled = file.bundled;
                 e.source = file.display.clone();
-                e.file = path;
+                e.file = file.path.display().to_string();
             }
             linked.push((&file.path, parsed));
         }
-        let paths: HashMap<PathBuf, usize> = linked
-            .iter()
-            .enumerate()
-            .map(|(n, (path, _))| (normalize(path), n))
-            .collect();
+        // Only notes with relative links need to find other notes by path.
+        let relative = |n: &ParsedNote| all_links(&n.event).any(|l| !has_scheme(l.href.trim()));
+        let paths: HashMap<Cow<Path>, usize> = if linked.iter().any(|(_, n)| relative(n)) {
+            linked
+                .iter()
+                .enumerate()
+                .map(|(n, (path, _))| (normalize(path), n))
+                .collect()
+        } else {
+            HashMap::new()
+        };
 
         // Links: worked out against every note first, then written where they changed.
         let notes: Vec<&ParsedNote> = linked.iter().map(|(_, n)| &**n).collect();
@@ -352,7 +358,13 @@ pub fn date_from_path(rel: &Path) -> Option<String> {
 }
 
 /// Lexically normalises `a/./b/../c` without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
+fn normalize(path: &Path) -> Cow<'_, Path> {
+    if !path
+        .components()
+        .any(|c| matches!(c, Component::CurDir | Component::ParentDir))
+    {
+        return Cow::Borrowed(path);
+    }
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
@@ -363,7 +375,7 @@ fn normalize(path: &Path) -> PathBuf {
             other => out.push(other.as_os_str()),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 fn percent_decode(s: &str) -> String {
@@ -418,7 +430,7 @@ fn resolve_links(
     path: &Path,
     note: &ParsedNote,
     notes: &[&ParsedNote],
-    paths: &HashMap<PathBuf, usize>,
+    paths: &HashMap<Cow<Path>, usize>,
     warnings: &mut Vec<Warning>,
 ) -> Vec<LinkTarget> {
     let event = &note.event;
@@ -441,8 +453,9 @@ fn resolve_links(
                     .extension()
                     .and_then(|e| e.to_str())
                     .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
-                let target = normalize(&dir.join(&file));
-                let found = paths.get(&target).map(|&i| notes[i]);
+                let joined = dir.join(&file);
+                let target = normalize(&joined);
+                let found = paths.get(&*target).map(|&i| notes[i]);
                 // A link to a file that exists but is not a loaded note (a README
                 // outside the notes, a PDF) is fine; only missing notes are dangling.
                 if found.is_none() && (!is_note || target.is_file()) {

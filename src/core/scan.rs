@@ -206,7 +206,13 @@ impl<'a> Walk<'a> {
             if !is_note_name(&path) || is_folder_readme(rel) {
                 continue;
             }
-            match fs::metadata(&path) {
+            // Stat relative to the open folder (no path walk); a symlink is followed.
+            let meta = if kind.is_symlink() {
+                fs::metadata(&path)
+            } else {
+                entry.metadata()
+            };
+            match meta {
                 Ok(meta) if meta.is_file() => notes.push(note_file(self.root, &path, &meta)),
                 Ok(_) => {}
                 Err(e) => self.problem(&path, format!("skipped: cannot read: {e}")),

@@ -3,9 +3,11 @@
 use std::fs;
 use std::path::Path;
 
+use confnotes::core::scan::scan;
 use confnotes::core::NotesSource;
 use confnotes::notes::Notes;
 use confnotes::search::parse_query;
+use confnotes::store::Store;
 
 fn write_notes(dir: &Path, n: usize) {
     for i in 0..n {
@@ -205,4 +207,109 @@ fn search_sees_an_edit_made_between_two_runs() {
     assert_eq!(search("knative"), 1);
     fs::remove_file(dir.join("event-0.md")).unwrap();
     assert_eq!(search("spinnaker"), 1);
+}
+
+/// What the app's loader does on every save: refresh from the store it kept.
+fn refresh_from(previous: Option<Store>, source: &NotesSource, cache: &Path) -> (Notes, Option<Store>) {
+    let (files, warnings) = scan(source.bundled, &source.dirs);
+    Notes::refresh(
+        source,
+        previous,
+        &files,
+        warnings,
+        Some(cache),
+        false,
+        &mut |_| {},
+    )
+    .unwrap()
+}
+
+#[test]
+fn small_updates_are_logged_then_folded_into_the_catalog() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, cache) = (tmp.path().join("notes"), tmp.path().join("cache"));
+    fs::create_dir_all(&dir).unwrap();
+    write_notes(&dir, 40);
+    let source = NotesSource {
+        bundled: false,
+        dirs: vec![dir.clone()],
+    };
+    let (_, mut store) = refresh_from(None, &source, &cache);
+    let store_dir = fs::read_dir(&cache).unwrap().next().unwrap().unwrap().path();
+    let log = store_dir.join("changes.bin");
+    assert!(!log.exists(), "a first run writes the whole catalog");
+
+    let mut logged = 0;
+    let mut folded = false;
+    for round in 0..40 {
+        fs::write(
+            dir.join(format!("event-{}.md", round % 40)),
+            format!("# 書き換え{round}\n\n## 版{round}\n\n改訂の印 mark{round} です。\n"),
+        )
+        .unwrap();
+        let (notes, next) = refresh_from(store, &source, &cache);
+        store = next;
+        assert_eq!(notes.report.changed, 1, "{:?}", notes.report);
+        assert_eq!(hits(&notes, &format!("mark{round}")), 1);
+        if log.exists() {
+            logged += 1;
+        } else if logged > 0 {
+            folded = true;
+        }
+        // Another process reading the cache from disk sees exactly this state.
+        let fresh = open(&dir, &cache, false);
+        assert_eq!(fresh.report.changes(), 0, "round {round}: {:?}", fresh.report);
+        assert!(fresh.report.rebuilt.is_none(), "{:?}", fresh.report.rebuilt);
+        assert_eq!(hits(&fresh, &format!("mark{round}")), 1);
+        let (cached, _) = Notes::cached(&source, &cache).unwrap();
+        assert!(cached
+            .library
+            .events
+            .iter()
+            .any(|e| e.title == format!("書き換え{round}")));
+    }
+    assert!(logged > 3, "small updates go to the log ({logged})");
+    assert!(folded, "a long log is folded into a new notes.bin");
+}
+
+#[test]
+fn a_torn_log_or_another_writer_is_noticed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, cache) = (tmp.path().join("notes"), tmp.path().join("cache"));
+    fs::create_dir_all(&dir).unwrap();
+    write_notes(&dir, 40);
+    let source = NotesSource {
+        bundled: false,
+        dirs: vec![dir.clone()],
+    };
+    let (_, store) = refresh_from(None, &source, &cache);
+    fs::write(dir.join("event-1.md"), "# 一\n\n## 改\n\nfirstedit の話。\n").unwrap();
+    let (_, store) = refresh_from(store, &source, &cache);
+
+    // Another confnotes updates the cache meanwhile: the kept store is not used blindly.
+    fs::write(dir.join("event-2.md"), "# 二\n\n## 改\n\nsecondedit の話。\n").unwrap();
+    drop(open(&dir, &cache, false));
+    fs::write(dir.join("event-3.md"), "# 三\n\n## 改\n\nthirdedit の話。\n").unwrap();
+    let (notes, _) = refresh_from(store, &source, &cache);
+    assert_eq!(
+        notes.report.changed, 1,
+        "only event-3 is new to the cache: {:?}",
+        notes.report
+    );
+    for word in ["firstedit", "secondedit", "thirdedit"] {
+        assert_eq!(hits(&notes, word), 1, "{word}");
+    }
+    drop(notes);
+
+    // A crash while appending leaves a record cut short: the index is ahead of the
+    // catalog, and the next start rebuilds with a message.
+    let store_dir = fs::read_dir(&cache).unwrap().next().unwrap().unwrap().path();
+    let log = store_dir.join("changes.bin");
+    let bytes = fs::read(&log).unwrap();
+    fs::write(&log, &bytes[..bytes.len() - 3]).unwrap();
+    let notes = open(&dir, &cache, false);
+    assert!(notes.report.rebuilt.is_some(), "{:?}", notes.report);
+    for word in ["firstedit", "secondedit", "thirdedit"] {
+        assert_eq!(hits(&notes, word), 1, "{word}");
+    }
 }
