@@ -284,7 +284,7 @@ pub fn refresh(
     // What changed: stamps first, content hashes for files whose mtime moved.
     let same_paths =
         catalog.files.len() == files.len() && catalog.files.iter().zip(files).all(|(c, f)| c.path == f.path);
-    let (before, removed): (Vec<Option<(ParsedFile, Option<String>)>>, Vec<PathBuf>) = if same_paths {
+    let (before, removed): (Vec<Option<Kept>>, Vec<PathBuf>) = if same_paths {
         // The usual case (no note added or removed): paired in order, no lookups.
         let before = catalog
             .files
@@ -294,7 +294,7 @@ pub fn refresh(
             .collect();
         (before, Vec::new())
     } else {
-        let mut old: HashMap<PathBuf, (ParsedFile, Option<String>)> = catalog
+        let mut old: HashMap<PathBuf, Kept> = catalog
             .files
             .drain(..)
             .zip(catalog.event_ids.drain(..))
@@ -534,6 +534,9 @@ impl Store {
     }
 }
 
+/// A file as the catalog keeps it, with the event id its documents carry.
+type Kept = (ParsedFile, Option<String>);
+
 enum Status {
     Unchanged,
     /// The mtime moved but the content is the same.
@@ -545,7 +548,7 @@ enum Status {
 /// Decides whether one file changed, reading it only when its stamp moved.
 fn examine(
     file: &NoteFile,
-    previous: Option<(ParsedFile, Option<String>)>,
+    previous: Option<Kept>,
 ) -> (ParsedFile, Option<String>, Status) {
     let Some((mut previous, id)) = previous else {
         return (crate::core::library::parse_file(file), None, Status::Added);
@@ -697,7 +700,7 @@ fn read_catalog(dir: &Path) -> Result<Catalog, String> {
     if notes.generation != stamps.generation || notes.files.len() != stamps.files.len() {
         return Err("its notes.bin and stamps.bin disagree (an interrupted update?)".into());
     }
-    let mut entries: Vec<(ParsedFile, Option<String>)> = notes
+    let mut entries: Vec<Kept> = notes
         .files
         .into_iter()
         .zip(stamps.files)
