@@ -54,18 +54,31 @@ fn main() {
         .collect();
     let chars: usize = texts.iter().map(|t| t.chars().count()).sum();
     let analyzer = Analyzer::new().unwrap();
-    let start = Instant::now();
+    // Interleaved and repeated: this machine's speed drifts, and a ratio of two runs
+    // taken at different moments would measure the drift.
+    let mut analyzer_runs = Vec::new();
+    let mut index_runs = Vec::new();
     let mut tokens = 0;
-    for t in &texts {
-        tokens += analyzer.analyze(t).len();
+    for _ in 0..3 {
+        let start = Instant::now();
+        tokens = 0;
+        for t in &texts {
+            tokens += analyzer.analyze(t).len();
+        }
+        analyzer_runs.push(start.elapsed().as_secs_f64());
+        let start = Instant::now();
+        let cold = Notes::open(&source, Some(&cache), true, &mut |_| {}).unwrap();
+        index_runs.push(start.elapsed().as_secs_f64());
+        drop(cold);
     }
-    let analyzer_secs = start.elapsed().as_secs_f64();
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let analyzer_secs = median(&mut analyzer_runs);
+    let index_secs = median(&mut index_runs);
     let analyzer_rate = chars as f64 / analyzer_secs;
-    let start = Instant::now();
-    let cold = Notes::open(&source, Some(&cache), true, &mut |_| {}).unwrap();
-    let index_secs = start.elapsed().as_secs_f64();
     let index_rate = chars as f64 / index_secs;
-    drop(cold);
     row(
         "corpus",
         format!(
@@ -78,7 +91,7 @@ fn main() {
         "~10,000 notes / 12 MB",
     );
     row(
-        "analyzer alone (1 thread)",
+        "analyzer alone (1 thread), median of 3",
         format!(
             "{:.2} M chars/s ({tokens} tokens, {analyzer_secs:.2} s)",
             analyzer_rate / 1e6
@@ -86,7 +99,7 @@ fn main() {
         "",
     );
     row(
-        "index from scratch (read + parse + index + commit)",
+        "index from scratch (read + parse + index + commit), median of 3",
         format!("{:.2} M chars/s ({index_secs:.2} s)", index_rate / 1e6),
         "",
     );

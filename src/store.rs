@@ -546,10 +546,7 @@ enum Status {
 }
 
 /// Decides whether one file changed, reading it only when its stamp moved.
-fn examine(
-    file: &NoteFile,
-    previous: Option<Kept>,
-) -> (ParsedFile, Option<String>, Status) {
+fn examine(file: &NoteFile, previous: Option<Kept>) -> (ParsedFile, Option<String>, Status) {
     let Some((mut previous, id)) = previous else {
         return (crate::core::library::parse_file(file), None, Status::Added);
     };

@@ -11,6 +11,7 @@ use tantivy::query::{
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, STORED, STRING,
 };
+use tantivy::tokenizer::{PreTokenizedString, Token};
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term as TTerm,
 };
@@ -62,6 +63,12 @@ pub fn note_key(event_id: &str, session_id: &str) -> u64 {
     h.update(&[0]);
     h.update(session_id.as_bytes());
     h.digest()
+}
+
+/// The event's fields, analysed once for all its documents.
+struct EventFields {
+    event: PreTokenizedString,
+    event_title: PreTokenizedString,
 }
 
 pub fn schema() -> (Schema, Fields) {
@@ -161,25 +168,52 @@ impl SearchIndex {
 
     /// Adds the event's overview and each of its sessions as documents.
     pub fn add_event(&self, writer: &mut IndexWriter, event: &Event, path: &str) -> anyhow::Result<()> {
-        writer.add_document(self.document(event, None, path))?;
-        for session in &event.sessions {
-            writer.add_document(self.document(event, Some(session), path))?;
-        }
-        Ok(())
-    }
-
-    fn document(&self, event: &Event, session: Option<&Session>, path: &str) -> TantivyDocument {
-        let f = &self.fields;
-        let mut doc = TantivyDocument::default();
-        doc.add_text(f.path, path);
-        doc.add_text(f.event_id, &event.id);
-        doc.add_text(f.event, format!("{} {}", event.id, event.title));
+        // Every document of the event carries its title: analysed once, not per session.
         let mut event_text = event.title.clone();
         if let Some(venue) = &event.venue {
             event_text.push(' ');
             event_text.push_str(venue);
         }
-        doc.add_text(f.event_title, event_text);
+        let shared = EventFields {
+            event: self.pre_tokenized(format!("{} {}", event.id, event.title)),
+            event_title: self.pre_tokenized(event_text),
+        };
+        writer.add_document(self.document(event, None, path, &shared))?;
+        for session in &event.sessions {
+            writer.add_document(self.document(event, Some(session), path, &shared))?;
+        }
+        Ok(())
+    }
+
+    fn pre_tokenized(&self, text: String) -> PreTokenizedString {
+        let tokens = self
+            .analyzer
+            .analyze(&text)
+            .into_iter()
+            .map(|t| Token {
+                offset_from: t.start,
+                offset_to: t.end,
+                position: t.position,
+                text: t.text,
+                position_length: 1,
+            })
+            .collect();
+        PreTokenizedString { text, tokens }
+    }
+
+    fn document(
+        &self,
+        event: &Event,
+        session: Option<&Session>,
+        path: &str,
+        shared: &EventFields,
+    ) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.path, path);
+        doc.add_text(f.event_id, &event.id);
+        doc.add_pre_tokenized_text(f.event, shared.event.clone());
+        doc.add_pre_tokenized_text(f.event_title, shared.event_title.clone());
         if let Some(year) = event.year() {
             doc.add_text(f.year, year.to_string());
         }
