@@ -48,12 +48,26 @@ impl FileStamp {
     /// Whether `file` is known unchanged without reading it: the same size and mtime
     /// (a bundled note, whose text is at hand, by its hash). When not, the file's hash
     /// decides.
+    ///
+    /// A file modified in the last few seconds is read all the same: a second save
+    /// within the file system's timestamp granularity, of the same size, would leave
+    /// size and mtime as they were (git's "racily clean" files).
     pub fn unchanged_unread(&self, file: &NoteFile) -> bool {
         match file.bundled {
             Some(text) => self.size == file.size && self.hash == content_hash(text),
-            None => self.size == file.size && self.mtime_ns == file.mtime_ns,
+            None => self.size == file.size && self.mtime_ns == file.mtime_ns && !recent(file.mtime_ns),
         }
     }
+}
+
+/// Modified less than this long ago (or in the future): its stamp is not trusted.
+const RACY: std::time::Duration = std::time::Duration::from_secs(3);
+
+fn recent(mtime_ns: u128) -> bool {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    mtime_ns + RACY.as_nanos() > now
 }
 
 /// Reads and parses one note file (reading errors become the skip message).
@@ -628,5 +642,34 @@ mod tests {
             [SessionRef::new("a", "one")]
         );
         assert!(back.warnings.is_empty());
+    }
+
+    #[test]
+    fn a_stamp_taken_just_after_a_save_is_checked_by_content() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let file = |mtime_ns| NoteFile {
+            path: PathBuf::from("n.md"),
+            display: "n.md".into(),
+            id: "n".into(),
+            path_date: None,
+            size: 10,
+            mtime_ns,
+            bundled: None,
+        };
+        let stamp = |mtime_ns| FileStamp {
+            size: 10,
+            mtime_ns,
+            hash: 1,
+        };
+        let old = now - 60_000_000_000;
+        assert!(stamp(old).unchanged_unread(&file(old)));
+        assert!(
+            !stamp(now).unchanged_unread(&file(now)),
+            "saved just now: read it"
+        );
+        assert!(!stamp(old).unchanged_unread(&file(old + 1)));
     }
 }
