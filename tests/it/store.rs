@@ -224,16 +224,23 @@ fn refresh_from(previous: Option<Store>, source: &NotesSource, cache: &Path) -> 
     .unwrap()
 }
 
-#[test]
-fn small_updates_are_logged_then_folded_into_the_catalog() {
+/// A temporary folder of `n` notes, as the only source.
+fn folder_of(n: usize) -> (tempfile::TempDir, NotesSource) {
     let tmp = tempfile::tempdir().unwrap();
-    let (dir, cache) = (tmp.path().join("notes"), tmp.path().join("cache"));
+    let dir = tmp.path().join("notes");
     fs::create_dir_all(&dir).unwrap();
-    write_notes(&dir, 40);
+    write_notes(&dir, n);
     let source = NotesSource {
         bundled: false,
-        dirs: vec![dir.clone()],
+        dirs: vec![dir],
     };
+    (tmp, source)
+}
+
+#[test]
+fn small_updates_are_logged_then_folded_into_the_catalog() {
+    let (tmp, source) = folder_of(40);
+    let (dir, cache) = (source.dirs[0].clone(), tmp.path().join("cache"));
     let (_, mut store) = refresh_from(None, &source, &cache);
     let store_dir = fs::read_dir(&cache).unwrap().next().unwrap().unwrap().path();
     let log = store_dir.join("changes.bin");
@@ -274,14 +281,8 @@ fn small_updates_are_logged_then_folded_into_the_catalog() {
 
 #[test]
 fn a_torn_log_or_another_writer_is_noticed() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (dir, cache) = (tmp.path().join("notes"), tmp.path().join("cache"));
-    fs::create_dir_all(&dir).unwrap();
-    write_notes(&dir, 40);
-    let source = NotesSource {
-        bundled: false,
-        dirs: vec![dir.clone()],
-    };
+    let (tmp, source) = folder_of(40);
+    let (dir, cache) = (source.dirs[0].clone(), tmp.path().join("cache"));
     let (_, store) = refresh_from(None, &source, &cache);
     fs::write(dir.join("event-1.md"), "# 一\n\n## 改\n\nfirstedit の話。\n").unwrap();
     let (_, store) = refresh_from(store, &source, &cache);
