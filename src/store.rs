@@ -83,11 +83,21 @@ struct Stamps {
     warnings: Vec<Warning>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Stamp {
     path: PathBuf,
     stamp: FileStamp,
     event_id: Option<String>,
+}
+
+impl Stamp {
+    fn of(file: &ParsedFile, event_id: &Option<String>) -> Stamp {
+        Stamp {
+            path: file.path.clone(),
+            stamp: file.stamp,
+            event_id: event_id.clone(),
+        }
+    }
 }
 
 /// `notes.bin`: the parsed files, in the same order as the stamps.
@@ -194,7 +204,7 @@ pub fn fresh_index(
     files: &[NoteFile],
     analyzer: Analyzer,
 ) -> Option<(SearchIndex, Vec<Warning>)> {
-    let (stamps, _) = read_stamps(dir).ok()?;
+    let stamps = read_stamps(dir).ok()?;
     if stamps.files.len() != files.len() {
         return None;
     }
@@ -309,23 +319,16 @@ pub fn refresh(
     let mut before = before.into_iter();
     for chunk in files.chunks(1024) {
         let previous: Vec<_> = before.by_ref().take(chunk.len()).collect();
-        if previous.iter().all(Option::is_some) && chunk.len() > 64 {
-            // The common case of a warm start: stat comparisons, no reads.
-            examined.extend(chunk.iter().zip(previous).map(|(file, p)| examine(file, p)));
-        } else {
-            examined.par_extend(
-                chunk
-                    .par_iter()
-                    .zip(previous.into_par_iter())
-                    .map(|(file, p)| examine(file, p)),
-            );
-        }
-        if total > 1024 {
-            progress(Stage::Reading {
-                done: examined.len(),
-                total,
-            });
-        }
+        examined.par_extend(
+            chunk
+                .par_iter()
+                .zip(previous.into_par_iter())
+                .map(|(file, p)| examine(file, p)),
+        );
+        progress(Stage::Reading {
+            done: examined.len(),
+            total,
+        });
     }
     crate::timing::mark("changes examined");
     let mut parsed = Vec::with_capacity(total);
@@ -435,13 +438,11 @@ pub fn refresh(
                 .index
                 .add_event(&mut writer, &full, &file.path.display().to_string())?;
         }
-        if done % 64 == 0 && total > 64 {
+        if done % 64 == 0 {
             progress(Stage::Indexing { done, total });
         }
     }
-    if total > 64 {
-        progress(Stage::Indexing { done: total, total });
-    }
+    progress(Stage::Indexing { done: total, total });
     let generation = store.generation + 1;
     let mut prepared = writer.prepare_commit()?;
     prepared.set_payload(&generation.to_string());
@@ -474,26 +475,31 @@ impl Store {
         upserts: &[usize],
         warnings: Vec<Warning>,
     ) -> anyhow::Result<()> {
-        let delta = Delta {
-            generation: self.generation,
-            removed: removed.to_vec(),
-            upserts: upserts
-                .iter()
-                .map(|&i| (i as u32, self.files[i].clone(), self.indexed_ids[i].clone()))
-                .collect(),
-            warnings,
-        };
-        let record = postcard::to_stdvec(&delta)?;
-        if self.base_bytes > 0 && self.log_bytes + record.len() as u64 <= self.base_bytes / 4 {
-            let mut log = fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(self.dir.join(LOG))?;
-            let mut bytes = (record.len() as u32).to_le_bytes().to_vec();
-            bytes.extend_from_slice(&record);
-            log.write_all(&bytes)?;
-            self.log_bytes += bytes.len() as u64;
-            return Ok(());
+        // Only an update of a small part of the notes is worth a log record (a first
+        // run or a rebuild is written whole, without encoding it twice).
+        let small = self.base_bytes > 0 && (upserts.len() + removed.len()) * 4 <= self.files.len();
+        if small {
+            let delta = Delta {
+                generation: self.generation,
+                removed: removed.to_vec(),
+                upserts: upserts
+                    .iter()
+                    .map(|&i| (i as u32, self.files[i].clone(), self.indexed_ids[i].clone()))
+                    .collect(),
+                warnings: warnings.clone(),
+            };
+            let record = postcard::to_stdvec(&delta)?;
+            if self.log_bytes + record.len() as u64 <= self.base_bytes / 4 {
+                let mut log = fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(self.dir.join(LOG))?;
+                let mut bytes = (record.len() as u32).to_le_bytes().to_vec();
+                bytes.extend_from_slice(&record);
+                log.write_all(&bytes)?;
+                self.log_bytes += bytes.len() as u64;
+                return Ok(());
+            }
         }
         let stamps = Stamps {
             format: format_id(),
@@ -502,13 +508,9 @@ impl Store {
                 .files
                 .iter()
                 .zip(&self.indexed_ids)
-                .map(|(f, id)| Stamp {
-                    path: f.path.clone(),
-                    stamp: f.stamp,
-                    event_id: id.clone(),
-                })
+                .map(|(f, id)| Stamp::of(f, id))
                 .collect(),
-            warnings: delta.warnings,
+            warnings,
         };
         #[derive(Serialize)]
         struct ParsedFilesRef<'a> {
@@ -671,24 +673,15 @@ fn apply<T>(
     }
 }
 
-fn read_stamps(dir: &Path) -> Result<(Stamps, u64), String> {
-    let (mut stamps, bytes): (Stamps, u64) = decode(dir, STAMPS)?;
+fn read_stamps(dir: &Path) -> Result<Stamps, String> {
+    let (mut stamps, _): (Stamps, u64) = decode(dir, STAMPS)?;
     let (deltas, _) = read_log(dir, stamps.generation);
     for delta in &deltas {
-        apply(
-            &mut stamps.files,
-            delta,
-            |s| &s.path,
-            |f, id| Stamp {
-                path: f.path.clone(),
-                stamp: f.stamp,
-                event_id: id.clone(),
-            },
-        );
+        apply(&mut stamps.files, delta, |s| &s.path, Stamp::of);
         stamps.generation = delta.generation;
         stamps.warnings.clone_from(&delta.warnings);
     }
-    Ok((stamps, bytes))
+    Ok(stamps)
 }
 
 fn read_catalog(dir: &Path) -> Result<Catalog, String> {

@@ -121,6 +121,21 @@ impl Analyzer {
         }
     }
 
+    /// Analyses `text` into tantivy's tokens (for the index, or pre-tokenized fields).
+    pub fn tantivy_tokens(&self, text: &str) -> Vec<Token> {
+        let mut tokens = Vec::new();
+        self.analyze_into(text, |t| {
+            tokens.push(Token {
+                offset_from: t.start,
+                offset_to: t.end,
+                position: t.position,
+                text: t.text,
+                position_length: 1,
+            })
+        });
+        tokens
+    }
+
     /// Analyses a single short string and joins its tokens: the normal form used for
     /// exact-match keys such as tags.
     pub fn normalize_key(&self, text: &str) -> String {
@@ -172,18 +187,8 @@ impl Tokenizer for TantivyAnalyzer {
     type TokenStream<'a> = AnalyzedStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> AnalyzedStream {
-        let mut tokens = Vec::new();
-        self.analyzer.analyze_into(text, |t| {
-            tokens.push(Token {
-                offset_from: t.start,
-                offset_to: t.end,
-                position: t.position,
-                text: t.text,
-                position_length: 1,
-            })
-        });
         AnalyzedStream {
-            tokens: tokens.into_iter(),
+            tokens: self.analyzer.tantivy_tokens(text).into_iter(),
             current: Token::default(),
         }
     }

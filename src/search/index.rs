@@ -11,7 +11,7 @@ use tantivy::query::{
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, STORED, STRING,
 };
-use tantivy::tokenizer::{PreTokenizedString, Token};
+use tantivy::tokenizer::PreTokenizedString;
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term as TTerm,
 };
@@ -186,18 +186,7 @@ impl SearchIndex {
     }
 
     fn pre_tokenized(&self, text: String) -> PreTokenizedString {
-        let tokens = self
-            .analyzer
-            .analyze(&text)
-            .into_iter()
-            .map(|t| Token {
-                offset_from: t.start,
-                offset_to: t.end,
-                position: t.position,
-                text: t.text,
-                position_length: 1,
-            })
-            .collect();
+        let tokens = self.analyzer.tantivy_tokens(&text);
         PreTokenizedString { text, tokens }
     }
 
