@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use super::note::NoteKey;
-use crate::search::{parse_query, Matcher, Query, SearchIndex};
+use crate::search::{parse_query, Matcher, Query, SearchIndex, Tier};
 
 /// The panes list the best hits only: fetching thousands of hits on every keystroke
 /// is what would make typing lag on a big folder.
@@ -34,6 +34,10 @@ pub struct Results {
     /// The best ones, listed in the panes (at most `LIVE_LIMIT`).
     pub shown: usize,
     pub by_event: Vec<(usize, Vec<(NoteKey, f32)>)>,
+    /// Some hits hold the words only across their event, or only some of the words.
+    pub partial: bool,
+    /// The query was cut to its first part (too long).
+    pub truncated: bool,
 }
 
 impl Results {
@@ -119,7 +123,8 @@ impl LiveSearch {
         let (hits, total) = index.search_keys(&self.query, LIVE_LIMIT).unwrap_or_default();
         let mut by_event: Vec<(usize, Vec<(NoteKey, f32)>)> = Vec::new();
         let mut slot: HashMap<usize, usize> = HashMap::new();
-        for (note, score) in &hits {
+        let partial = hits.iter().any(|(_, _, tier)| *tier != Tier::All);
+        for (note, score, _) in &hits {
             // A hit the library does not know (an index still catching up) is left out.
             let Some(key) = keys.get(note) else {
                 continue;
@@ -134,6 +139,8 @@ impl LiveSearch {
             total,
             shown: hits.len(),
             by_event,
+            partial,
+            truncated: self.query.truncated,
         });
         self.last_ms = started.elapsed().as_secs_f64() * 1000.0;
     }

@@ -7,6 +7,7 @@ pub mod model;
 pub mod parse;
 pub mod scan;
 pub mod slug;
+pub mod text;
 
 pub use library::{Library, NotesSource};
 pub use model::{Event, Link, LinkTarget, Session, SessionRef, Warning};

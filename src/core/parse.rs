@@ -506,24 +506,7 @@ fn collect_links(body: &str, range: Range<usize>, line_of: &dyn Fn(usize) -> usi
 /// The readable text of a Markdown fragment: what gets indexed and shown in snippets.
 /// Block boundaries become newlines; link targets and markup are dropped.
 pub fn plain_text(markdown: &str) -> String {
-    let mut out = String::with_capacity(markdown.len());
-    for event in Parser::new_ext(markdown, markdown_options()) {
-        match event {
-            MdEvent::Text(t) | MdEvent::Code(t) => out.push_str(&t),
-            MdEvent::SoftBreak | MdEvent::HardBreak => out.push(' '),
-            MdEvent::End(
-                TagEnd::Paragraph
-                | TagEnd::Heading(_)
-                | TagEnd::Item
-                | TagEnd::CodeBlock
-                | TagEnd::TableCell
-                | TagEnd::TableRow,
-            ) if !out.ends_with('\n') && !out.is_empty() => out.push('\n'),
-            MdEvent::Html(_) | MdEvent::InlineHtml(_) => {}
-            _ => {}
-        }
-    }
-    out.trim_end().to_string()
+    super::text::plain_text(markdown)
 }
 
 #[cfg(test)]

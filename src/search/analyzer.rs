@@ -1,172 +1,240 @@
-//! The one Japanese analyzer used for indexing and for querying: NFKC normalisation,
-//! lindera with the embedded IPADIC, particle/auxiliary-verb/symbol stop tags, lowercase.
+//! The one Japanese analyzer, for indexing and for querying. Stages, in Lucene's names:
+//! character normalisation ([`super::normalize`]), segmentation (lindera + IPADIC, in
+//! bounded chunks), part-of-speech stop filter, lowercase, then the variant keys of
+//! [`super::variants`] and the compound grams of [`super::grams`].
 
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::ops::Range;
+use std::sync::{Arc, OnceLock};
 
 use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
-use lindera_analysis::character_filter::unicode_normalize::{
-    UnicodeNormalizeCharacterFilter, UnicodeNormalizeKind,
-};
-use lindera_analysis::character_filter::BoxCharacterFilter;
-use lindera_analysis::token_filter::japanese_stop_tags::JapaneseStopTagsTokenFilter;
-use lindera_analysis::token_filter::lowercase::LowercaseTokenFilter;
-use lindera_analysis::token_filter::BoxTokenFilter;
-use lindera_analysis::tokenizer::Tokenizer as LinderaTokenizer;
+use lindera_dictionary::viterbi::Lattice;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+use super::normalize::Normalized;
+use super::synonyms::Synonyms;
+use super::variants::{self, Keys};
 
 /// Name under which the analyzer is registered in the tantivy index.
 pub const ANALYZER_NAME: &str = "confnotes_ja";
 
 /// Bumped whenever the analyzer's output could change, so persisted indexes rebuild.
-pub const ANALYZER_VERSION: u32 = 1;
+pub const ANALYZER_VERSION: u32 = 2;
 
-/// Parts of speech that carry no meaning for search. IPADIC tags have four levels;
-/// the stop filter compares all four, so each entry is padded with `*`.
-const STOP_TAGS: &[&str] = &[
-    "助詞",
-    "助詞,格助詞",
-    "助詞,格助詞,一般",
-    "助詞,格助詞,引用",
-    "助詞,格助詞,連語",
-    "助詞,接続助詞",
-    "助詞,係助詞",
-    "助詞,副助詞",
-    "助詞,間投助詞",
-    "助詞,並立助詞",
-    "助詞,終助詞",
-    "助詞,副助詞／並立助詞／終助詞",
-    "助詞,連体化",
-    "助詞,副詞化",
-    "助詞,特殊",
-    "助動詞",
-    "記号",
-    "記号,一般",
-    "記号,読点",
-    "記号,句点",
-    "記号,空白",
-    "記号,括弧開",
-    "記号,括弧閉",
-    "その他,間投",
-    "フィラー",
-    "非言語音",
-];
+/// The longest piece of text handed to the segmenter at once. IPADIC's unknown-word
+/// rule makes a run of one character class cost the square of its length, so runs are
+/// cut; real sentences are cut at punctuation long before this.
+const MAX_CHUNK: usize = 768;
 
-/// One analysed token: its normalised text, where it sits in the original text
-/// (byte offsets, for highlighting) and its position (for phrases).
+/// One analysed token: its normalised text, where it sits in the original text (byte
+/// offsets on character boundaries, for highlighting) and its position (for phrases).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnalyzedToken {
     pub text: String,
     pub start: usize,
     pub end: usize,
     pub position: usize,
+    /// Spelling-independent keys: base form, reading, stem (see [`Keys`]).
+    pub keys: Keys,
+    /// A light verb (`する`, `できる`…) after another word: not required in a query.
+    pub light: bool,
 }
 
 /// The analyzer, cheap to clone (the dictionary is shared, not copied).
 #[derive(Clone)]
 pub struct Analyzer {
-    inner: Arc<LinderaTokenizer>,
+    segmenter: Arc<Segmenter>,
+    /// Built on first use: start-up does not pay for it.
+    synonyms: Arc<OnceLock<Synonyms>>,
+}
+
+thread_local! {
+    static LATTICE: RefCell<Lattice> = RefCell::new(Lattice::default());
+}
+
+/// What one text becomes in the index: the exact tokens, their variant keys at the
+/// same positions, and the grams that find parts of compounds.
+pub struct IndexStreams {
+    pub exact: Vec<Token>,
+    pub variants: Vec<Token>,
+    pub grams: Vec<Token>,
 }
 
 impl Analyzer {
-    /// Loads the embedded dictionary and builds the filter chain (about a millisecond).
+    /// Loads the embedded dictionary (about a millisecond).
     pub fn new() -> anyhow::Result<Self> {
         let dictionary = confnotes_ipadic::load()
             .map_err(|e| anyhow::anyhow!("cannot load the embedded IPADIC dictionary: {e}"))?;
-        let segmenter = Segmenter::new(Mode::Normal, dictionary, None);
-        let mut tokenizer = LinderaTokenizer::new(segmenter);
-        tokenizer.append_character_filter(BoxCharacterFilter::from(UnicodeNormalizeCharacterFilter::new(
-            UnicodeNormalizeKind::NFKC,
-        )));
-        let tags: HashSet<String> = STOP_TAGS.iter().map(|t| pad_tag(t)).collect();
-        tokenizer.append_token_filter(BoxTokenFilter::from(JapaneseStopTagsTokenFilter::new(tags)));
-        tokenizer.append_token_filter(BoxTokenFilter::from(LowercaseTokenFilter::new()));
         Ok(Self {
-            inner: Arc::new(tokenizer),
+            segmenter: Arc::new(Segmenter::new(Mode::Normal, dictionary, None)),
+            synonyms: Arc::new(OnceLock::new()),
         })
     }
 
-    /// Analyses `text`. Never fails: a tokenizer error (which lindera-tantivy would turn
-    /// into a panic) yields no tokens for that text.
-    pub fn analyze(&self, text: &str) -> Vec<AnalyzedToken> {
-        let mut out = Vec::new();
-        self.analyze_into(text, |t| out.push(t));
-        out
+    /// The synonym table (built-in and the user's).
+    pub fn synonyms(&self) -> &Synonyms {
+        self.synonyms.get_or_init(|| Synonyms::load(self))
     }
 
-    fn analyze_into(&self, text: &str, mut sink: impl FnMut(AnalyzedToken)) {
-        let Ok(tokens) = self.inner.tokenize(text) else {
-            return;
-        };
-        // Positions are renumbered without the gaps dropped particles leave: tantivy's
+    /// Analyses `text`. Never fails: a segmenter error yields no tokens for that chunk.
+    pub fn analyze(&self, text: &str) -> Vec<AnalyzedToken> {
+        self.analyze_normalized(&Normalized::new(text))
+    }
+
+    /// Analyses text that went through the character stage already.
+    pub fn analyze_normalized(&self, norm: &Normalized) -> Vec<AnalyzedToken> {
+        let mut out = Vec::new();
+        // Positions are numbered without the gaps dropped particles leave: tantivy's
         // phrase-prefix scorer cannot match across a gap, and a reader expects
         // `東京都庁で取り扱` to find `東京都庁で取り扱う` (and the particle to not matter).
         let mut position = 0;
-        for token in tokens {
-            if token.surface.trim().is_empty() {
+        let mut previous_word = false;
+        for chunk in chunks(&norm.text) {
+            let Some(piece) = norm.text.get(chunk.clone()) else {
                 continue;
-            }
-            // Offsets are corrected back to the original text by lindera; clamp them so a
-            // slice never panics even if a filter maps them oddly.
-            let end = token.byte_end.min(text.len());
-            let start = token.byte_start.min(end);
-            sink(AnalyzedToken {
-                text: token.surface.into_owned(),
-                start,
-                end,
-                position,
+            };
+            LATTICE.with(|lattice| {
+                let mut lattice = lattice.borrow_mut();
+                let Ok(tokens) = self
+                    .segmenter
+                    .segment_with_lattice(Cow::Borrowed(piece), &mut lattice)
+                else {
+                    return;
+                };
+                for mut token in tokens {
+                    let surface = token.surface.to_string();
+                    let details: Vec<&str> = token.details();
+                    let pos = details.first().copied().unwrap_or("");
+                    if is_stop(pos, &surface) {
+                        previous_word = pos != "記号" && previous_word;
+                        continue;
+                    }
+                    let base = details.get(6).copied().unwrap_or("*");
+                    let reading = details.get(7).copied().unwrap_or("*");
+                    let light = previous_word && pos == "動詞" && variants::is_light_verb(base);
+                    let lower = surface.to_lowercase();
+                    let keys = variants::keys(&lower, base, reading);
+                    let range = norm.original(chunk.start + token.byte_start..chunk.start + token.byte_end);
+                    out.push(AnalyzedToken {
+                        text: lower,
+                        start: range.start,
+                        end: range.end,
+                        position,
+                        keys,
+                        light,
+                    });
+                    position += 1;
+                    previous_word = true;
+                }
             });
-            position += 1;
+        }
+        out
+    }
+
+    /// Analyses `text` into the three token streams of an indexed field.
+    pub fn index_streams(&self, text: &str) -> IndexStreams {
+        let norm = Normalized::new(text);
+        let tokens = self.analyze_normalized(&norm);
+        let mut exact = Vec::with_capacity(tokens.len());
+        let mut variant_tokens = Vec::with_capacity(tokens.len());
+        for t in tokens {
+            for key in t.keys.indexed(&t.text) {
+                variant_tokens.push(token(key, t.position, t.start..t.end));
+            }
+            exact.push(token(t.text, t.position, t.start..t.end));
+        }
+        let grams = super::grams::grams(&norm.text)
+            .into_iter()
+            .enumerate()
+            .map(|(i, g)| token(g, i, 0..0))
+            .collect();
+        IndexStreams {
+            exact,
+            variants: variant_tokens,
+            grams,
         }
     }
 
-    /// Analyses `text` into tantivy's tokens (for the index, or pre-tokenized fields).
+    /// Analyses `text` into tantivy's tokens (the exact stream).
     pub fn tantivy_tokens(&self, text: &str) -> Vec<Token> {
-        let mut tokens = Vec::new();
-        self.analyze_into(text, |t| {
-            tokens.push(Token {
-                offset_from: t.start,
-                offset_to: t.end,
-                position: t.position,
-                text: t.text,
-                position_length: 1,
-            })
-        });
-        tokens
-    }
-
-    /// Analyses a single short string and joins its tokens: the normal form used for
-    /// exact-match keys such as tags.
-    pub fn normalize_key(&self, text: &str) -> String {
         self.analyze(text)
             .into_iter()
-            .map(|t| t.text)
-            .collect::<Vec<_>>()
-            .join("")
+            .map(|t| token(t.text, t.position, t.start..t.end))
+            .collect()
     }
 }
 
-/// How a typed term that is still being typed can match: for each split point, the
-/// leading tokens as a phrase and the rest glued into one prefix (`持ち込` must find
-/// `持ち込む`, `秘匿情` must find `秘匿|情報`). Yields (split, glued prefix). Only what
-/// was typed as one run is glued (no space, no dropped particle inside).
-pub fn prefix_splits(tokens: &[AnalyzedToken]) -> Vec<(usize, String)> {
-    (0..tokens.len())
-        .filter(|&split| !tokens[split..].windows(2).any(|w| w[1].start != w[0].end))
-        .map(|split| (split, tokens[split..].iter().map(|t| t.text.as_str()).collect()))
-        .collect()
-}
-
-fn pad_tag(tag: &str) -> String {
-    let mut parts: Vec<&str> = tag.split(',').collect();
-    while parts.len() < 4 {
-        parts.push("*");
+fn token(text: String, position: usize, offsets: Range<usize>) -> Token {
+    Token {
+        offset_from: offsets.start,
+        offset_to: offsets.end,
+        position,
+        text,
+        position_length: 1,
     }
-    parts.join(",")
 }
 
-/// The analyzer as a tantivy tokenizer.
+/// Parts of speech that carry no meaning for search (particles, auxiliary verbs,
+/// symbols, fillers), and anything with no letter or digit in it.
+fn is_stop(pos: &str, surface: &str) -> bool {
+    matches!(
+        pos,
+        "助詞" | "助動詞" | "記号" | "フィラー" | "その他" | "非言語音"
+    ) || !surface.chars().any(char::is_alphanumeric)
+}
+
+/// Splits normalised text into pieces of at most about [`MAX_CHUNK`] bytes, cut where a
+/// word cannot continue: a space or punctuation, else a change of script, else anywhere
+/// on a character boundary. Linear in the text.
+fn chunks(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::with_capacity(text.len() / MAX_CHUNK + 1);
+    let mut start = 0;
+    while text.len() - start > MAX_CHUNK {
+        let window_end = floor_char_boundary(text, start + MAX_CHUNK);
+        let window = &text[start..window_end];
+        let cut = best_cut(window).map_or(window_end, |c| start + c);
+        let cut = if cut <= start { window_end } else { cut };
+        out.push(start..cut);
+        start = cut;
+    }
+    if start < text.len() {
+        out.push(start..text.len());
+    }
+    out
+}
+
+/// Where to cut a too-long window: after the last break character in its second half,
+/// else at its last change of script.
+fn best_cut(window: &str) -> Option<usize> {
+    let half = window.len() / 2;
+    let mut last_break = None;
+    let mut last_change = None;
+    let mut previous: Option<variants::Script> = None;
+    for (i, c) in window.char_indices() {
+        if i >= half && (c.is_whitespace() || matches!(c, '。' | '、' | '.' | ',' | '!' | '?')) {
+            last_break = Some(i + c.len_utf8());
+        }
+        let script = variants::script(c);
+        if previous.is_some_and(|p| p != script) && i > 0 {
+            last_change = Some(i);
+        }
+        previous = Some(script);
+    }
+    last_break.or(last_change)
+}
+
+fn floor_char_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while at > 0 && !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// The analyzer as a tantivy tokenizer (the exact stream), registered for the schema's
+/// text fields; documents are added pre-tokenized.
 #[derive(Clone)]
 pub struct TantivyAnalyzer {
     analyzer: Analyzer,
@@ -234,14 +302,30 @@ mod tests {
     }
 
     #[test]
-    fn offsets_point_into_the_original_text() {
+    fn joined_words_are_separate_tokens() {
         let a = Analyzer::new().unwrap();
-        let text = "ｓｐｉｎｎａｋｅｒで秘匿情報";
-        for t in a.analyze(text) {
-            assert!(text.get(t.start..t.end).is_some(), "{t:?}");
+        let t = texts(&a, "クラウド・ネイティブ・コンピューティング");
+        assert!(t.contains(&"ネイティブ".to_string()), "{t:?}");
+    }
+
+    #[test]
+    fn offsets_point_to_whole_characters_of_the_original() {
+        let a = Analyzer::new().unwrap();
+        for text in [
+            "ｓｐｉｎｎａｋｅｒで秘匿情報",
+            "㈱サンプルの山田さん",
+            "⅓ ⅔ ⑴ ⒈ ㍘ ㏠ 日",
+        ] {
+            for t in a.analyze(text) {
+                assert!(text.get(t.start..t.end).is_some(), "{text:?} {t:?}");
+            }
         }
+        let text = "ｓｐｉｎｎａｋｅｒで";
         let first = &a.analyze(text)[0];
         assert_eq!(&text[first.start..first.end], "ｓｐｉｎｎａｋｅｒ");
+        let text = "㈱サンプル";
+        let kabu = a.analyze(text).into_iter().find(|t| t.text == "株").unwrap();
+        assert_eq!(&text[kabu.start..kabu.end], "㈱");
     }
 
     #[test]
@@ -250,5 +334,23 @@ mod tests {
         let tokens = a.analyze("東京都庁で取り扱う");
         let positions: Vec<usize> = tokens.iter().map(|t| t.position).collect();
         assert_eq!(positions, [0, 1, 2], "{tokens:?}");
+    }
+
+    #[test]
+    fn long_runs_are_cut_into_bounded_chunks() {
+        let text = "あ".repeat(5000);
+        let pieces = chunks(&text);
+        assert!(pieces.iter().all(|r| r.len() <= MAX_CHUNK), "{pieces:?}");
+        assert_eq!(pieces.last().map(|r| r.end), Some(text.len()));
+        let a = Analyzer::new().unwrap();
+        assert!(!a.analyze(&"a1".repeat(2500)).is_empty());
+    }
+
+    #[test]
+    fn light_verbs_after_a_word_are_marked() {
+        let a = Analyzer::new().unwrap();
+        let tokens = a.analyze("導入する");
+        assert_eq!(tokens.iter().filter(|t| t.light).count(), 1, "{tokens:?}");
+        assert!(!a.analyze("する")[0].light);
     }
 }

@@ -2,58 +2,63 @@
 //! parsed [`Query`] becomes a tantivy query.
 
 use std::collections::HashMap;
-use std::ops::Bound;
 
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query as TQuery,
-    RangeQuery, TermQuery,
-};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, STORED, STRING,
 };
-use tantivy::tokenizer::PreTokenizedString;
-use tantivy::{
-    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term as TTerm,
-};
+use tantivy::tokenizer::{PreTokenizedString, Token};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument};
 
-use super::analyzer::{prefix_splits, AnalyzedToken, Analyzer, TantivyAnalyzer, ANALYZER_NAME};
-use super::query::{FilterKind, Query, Term};
+use super::analyzer::{Analyzer, TantivyAnalyzer, ANALYZER_NAME};
+use super::query::Query;
+use super::rank::{self, Tier};
 use crate::core::model::{Event, Session, SessionRef};
-use crate::core::parse::plain_text;
+use crate::core::text::index_text;
 use crate::core::Library;
 
-/// Free-text fields and how much a match in each counts.
-const WEIGHTS: &[(&str, f32)] = &[
-    ("title", 4.0),
-    ("tags", 3.0),
-    ("people", 3.0),
-    ("event_title", 1.5),
-    ("body", 1.0),
+/// The free-text parts of a document, how much a match in each counts, and whether a
+/// word still being typed is looked up there as a prefix.
+pub(crate) const GROUPS: &[(&str, f32, bool)] = &[
+    ("title", 4.0, true),
+    ("tags", 3.0, true),
+    ("people", 3.0, true),
+    ("event_title", 1.5, true),
+    ("body", 1.0, true),
+    // Link text to other notes (a `関連` list) is their words, not this note's.
+    ("links", 0.3, false),
 ];
 
 /// Bumped with any change to the schema or to what goes into a document.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
-/// How many index terms one prefix may expand to.
-const PREFIX_EXPANSIONS: u32 = 200;
+/// The three fields of one free-text part: exact words, their variant keys (same
+/// positions), and grams for parts of compounds.
+#[derive(Clone, Copy, Debug)]
+pub struct TextFields {
+    pub exact: Field,
+    pub variant: Field,
+    pub gram: Field,
+    pub weight: f32,
+    pub prefix: bool,
+}
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Debug)]
 pub struct Fields {
     pub event_id: Field,
     pub session_id: Field,
+    /// The event's id and title, for `event:`.
     pub event: Field,
-    pub event_title: Field,
-    pub title: Field,
-    pub people: Field,
-    pub tags: Field,
     pub tag: Field,
     pub year: Field,
-    pub body: Field,
+    /// One entry per [`GROUPS`] row, in that order.
+    pub text: Vec<TextFields>,
     /// The note file's path: how a persistent index finds a file's documents to replace.
     pub path: Field,
     /// [`note_key`] of the document's note, as a fast field: live search maps its hits
     /// to notes without loading stored documents.
     pub key: Field,
+    /// [`note_key`] of the document's event overview: hits grouped by event.
+    pub event_key: Field,
 }
 
 /// A number that names one note (an event's overview or one session) in the index.
@@ -65,12 +70,6 @@ pub fn note_key(event_id: &str, session_id: &str) -> u64 {
     h.digest()
 }
 
-/// The event's fields, analysed once for all its documents.
-struct EventFields {
-    event: PreTokenizedString,
-    event_title: PreTokenizedString,
-}
-
 pub fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let text = TextOptions::default().set_indexing_options(
@@ -78,32 +77,42 @@ pub fn schema() -> (Schema, Fields) {
             .set_tokenizer(ANALYZER_NAME)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
+    let event_id = b.add_text_field("event_id", STRING | STORED);
+    let session_id = b.add_text_field("session_id", STRING | STORED);
+    let event = b.add_text_field("event", text.clone());
+    let tag = b.add_text_field("tag", STRING);
+    let year = b.add_text_field("year", STRING);
+    let text_fields = GROUPS
+        .iter()
+        .map(|(name, weight, prefix)| TextFields {
+            exact: b.add_text_field(name, text.clone()),
+            variant: b.add_text_field(&format!("{name}_variant"), text.clone()),
+            gram: b.add_text_field(&format!("{name}_gram"), text.clone()),
+            weight: *weight,
+            prefix: *prefix,
+        })
+        .collect();
     let fields = Fields {
-        event_id: b.add_text_field("event_id", STRING | STORED),
-        session_id: b.add_text_field("session_id", STRING | STORED),
-        event: b.add_text_field("event", text.clone()),
-        event_title: b.add_text_field("event_title", text.clone()),
-        title: b.add_text_field("title", text.clone()),
-        people: b.add_text_field("people", text.clone()),
-        tags: b.add_text_field("tags", text.clone()),
-        tag: b.add_text_field("tag", STRING),
-        year: b.add_text_field("year", STRING),
-        body: b.add_text_field("body", text),
+        event_id,
+        session_id,
+        event,
+        tag,
+        year,
+        text: text_fields,
         path: b.add_text_field("path", STRING | STORED),
         key: b.add_u64_field("key", FAST),
+        event_key: b.add_u64_field("event_key", FAST),
     };
     (b.build(), fields)
 }
 
 impl Fields {
-    fn by_name(&self, name: &str) -> Field {
-        match name {
-            "title" => self.title,
-            "tags" => self.tags,
-            "people" => self.people,
-            "event_title" => self.event_title,
-            _ => self.body,
-        }
+    /// The fields of the free-text part named `name` in [`GROUPS`].
+    pub fn group(&self, name: &str) -> Option<&TextFields> {
+        GROUPS
+            .iter()
+            .position(|(n, _, _)| *n == name)
+            .and_then(|i| self.text.get(i))
     }
 }
 
@@ -122,9 +131,6 @@ pub struct SearchIndex {
     pub analyzer: Analyzer,
 }
 
-/// Scored document addresses, best first.
-type TopHits = Vec<(f32, DocAddress)>;
-
 /// One search result: which session, how well it matched.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
@@ -132,7 +138,12 @@ pub struct Hit {
     pub score: f32,
     /// The note file it came from.
     pub path: String,
+    /// How it matched: every word in this note, or only across its event, or some words.
+    pub tier: Tier,
 }
+
+/// A document's analysed free-text parts, each with its three token streams.
+struct Analysed(Vec<(usize, super::analyzer::IndexStreams)>);
 
 impl SearchIndex {
     /// Builds an index in memory over every event and session of `library`.
@@ -168,26 +179,28 @@ impl SearchIndex {
 
     /// Adds the event's overview and each of its sessions as documents.
     pub fn add_event(&self, writer: &mut IndexWriter, event: &Event, path: &str) -> anyhow::Result<()> {
-        // Every document of the event carries its title: analysed once, not per session.
-        let mut event_text = event.title.clone();
-        if let Some(venue) = &event.venue {
-            event_text.push(' ');
-            event_text.push_str(venue);
-        }
-        let shared = EventFields {
-            event: self.pre_tokenized(format!("{} {}", event.id, event.title)),
-            event_title: self.pre_tokenized(event_text),
-        };
-        writer.add_document(self.document(event, None, path, &shared))?;
+        // `event:` matches every document of the event: analysed once, not per session.
+        let event_words = self
+            .analyzer
+            .tantivy_tokens(&format!("{} {}", event.id, event.title));
+        writer.add_document(self.document(event, None, path, &event_words))?;
         for session in &event.sessions {
-            writer.add_document(self.document(event, Some(session), path, &shared))?;
+            writer.add_document(self.document(event, Some(session), path, &event_words))?;
         }
         Ok(())
     }
 
-    fn pre_tokenized(&self, text: String) -> PreTokenizedString {
-        let tokens = self.analyzer.tantivy_tokens(&text);
-        PreTokenizedString { text, tokens }
+    fn analyse(&self, parts: &[(&str, String)]) -> Analysed {
+        Analysed(
+            parts
+                .iter()
+                .filter(|(_, text)| !text.trim().is_empty())
+                .filter_map(|(name, text)| {
+                    let i = GROUPS.iter().position(|(n, _, _)| n == name)?;
+                    Some((i, self.analyzer.index_streams(text)))
+                })
+                .collect(),
+        )
     }
 
     fn document(
@@ -195,46 +208,69 @@ impl SearchIndex {
         event: &Event,
         session: Option<&Session>,
         path: &str,
-        shared: &EventFields,
+        event_words: &[Token],
     ) -> TantivyDocument {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.path, path);
         doc.add_text(f.event_id, &event.id);
-        doc.add_pre_tokenized_text(f.event, shared.event.clone());
-        doc.add_pre_tokenized_text(f.event_title, shared.event_title.clone());
+        doc.add_pre_tokenized_text(f.event, pre_tokenized(event_words.to_vec()));
         if let Some(year) = event.year() {
             doc.add_text(f.year, year.to_string());
         }
         doc.add_u64(f.key, note_key(&event.id, session.map_or("", |s| s.id.as_str())));
-        match session {
+        doc.add_u64(f.event_key, note_key(&event.id, ""));
+        // An event's tags hold for its sessions too (`tag:` finds them).
+        for tag in &event.tags {
+            doc.add_text(f.tag, tag_key(tag));
+        }
+        let parts = match session {
             Some(s) => {
                 doc.add_text(f.session_id, &s.id);
-                let title = match &s.code {
-                    Some(code) => format!("{code} {}", s.title),
-                    None => s.title.clone(),
-                };
-                doc.add_text(f.title, title);
+                for tag in &s.tags {
+                    doc.add_text(f.tag, tag_key(tag));
+                }
+                let text = index_text(&s.body);
                 let mut people = s.speakers.join(" ");
                 if let Some(a) = &s.affiliation {
                     people.push(' ');
                     people.push_str(a);
                 }
-                doc.add_text(f.people, people);
-                doc.add_text(f.tags, s.tags.join(" "));
-                for tag in &s.tags {
-                    doc.add_text(f.tag, tag_key(tag));
-                }
-                doc.add_text(f.body, plain_text(&s.body));
+                let title = match &s.code {
+                    Some(code) => format!("{code} {}", s.title),
+                    None => s.title.clone(),
+                };
+                vec![
+                    ("title", title),
+                    ("people", people),
+                    ("tags", s.tags.join(" ")),
+                    ("body", text.body),
+                    ("links", text.links),
+                ]
             }
             None => {
+                // Event-level words (title, venue) belong to the overview only: in every
+                // session they would make each one a hit for the venue's name.
                 doc.add_text(f.session_id, "");
-                doc.add_text(f.tags, event.tags.join(" "));
-                for tag in &event.tags {
-                    doc.add_text(f.tag, tag_key(tag));
+                let text = index_text(&event.overview);
+                let mut event_text = event.title.clone();
+                if let Some(venue) = &event.venue {
+                    event_text.push(' ');
+                    event_text.push_str(venue);
                 }
-                doc.add_text(f.body, plain_text(&event.overview));
+                vec![
+                    ("event_title", event_text),
+                    ("tags", event.tags.join(" ")),
+                    ("body", text.body),
+                    ("links", text.links),
+                ]
             }
+        };
+        for (i, streams) in self.analyse(&parts).0 {
+            let Some(group) = f.text.get(i) else { continue };
+            doc.add_pre_tokenized_text(group.exact, pre_tokenized(streams.exact));
+            doc.add_pre_tokenized_text(group.variant, pre_tokenized(streams.variants));
+            doc.add_pre_tokenized_text(group.gram, pre_tokenized(streams.grams));
         }
         doc
     }
@@ -246,10 +282,11 @@ impl SearchIndex {
 
     /// The best `limit` hits and how many documents match in all.
     pub fn search_counted(&self, query: &Query, limit: usize) -> anyhow::Result<(Vec<Hit>, usize)> {
-        let (searcher, top, count) = self.top(query, limit)?;
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let doc: TantivyDocument = searcher.doc(address)?;
+        let searcher = self.reader.searcher();
+        let ranked = rank::run(self, &searcher, query, limit)?;
+        let mut hits = Vec::with_capacity(ranked.hits.len());
+        for hit in ranked.hits {
+            let doc: TantivyDocument = searcher.doc(hit.address)?;
             let get = |field| {
                 doc.get_first(field)
                     .and_then(|v| v.as_str())
@@ -258,181 +295,57 @@ impl SearchIndex {
             };
             hits.push(Hit {
                 session: SessionRef::new(get(self.fields.event_id), get(self.fields.session_id)),
-                score,
+                score: hit.score,
                 path: get(self.fields.path),
+                tier: hit.tier,
             });
         }
-        Ok((hits, count))
+        Ok((hits, ranked.total))
     }
 
-    /// The best `limit` hits as [`note_key`]s with their scores, and how many documents
-    /// match in all: the fast path for live search (no stored documents are read).
-    pub fn search_keys(&self, query: &Query, limit: usize) -> anyhow::Result<(Vec<(u64, f32)>, usize)> {
-        let (searcher, top, count) = self.top(query, limit)?;
-        let mut columns = HashMap::new();
-        let mut keys = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let column = match columns.entry(address.segment_ord) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => e.insert(
-                    searcher
-                        .segment_reader(address.segment_ord)
-                        .fast_fields()
-                        .u64("key")?,
-                ),
-            };
-            if let Some(key) = column.first(address.doc_id) {
-                keys.push((key, score));
-            }
-        }
-        Ok((keys, count))
-    }
-
-    /// Runs the query: the best `limit` documents and the number matching in all. An
-    /// empty query matches nothing.
-    fn top(&self, query: &Query, limit: usize) -> anyhow::Result<(Searcher, TopHits, usize)> {
+    /// The best `limit` hits as [`note_key`]s with their scores and tiers, and how many
+    /// documents match in all: the fast path for live search (no stored documents).
+    pub fn search_keys(&self, query: &Query, limit: usize) -> anyhow::Result<(Vec<(u64, f32, Tier)>, usize)> {
         let searcher = self.reader.searcher();
-        if query.is_empty() || limit == 0 {
-            return Ok((searcher, Vec::new(), 0));
-        }
-        let (top, count) = searcher.search(
-            &self.compile(query),
-            &(
-                tantivy::collector::TopDocs::with_limit(limit).order_by_score(),
-                tantivy::collector::Count,
-            ),
-        )?;
-        Ok((searcher, top, count))
-    }
-
-    /// Turns a parsed query into a tantivy query.
-    pub fn compile(&self, query: &Query) -> Box<dyn TQuery> {
-        let mut must: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
-        for clause in &query.clauses {
-            let alternatives: Vec<(Occur, Box<dyn TQuery>)> = clause
-                .iter()
-                .filter_map(|term| self.free_text(term))
-                .map(|q| (Occur::Should, q))
-                .collect();
-            if !alternatives.is_empty() {
-                must.push((Occur::Must, Box::new(BooleanQuery::new(alternatives))));
+        let ranked = rank::run(self, &searcher, query, limit)?;
+        let mut columns = HashMap::new();
+        let mut keys = Vec::with_capacity(ranked.hits.len());
+        for hit in ranked.hits {
+            if let Some(key) = fast_u64(&searcher, &mut columns, "key", hit.address)? {
+                keys.push((key, hit.score, hit.tier));
             }
         }
-        for filter in &query.filters {
-            let q = match filter.kind {
-                FilterKind::Tag => {
-                    Some(self.raw_term(self.fields.tag, &tag_key(&filter.term.text), filter.term.prefix))
-                }
-                FilterKind::Year => {
-                    Some(self.raw_term(self.fields.year, filter.term.text.trim(), filter.term.prefix))
-                }
-                FilterKind::Speaker => self.field_term(self.fields.people, &filter.term),
-                FilterKind::Event => {
-                    let exact_id = self.raw_term(self.fields.event_id, filter.term.text.trim(), false);
-                    let words = self.field_term(self.fields.event, &filter.term);
-                    Some(Box::new(BooleanQuery::new(
-                        std::iter::once(exact_id)
-                            .chain(words)
-                            .map(|q| (Occur::Should, q))
-                            .collect(),
-                    )) as Box<dyn TQuery>)
-                }
-            };
-            // A filter whose value analyses to nothing (`speaker:の`) matches nothing.
-            let q = q.unwrap_or_else(|| Box::new(EmptyQuery));
-            must.push((
-                if filter.negated {
-                    Occur::MustNot
-                } else {
-                    Occur::Must
-                },
-                q,
-            ));
-        }
-        if !must.iter().any(|(occur, _)| *occur == Occur::Must) {
-            if !query.clauses.is_empty() {
-                // Only stop words were typed (`の`): there is nothing to look for.
-                return Box::new(EmptyQuery);
-            }
-            // Only exclusions: everything but them.
-            must.push((Occur::Must, Box::new(AllQuery)));
-        }
-        for term in &query.excluded {
-            if let Some(q) = self.free_text(term) {
-                must.push((Occur::MustNot, q));
-            }
-        }
-        Box::new(BooleanQuery::new(must))
-    }
-
-    /// A term over every free-text field, weighted.
-    fn free_text(&self, term: &Term) -> Option<Box<dyn TQuery>> {
-        let tokens = self.analyzer.analyze(&term.text);
-        if tokens.is_empty() {
-            return None;
-        }
-        let per_field: Vec<(Occur, Box<dyn TQuery>)> = WEIGHTS
-            .iter()
-            .filter_map(|(name, weight)| {
-                let q = self.token_query(self.fields.by_name(name), &tokens, term)?;
-                Some((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(q, *weight)) as Box<dyn TQuery>,
-                ))
-            })
-            .collect();
-        Some(Box::new(BooleanQuery::new(per_field)))
-    }
-
-    fn field_term(&self, field: Field, term: &Term) -> Option<Box<dyn TQuery>> {
-        let tokens = self.analyzer.analyze(&term.text);
-        self.token_query(field, &tokens, term)
-    }
-
-    /// The query for one typed term in one field: its tokens as a phrase, and while it
-    /// is being typed, also every `prefix_splits` alternative.
-    fn token_query(&self, field: Field, tokens: &[AnalyzedToken], term: &Term) -> Option<Box<dyn TQuery>> {
-        let first = tokens.first()?;
-        let at = |t: &AnalyzedToken| {
-            (
-                t.position - first.position,
-                TTerm::from_field_text(field, &t.text),
-            )
-        };
-        let exact: Box<dyn TQuery> = if tokens.len() == 1 {
-            Box::new(TermQuery::new(at(first).1, IndexRecordOption::WithFreqs))
-        } else {
-            Box::new(PhraseQuery::new_with_offset(tokens.iter().map(at).collect()))
-        };
-        if !term.prefix || term.quoted {
-            return Some(exact);
-        }
-        let mut alternatives: Vec<(Occur, Box<dyn TQuery>)> = vec![(Occur::Should, exact)];
-        for (split, glued) in prefix_splits(tokens) {
-            let offset = tokens[split].position - first.position;
-            let mut terms: Vec<(usize, TTerm)> = tokens[..split].iter().map(at).collect();
-            terms.push((offset, TTerm::from_field_text(field, &glued)));
-            let mut q = PhrasePrefixQuery::new_with_offset(terms);
-            q.set_max_expansions(PREFIX_EXPANSIONS);
-            alternatives.push((Occur::Should, Box::new(q)));
-        }
-        Some(Box::new(BooleanQuery::new(alternatives)))
-    }
-
-    fn raw_term(&self, field: Field, value: &str, prefix: bool) -> Box<dyn TQuery> {
-        let term = TTerm::from_field_text(field, value);
-        if !prefix || value.is_empty() {
-            return Box::new(TermQuery::new(term, IndexRecordOption::Basic));
-        }
-        let mut upper = value.to_string();
-        upper.push(char::MAX);
-        Box::new(RangeQuery::new(
-            Bound::Included(term),
-            Bound::Excluded(TTerm::from_field_text(field, &upper)),
-        ))
+        Ok((keys, ranked.total))
     }
 
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
+    }
+}
+
+/// Reads a u64 fast field of one document, opening each segment's column once.
+pub(crate) fn fast_u64(
+    searcher: &Searcher,
+    columns: &mut HashMap<(u32, &'static str), tantivy::columnar::Column<u64>>,
+    field: &'static str,
+    address: DocAddress,
+) -> anyhow::Result<Option<u64>> {
+    let column = match columns.entry((address.segment_ord, field)) {
+        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+        std::collections::hash_map::Entry::Vacant(e) => e.insert(
+            searcher
+                .segment_reader(address.segment_ord)
+                .fast_fields()
+                .u64(field)?,
+        ),
+    };
+    Ok(column.first(address.doc_id))
+}
+
+fn pre_tokenized(tokens: Vec<Token>) -> PreTokenizedString {
+    // The text is not stored, so it is not kept: only the tokens are indexed.
+    PreTokenizedString {
+        text: String::new(),
+        tokens,
     }
 }

@@ -27,23 +27,47 @@ pub struct Filter {
     pub negated: bool,
 }
 
+/// The longest input read as a query; the rest is ignored (with a notice) so that a
+/// pasted page cannot make one keystroke expensive.
+pub const MAX_QUERY_CHARS: usize = 256;
+
+/// The most words and filters one query takes.
+pub const MAX_ATOMS: usize = 32;
+
+/// One thing a query asks for: words, or a filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Atom {
+    Text(Term),
+    Filter(Filter),
+}
+
 /// A parsed query: every clause must match (each clause is one or more alternatives
-/// joined by `OR`), no excluded term may match, every filter must hold.
+/// joined by `OR`, words and filters alike) and nothing excluded may match.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Query {
-    pub clauses: Vec<Vec<Term>>,
-    pub excluded: Vec<Term>,
-    pub filters: Vec<Filter>,
+    pub clauses: Vec<Vec<Atom>>,
+    pub excluded: Vec<Atom>,
+    /// The input was longer than [`MAX_QUERY_CHARS`] or held more than [`MAX_ATOMS`]
+    /// words: only the first part was read.
+    pub truncated: bool,
 }
 
 impl Query {
     pub fn is_empty(&self) -> bool {
-        self.clauses.is_empty() && self.filters.is_empty() && self.excluded.is_empty()
+        self.clauses.is_empty() && self.excluded.is_empty()
     }
 
-    /// The positive terms, for highlighting.
+    /// The positive words, for highlighting.
     pub fn positive_terms(&self) -> impl Iterator<Item = &Term> {
-        self.clauses.iter().flatten()
+        self.clauses.iter().flatten().filter_map(|a| match a {
+            Atom::Text(t) => Some(t),
+            Atom::Filter(_) => None,
+        })
+    }
+
+    /// Whether any clause asks for words (not only filters).
+    pub fn has_text(&self) -> bool {
+        self.positive_terms().next().is_some()
     }
 }
 
@@ -146,10 +170,25 @@ fn pieces(input: &str) -> Vec<Piece> {
 
 /// Parses user input. `input` ending in a space means the last word is complete.
 pub fn parse(input: &str) -> Query {
+    let mut truncated = false;
+    let input = match input.char_indices().nth(MAX_QUERY_CHARS) {
+        Some((cut, _)) => {
+            truncated = true;
+            &input[..cut]
+        }
+        None => input,
+    };
     let ends_open = !input.ends_with(char::is_whitespace);
-    let pieces = pieces(input);
+    let mut pieces = pieces(input);
+    if pieces.len() > MAX_ATOMS {
+        pieces.truncate(MAX_ATOMS);
+        truncated = true;
+    }
     let last = pieces.len().saturating_sub(1);
-    let mut query = Query::default();
+    let mut query = Query {
+        truncated,
+        ..Query::default()
+    };
     let mut join_next = false;
     let mut negate_next = false;
     for (i, piece) in pieces.into_iter().enumerate() {
@@ -177,19 +216,22 @@ pub fn parse(input: &str) -> Query {
             prefix,
         };
         let negated = piece.negated || std::mem::take(&mut negate_next);
-        if let Some(kind) = piece.filter {
-            query.filters.push(Filter { kind, term, negated });
-        } else if negated {
-            query.excluded.push(Term {
+        let atom = match piece.filter {
+            Some(kind) => Atom::Filter(Filter { kind, term, negated }),
+            None if negated => Atom::Text(Term {
                 prefix: false,
                 ..term
-            });
+            }),
+            None => Atom::Text(term),
+        };
+        if negated {
+            query.excluded.push(atom);
         } else if std::mem::take(&mut join_next) {
             if let Some(last) = query.clauses.last_mut() {
-                last.push(term);
+                last.push(atom);
             }
         } else {
-            query.clauses.push(vec![term]);
+            query.clauses.push(vec![atom]);
         }
     }
     query
@@ -210,25 +252,35 @@ mod tests {
     #[test]
     fn words_prefix_phrase_exclusion_filters() {
         let q = parse(r#"spinnaker "継続的 デリバリ" -jenkins tag:ci-cd year:2019 kube"#);
+        let words: Vec<&Term> = q.positive_terms().collect();
         assert_eq!(
-            q.clauses,
-            vec![
-                vec![t("spinnaker", false, false)],
-                vec![t("継続的 デリバリ", true, false)],
-                vec![t("kube", false, true)]
+            words,
+            [
+                &t("spinnaker", false, false),
+                &t("継続的 デリバリ", true, false),
+                &t("kube", false, true)
             ]
         );
-        assert_eq!(q.excluded, vec![t("jenkins", false, false)]);
-        assert_eq!(q.filters.len(), 2);
-        assert_eq!(q.filters[0].kind, FilterKind::Tag);
-        assert_eq!(q.filters[0].term.text, "ci-cd");
-        assert_eq!(q.filters[1].kind, FilterKind::Year);
+        assert_eq!(q.excluded, vec![Atom::Text(t("jenkins", false, false))]);
+        let filters: Vec<&Filter> = q
+            .clauses
+            .iter()
+            .flatten()
+            .filter_map(|a| match a {
+                Atom::Filter(f) => Some(f),
+                Atom::Text(_) => None,
+            })
+            .collect();
+        assert_eq!(filters.len(), 2);
+        assert_eq!(filters[0].kind, FilterKind::Tag);
+        assert_eq!(filters[0].term.text, "ci-cd");
+        assert_eq!(filters[1].kind, FilterKind::Year);
     }
 
     #[test]
     fn trailing_space_ends_the_prefix() {
-        assert!(parse("spin").clauses[0][0].prefix);
-        assert!(!parse("spin ").clauses[0][0].prefix);
+        assert!(parse("spin").positive_terms().all(|t| t.prefix));
+        assert!(!parse("spin ").positive_terms().any(|t| t.prefix));
     }
 
     #[test]
@@ -251,7 +303,7 @@ mod tests {
         }
         assert_eq!(
             parse("\"unclosed phrase").clauses[0][0],
-            t("unclosed phrase", true, true)
+            Atom::Text(t("unclosed phrase", true, true))
         );
         assert!(parse("AND (").is_empty());
         assert!(parse("-").is_empty());
@@ -268,6 +320,29 @@ mod tests {
     #[test]
     fn quoted_filter_value() {
         let q = parse(r#"speaker:"青山 真也""#);
-        assert_eq!(q.filters[0].term, t("青山 真也", true, false));
+        let Atom::Filter(f) = &q.clauses[0][0] else {
+            panic!("{q:?}")
+        };
+        assert_eq!(f.term, t("青山 真也", true, false));
+    }
+
+    #[test]
+    fn or_joins_filters_and_words_alike() {
+        let q = parse("tag:spinnaker OR tag:argo year:2017 OR year:2018");
+        assert_eq!(q.clauses.len(), 2, "{q:?}");
+        assert!(q.clauses.iter().all(|c| c.len() == 2));
+        let q = parse("-tag:x foo:bar");
+        assert_eq!(q.excluded.len(), 1);
+        assert_eq!(q.clauses[0], vec![Atom::Text(t("foo:bar", false, true))]);
+    }
+
+    #[test]
+    fn long_input_is_cut() {
+        let q = parse(&"あ".repeat(10_000));
+        assert!(q.truncated);
+        let words: usize = q.positive_terms().map(|t| t.text.chars().count()).sum();
+        assert_eq!(words, MAX_QUERY_CHARS);
+        let q = parse(&"a ".repeat(1000));
+        assert!(q.truncated && q.clauses.len() <= MAX_ATOMS);
     }
 }

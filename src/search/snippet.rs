@@ -4,90 +4,157 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use super::analyzer::{prefix_splits, Analyzer};
-use super::query::Query;
+use super::analyzer::{AnalyzedToken, Analyzer};
+use super::compile::{cjk_run, prefix_splits, required_tokens};
+use super::normalize::Normalized;
+use super::query::{Query, Term};
 
-/// One way a typed term can match: exact tokens at relative positions, and optionally
-/// a final prefix.
+/// One way a typed term can match: keys at relative positions (compared with a
+/// token's exact text or its variant keys), and optionally a final prefix.
 #[derive(Debug, Clone)]
 struct Pattern {
-    exact: Vec<(usize, String)>,
+    keys: Vec<(usize, String)>,
     prefix: Option<(usize, String)>,
 }
+
+/// The most patterns one query compiles to (words × spellings × prefix splits).
+const MAX_PATTERNS: usize = 512;
 
 /// Compiled once per query, then run over any number of texts.
 #[derive(Clone)]
 pub struct Matcher {
     analyzer: Analyzer,
     patterns: Vec<Pattern>,
+    /// Japanese words found as they are written, inside longer words too.
+    literals: Vec<String>,
 }
 
 impl Matcher {
     pub fn new(query: &Query, analyzer: &Analyzer) -> Self {
-        let mut patterns = Vec::new();
+        let mut this = Self {
+            analyzer: analyzer.clone(),
+            patterns: Vec::new(),
+            literals: Vec::new(),
+        };
         for term in query.positive_terms() {
-            let tokens = analyzer.analyze(&term.text);
-            let Some(first) = tokens.first() else { continue };
-            let rel = |t: &super::analyzer::AnalyzedToken| (t.position - first.position, t.text.clone());
-            patterns.push(Pattern {
-                exact: tokens.iter().map(rel).collect(),
-                prefix: None,
-            });
-            if term.prefix && !term.quoted {
-                for (split, glued) in prefix_splits(&tokens) {
-                    patterns.push(Pattern {
-                        exact: tokens[..split].iter().map(rel).collect(),
-                        prefix: Some((tokens[split].position - first.position, glued)),
+            this.add_term(term);
+            if !term.prefix || term.quoted {
+                for synonym in analyzer.synonyms().expand(&term.text, analyzer) {
+                    this.add_term(&Term {
+                        text: synonym,
+                        quoted: false,
+                        prefix: false,
                     });
                 }
             }
         }
-        Self {
-            analyzer: analyzer.clone(),
-            patterns,
+        this.patterns.truncate(MAX_PATTERNS);
+        this
+    }
+
+    fn add_term(&mut self, term: &Term) {
+        if let Some(run) = cjk_run(&term.text) {
+            self.literals.push(run.into_iter().collect());
+        }
+        let tokens = required_tokens(self.analyzer.analyze(&term.text), term.quoted);
+        let Some(first) = tokens.first() else { return };
+        let rel = |t: &AnalyzedToken| t.position - first.position;
+        let exact = |t: &AnalyzedToken| (rel(t), t.text.clone());
+        self.patterns.push(Pattern {
+            keys: tokens.iter().map(exact).collect(),
+            prefix: None,
+        });
+        let primary: Vec<(usize, String)> =
+            tokens.iter().map(|t| (rel(t), t.keys.query(&t.text).0)).collect();
+        let secondary: Vec<(usize, String)> = tokens
+            .iter()
+            .map(|t| {
+                let (a, b) = t.keys.query(&t.text);
+                (rel(t), b.unwrap_or(a))
+            })
+            .collect();
+        if secondary != primary {
+            self.patterns.push(Pattern {
+                keys: secondary,
+                prefix: None,
+            });
+        }
+        self.patterns.push(Pattern {
+            keys: primary,
+            prefix: None,
+        });
+        if term.prefix && !term.quoted {
+            for (split, glued) in prefix_splits(&tokens) {
+                self.patterns.push(Pattern {
+                    keys: tokens[..split].iter().map(exact).collect(),
+                    prefix: Some((rel(&tokens[split]), glued)),
+                });
+            }
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
+        self.patterns.is_empty() && self.literals.is_empty()
     }
 
-    /// Byte ranges of every match in `text`, sorted and merged.
+    /// Byte ranges of every match in `text` (on its character boundaries), sorted and
+    /// merged. Linear in the text for a given query.
     pub fn find(&self, text: &str) -> Vec<Range<usize>> {
-        if self.patterns.is_empty() || text.is_empty() {
+        if self.is_empty() || text.is_empty() {
             return Vec::new();
         }
-        let tokens = self.analyzer.analyze(text);
-        let by_position: HashMap<usize, usize> =
-            tokens.iter().enumerate().map(|(i, t)| (t.position, i)).collect();
+        let norm = Normalized::new(text);
+        let tokens = self.analyzer.analyze_normalized(&norm);
+        let keys: Vec<Vec<String>> = tokens.iter().map(|t| t.keys.indexed(&t.text)).collect();
+        let has = |i: usize, want: &str| {
+            tokens.get(i).is_some_and(|t| t.text == want)
+                || keys.get(i).is_some_and(|k| k.iter().any(|k| k == want))
+        };
+        // Patterns by their first key, so each token is checked only against those
+        // that can start there.
+        let mut by_first: HashMap<&str, Vec<&Pattern>> = HashMap::new();
+        let mut prefix_only: Vec<&Pattern> = Vec::new();
+        for p in &self.patterns {
+            match p.keys.first() {
+                Some((_, k)) => by_first.entry(k.as_str()).or_default().push(p),
+                None => prefix_only.push(p),
+            }
+        }
         let mut spans: Vec<Range<usize>> = Vec::new();
-        for start in &tokens {
-            for pattern in &self.patterns {
-                let token_at = |rel: usize| by_position.get(&(start.position + rel)).map(|&i| &tokens[i]);
-                let mut end = None;
-                let mut ok = true;
-                for (rel, want) in &pattern.exact {
-                    match token_at(*rel) {
-                        Some(t) if &t.text == want => end = Some(end.map_or(t.end, |e: usize| e.max(t.end))),
-                        _ => {
-                            ok = false;
-                            break;
-                        }
+        for (i, start) in tokens.iter().enumerate() {
+            let candidates = std::iter::once(start.text.as_str())
+                .chain(keys[i].iter().map(String::as_str))
+                .filter_map(|k| by_first.get(k))
+                .flatten()
+                .chain(prefix_only.iter());
+            for pattern in candidates {
+                let mut end = start.end;
+                let ok = pattern.keys.iter().all(|(rel, want)| {
+                    let hit = has(i + rel, want);
+                    if let (true, Some(t)) = (hit, tokens.get(i + rel)) {
+                        end = end.max(t.end);
                     }
-                }
-                if ok {
-                    if let Some((rel, want)) = &pattern.prefix {
-                        match token_at(*rel) {
+                    hit
+                });
+                let ok = ok
+                    && pattern
+                        .prefix
+                        .as_ref()
+                        .is_none_or(|(rel, want)| match tokens.get(i + rel) {
                             Some(t) if t.text.starts_with(want.as_str()) => {
-                                end = Some(end.map_or(t.end, |e| e.max(t.end)))
+                                end = end.max(t.end);
+                                true
                             }
-                            _ => ok = false,
-                        }
-                    }
-                }
-                if let (true, Some(end)) = (ok, end) {
+                            _ => false,
+                        });
+                if ok {
                     spans.push(start.start..end);
                 }
+            }
+        }
+        for literal in &self.literals {
+            for (at, found) in norm.text.match_indices(literal.as_str()) {
+                spans.push(norm.original(at..at + found.len()));
             }
         }
         merge(spans)
@@ -141,17 +208,30 @@ impl Snippet {
             out.push('…');
         }
         let shift = out.len() as isize - (byte_from + lead) as isize;
-        out.push_str(&body_trimmed.replace(['\n', '\t'], " "));
+        // Same byte length, so the spans stay valid: nothing from a note reaches the
+        // terminal as a control sequence, and a snippet is one line.
+        for c in body_trimmed.chars() {
+            if c.is_control() || is_bidi_control(c) {
+                out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+            } else {
+                out.push(c);
+            }
+        }
         if to < n {
             out.push('…');
         }
         let spans = spans
             .iter()
+            .filter(|s| text.is_char_boundary(s.start) && text.is_char_boundary(s.end) && s.start < s.end)
             .filter(|s| s.start >= byte_from + lead && s.end <= byte_from + lead + body_trimmed.len())
             .map(|s| ((s.start as isize + shift) as usize)..((s.end as isize + shift) as usize))
             .collect();
         Snippet { text: out, spans }
     }
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]

@@ -275,15 +275,26 @@ fn render_note(app: &App, area: Rect, buf: &mut Buffer) {
 fn render_search(app: &App, area: Rect, buf: &mut Buffer) {
     let s = &app.search;
     let summary = match &s.results {
-        Some(r) if r.shown < r.total => {
-            format!(
-                " {} hits, best {} in {} events ",
-                r.total,
-                r.shown,
-                r.by_event.len()
-            )
+        Some(r) => {
+            let mut summary = if r.shown < r.total {
+                format!(
+                    " {} hits, best {} in {} events",
+                    r.total,
+                    r.shown,
+                    r.by_event.len()
+                )
+            } else {
+                format!(" {} hits in {} events", r.total, r.by_event.len())
+            };
+            if r.partial {
+                summary.push_str(" (some partial)");
+            }
+            if r.truncated {
+                summary.push_str(" (query cut)");
+            }
+            summary.push(' ');
+            summary
         }
-        Some(r) => format!(" {} hits in {} events ", r.total, r.by_event.len()),
         None => String::new(),
     };
     let [left, right] =

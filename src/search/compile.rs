@@ -1,0 +1,290 @@
+//! How a parsed [`Query`] becomes a tantivy query: each word over every free-text part,
+//! as exact words (and a prefix while typed), variant keys, grams and synonyms, each
+//! weighted below the one before; filters on their own fields.
+
+use std::ops::Bound;
+
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query as TQuery,
+    RangeQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::Term as TTerm;
+
+use super::analyzer::AnalyzedToken;
+use super::grams;
+use super::index::{tag_key, SearchIndex, TextFields};
+use super::normalize::Normalized;
+use super::query::{Atom, Filter, FilterKind, Query, Term};
+use super::variants::is_cjk;
+
+/// How many index terms one prefix may expand to.
+const PREFIX_EXPANSIONS: u32 = 200;
+
+/// How many trailing tokens of a word being typed are tried as the start of a prefix.
+pub const MAX_PREFIX_SPLITS: usize = 6;
+
+/// Weights relative to an exact match in the same part.
+pub const VARIANT_WEIGHT: f32 = 0.6;
+pub const SECOND_SPELLING_WEIGHT: f32 = 0.5;
+pub const GRAM_WEIGHT: f32 = 0.25;
+pub const SYNONYM_WEIGHT: f32 = 0.8;
+
+type Clauses = Vec<(Occur, Box<dyn TQuery>)>;
+
+/// How a typed term that is still being typed can match: for each split point among
+/// the last few tokens, the leading tokens as a phrase and the rest glued into one
+/// prefix (`持ち込` must find `持ち込む`, `秘匿情` must find `秘匿|情報`). Only what was
+/// typed as one run is glued (no space, no dropped particle inside).
+pub fn prefix_splits(tokens: &[AnalyzedToken]) -> Vec<(usize, String)> {
+    let first_split = tokens.len().saturating_sub(MAX_PREFIX_SPLITS);
+    let mut glued_from = tokens.len();
+    while glued_from > 0
+        && (glued_from == tokens.len() || tokens[glued_from - 1].end == tokens[glued_from].start)
+    {
+        glued_from -= 1;
+    }
+    (first_split.max(glued_from)..tokens.len())
+        .map(|split| (split, tokens[split..].iter().map(|t| t.text.as_str()).collect()))
+        .collect()
+}
+
+/// The tokens a query word requires: light verbs after a noun (`導入する`) are not,
+/// unless quoted or nothing else is left.
+pub fn required_tokens(tokens: Vec<AnalyzedToken>, quoted: bool) -> Vec<AnalyzedToken> {
+    if quoted || tokens.iter().all(|t| t.light) {
+        return tokens;
+    }
+    tokens.into_iter().filter(|t| !t.light).collect()
+}
+
+/// The normalised, lowercased text of a word without spaces, if it is all Japanese
+/// script and at least two characters: then grams find it inside compounds.
+pub fn cjk_run(text: &str) -> Option<Vec<char>> {
+    let norm = Normalized::new(text);
+    let chars: Vec<char> = norm.text.chars().filter(|c| !c.is_whitespace()).collect();
+    (chars.len() >= 2 && chars.iter().all(|&c| is_cjk(c))).then_some(chars)
+}
+
+impl SearchIndex {
+    /// Turns a parsed query into a tantivy query: every clause must match.
+    pub fn compile(&self, query: &Query) -> Box<dyn TQuery> {
+        let mut must: Clauses = Vec::new();
+        for clause in &query.clauses {
+            match self.clause(clause) {
+                Some(q) => must.push((Occur::Must, q)),
+                // A clause of stop words only (`の`) or a filter without a value.
+                None => {
+                    if clause.iter().any(|a| matches!(a, Atom::Filter(_))) {
+                        return Box::new(EmptyQuery);
+                    }
+                }
+            }
+        }
+        if must.is_empty() {
+            if !query.clauses.is_empty() {
+                return Box::new(EmptyQuery);
+            }
+            must.push((Occur::Must, Box::new(AllQuery)));
+        }
+        must.extend(self.exclusions(query));
+        Box::new(BooleanQuery::new(must))
+    }
+
+    /// The excluded words and filters, as `MustNot` clauses.
+    pub fn exclusions(&self, query: &Query) -> Clauses {
+        query
+            .excluded
+            .iter()
+            .filter_map(|atom| self.atom(atom))
+            .map(|q| (Occur::MustNot, q))
+            .collect()
+    }
+
+    /// One clause: any of its alternatives.
+    pub fn clause(&self, clause: &[Atom]) -> Option<Box<dyn TQuery>> {
+        let alternatives: Clauses = clause
+            .iter()
+            .filter_map(|a| self.atom(a))
+            .map(|q| (Occur::Should, q))
+            .collect();
+        (!alternatives.is_empty()).then(|| Box::new(BooleanQuery::new(alternatives)) as Box<dyn TQuery>)
+    }
+
+    fn atom(&self, atom: &Atom) -> Option<Box<dyn TQuery>> {
+        match atom {
+            Atom::Text(term) => self.free_text(term),
+            Atom::Filter(filter) => Some(self.filter(filter)),
+        }
+    }
+
+    /// A word over every free-text part, with its synonyms.
+    pub fn free_text(&self, term: &Term) -> Option<Box<dyn TQuery>> {
+        let mut alternatives: Clauses = Vec::new();
+        if let Some(q) = self.spelling(term, 1.0) {
+            alternatives.push((Occur::Should, q));
+        }
+        if !term.prefix || term.quoted {
+            for synonym in self.analyzer.synonyms().expand(&term.text, &self.analyzer) {
+                let alt = Term {
+                    text: synonym,
+                    quoted: false,
+                    prefix: false,
+                };
+                if let Some(q) = self.spelling(&alt, SYNONYM_WEIGHT) {
+                    alternatives.push((Occur::Should, q));
+                }
+            }
+        }
+        (!alternatives.is_empty()).then(|| Box::new(BooleanQuery::new(alternatives)) as Box<dyn TQuery>)
+    }
+
+    /// One spelling of a word over every free-text part.
+    fn spelling(&self, term: &Term, weight: f32) -> Option<Box<dyn TQuery>> {
+        let tokens = required_tokens(self.analyzer.analyze(&term.text), term.quoted);
+        let run = cjk_run(&term.text);
+        let ascii_part = ascii_word(&term.text);
+        if tokens.is_empty() && run.is_none() {
+            return None;
+        }
+        let mut per_field: Clauses = Vec::new();
+        for group in &self.fields.text {
+            let w = group.weight * weight;
+            let mut add = |q: Option<Box<dyn TQuery>>, boost: f32| {
+                if let Some(q) = q {
+                    per_field.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
+                }
+            };
+            add(self.exact(group, &tokens, term), w);
+            let (primary, secondary) = variant_phrases(&tokens);
+            add(phrase(group.variant, &primary), w * VARIANT_WEIGHT);
+            if let Some(secondary) = secondary {
+                add(phrase(group.variant, &secondary), w * SECOND_SPELLING_WEIGHT);
+            }
+            if let Some(run) = &run {
+                let grams: Vec<(usize, String)> = grams::bigrams(run).into_iter().enumerate().collect();
+                add(phrase(group.gram, &grams), w * GRAM_WEIGHT);
+            } else if let Some(word) = &ascii_part {
+                add(phrase(group.gram, &[(0, word.clone())]), w * GRAM_WEIGHT);
+            }
+        }
+        (!per_field.is_empty()).then(|| Box::new(BooleanQuery::new(per_field)) as Box<dyn TQuery>)
+    }
+
+    /// The word's tokens as a phrase in the exact field, and while it is being typed,
+    /// every [`prefix_splits`] alternative too.
+    fn exact(&self, group: &TextFields, tokens: &[AnalyzedToken], term: &Term) -> Option<Box<dyn TQuery>> {
+        let first = tokens.first()?;
+        let terms: Vec<(usize, String)> = tokens
+            .iter()
+            .map(|t| (t.position - first.position, t.text.clone()))
+            .collect();
+        let exact = phrase(group.exact, &terms)?;
+        if !term.prefix || term.quoted || !group.prefix {
+            return Some(exact);
+        }
+        let mut alternatives: Clauses = vec![(Occur::Should, exact)];
+        for (split, glued) in prefix_splits(tokens) {
+            let offset = tokens[split].position - first.position;
+            let mut at: Vec<(usize, TTerm)> = terms[..split]
+                .iter()
+                .map(|(p, t)| (*p, TTerm::from_field_text(group.exact, t)))
+                .collect();
+            at.push((offset, TTerm::from_field_text(group.exact, &glued)));
+            let mut q = PhrasePrefixQuery::new_with_offset(at);
+            q.set_max_expansions(PREFIX_EXPANSIONS);
+            alternatives.push((Occur::Should, Box::new(q)));
+        }
+        Some(Box::new(BooleanQuery::new(alternatives)))
+    }
+
+    fn filter(&self, filter: &Filter) -> Box<dyn TQuery> {
+        let f = &self.fields;
+        let term = &filter.term;
+        let q = match filter.kind {
+            FilterKind::Tag => Some(raw_term(f.tag, &tag_key(&term.text), term.prefix)),
+            FilterKind::Year => Some(raw_term(f.year, term.text.trim(), term.prefix)),
+            FilterKind::Speaker => f.group("people").and_then(|g| self.field_words(g.exact, term)),
+            FilterKind::Event => {
+                let exact_id = raw_term(f.event_id, term.text.trim(), false);
+                let words = self.field_words(f.event, term);
+                Some(Box::new(BooleanQuery::new(
+                    std::iter::once(exact_id)
+                        .chain(words)
+                        .map(|q| (Occur::Should, q))
+                        .collect(),
+                )) as Box<dyn TQuery>)
+            }
+        };
+        // A filter whose value analyses to nothing (`speaker:の`) matches nothing.
+        q.unwrap_or_else(|| Box::new(EmptyQuery))
+    }
+
+    fn field_words(&self, field: Field, term: &Term) -> Option<Box<dyn TQuery>> {
+        let tokens = self.analyzer.analyze(&term.text);
+        let group = TextFields {
+            exact: field,
+            variant: field,
+            gram: field,
+            weight: 1.0,
+            prefix: true,
+        };
+        self.exact(&group, &tokens, term)
+    }
+}
+
+/// The variant keys of the word's tokens as phrases: first choices, and second choices
+/// (the other spelling) when any differs.
+fn variant_phrases(tokens: &[AnalyzedToken]) -> (Vec<(usize, String)>, Option<Vec<(usize, String)>>) {
+    let Some(first) = tokens.first() else {
+        return (Vec::new(), None);
+    };
+    let mut primary = Vec::with_capacity(tokens.len());
+    let mut secondary = Vec::with_capacity(tokens.len());
+    let mut differs = false;
+    for t in tokens {
+        let (a, b) = t.keys.query(&t.text);
+        let at = t.position - first.position;
+        differs |= b.is_some();
+        secondary.push((at, b.unwrap_or_else(|| a.clone())));
+        primary.push((at, a));
+    }
+    (primary, differs.then_some(secondary))
+}
+
+/// A single ASCII word of two or more characters: looked up among the parts of
+/// compounds (`shift` in `OpenShift`).
+fn ascii_word(text: &str) -> Option<String> {
+    let word = text.trim().to_lowercase();
+    (word.len() >= 2 && word.chars().all(|c| c.is_ascii_alphanumeric())).then_some(word)
+}
+
+/// Terms at relative positions as one query: a term, or a phrase.
+fn phrase(field: Field, terms: &[(usize, String)]) -> Option<Box<dyn TQuery>> {
+    match terms {
+        [] => None,
+        [(_, one)] => Some(Box::new(TermQuery::new(
+            TTerm::from_field_text(field, one),
+            IndexRecordOption::WithFreqs,
+        ))),
+        _ => Some(Box::new(PhraseQuery::new_with_offset(
+            terms
+                .iter()
+                .map(|(p, t)| (*p, TTerm::from_field_text(field, t)))
+                .collect(),
+        ))),
+    }
+}
+
+fn raw_term(field: Field, value: &str, prefix: bool) -> Box<dyn TQuery> {
+    let term = TTerm::from_field_text(field, value);
+    if !prefix || value.is_empty() {
+        return Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+    }
+    let mut upper = value.to_string();
+    upper.push(char::MAX);
+    Box::new(RangeQuery::new(
+        Bound::Included(term),
+        Bound::Excluded(TTerm::from_field_text(field, &upper)),
+    ))
+}

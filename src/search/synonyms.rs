@@ -1,0 +1,118 @@
+//! The synonym stage, applied at query time: a table of tech terms written as katakana
+//! loanwords, English words, abbreviations and Japanese (`デプロイ` = `deploy`), plus
+//! the user's own groups from the config file.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use super::analyzer::Analyzer;
+
+const BUILT_IN: &str = include_str!("synonyms.txt");
+
+/// The most synonyms one word expands to.
+const MAX_EXPANSIONS: usize = 8;
+
+static USER_GROUPS: OnceLock<Vec<Vec<String>>> = OnceLock::new();
+
+/// Adds the user's synonym groups (from the config file); call once, before searching.
+/// Returns false if groups were set already.
+pub fn set_user_groups(groups: Vec<Vec<String>>) -> bool {
+    USER_GROUPS.set(groups).is_ok()
+}
+
+/// Synonym groups by the analysed key of each spelling.
+#[derive(Default)]
+pub struct Synonyms {
+    groups: Vec<Vec<String>>,
+    by_key: HashMap<String, Vec<usize>>,
+}
+
+impl Synonyms {
+    /// The built-in table and the user's groups, keyed with `analyzer`.
+    pub fn load(analyzer: &Analyzer) -> Synonyms {
+        let mut groups: Vec<Vec<String>> = BUILT_IN
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(|l| {
+                l.split(',')
+                    .map(|w| w.trim().to_string())
+                    .filter(|w| !w.is_empty())
+                    .collect()
+            })
+            .collect();
+        groups.extend(USER_GROUPS.get().cloned().unwrap_or_default());
+        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, group) in groups.iter().enumerate() {
+            for word in group {
+                let key = key(analyzer, word);
+                if !key.is_empty() {
+                    let entry = by_key.entry(key).or_default();
+                    if !entry.contains(&i) {
+                        entry.push(i);
+                    }
+                }
+            }
+        }
+        Synonyms { groups, by_key }
+    }
+
+    /// The other spellings of `text`'s concept (none if it is in no group).
+    pub fn expand(&self, text: &str, analyzer: &Analyzer) -> Vec<String> {
+        let wanted = key(analyzer, text);
+        let Some(groups) = self.by_key.get(&wanted) else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = Vec::new();
+        for &g in groups {
+            for word in self.groups.get(g).into_iter().flatten() {
+                if key(analyzer, word) != wanted && !out.contains(word) {
+                    out.push(word.clone());
+                }
+            }
+        }
+        out.truncate(MAX_EXPANSIONS);
+        out
+    }
+
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+}
+
+/// A spelling's key: its words' variant keys, so width, case, long vowels and
+/// okurigana do not matter.
+fn key(analyzer: &Analyzer, text: &str) -> String {
+    analyzer
+        .analyze(text)
+        .iter()
+        .map(|t| t.keys.query(&t.text).0)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_of_one_concept_expand_to_each_other() {
+        let a = Analyzer::new().unwrap();
+        let s = a.synonyms();
+        assert!(s.expand("デプロイ", &a).iter().any(|w| w == "deploy"));
+        assert!(s
+            .expand("ＯＢＳＥＲＶＡＢＩＬＩＴＹ", &a)
+            .iter()
+            .any(|w| w == "可観測性"));
+        assert!(s
+            .expand("ロードバランサ", &a)
+            .iter()
+            .any(|w| w == "load balancer"));
+        assert!(s.expand("継続的インテグレーション", &a).iter().any(|w| w == "CI"));
+        assert!(s.expand("秘匿情報とは無関係な語", &a).is_empty());
+    }
+}
