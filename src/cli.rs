@@ -69,6 +69,13 @@ pub enum Command {
         /// `event#session`, `event`, or a session id that is unique.
         id: String,
     },
+    /// Show how a text is analysed (tokens, spelling keys, grams) and how it is
+    /// understood as a query (clauses, variants, synonyms, prefixes).
+    Analyze {
+        /// The text or query.
+        #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+        text: Vec<String>,
+    },
 }
 
 pub fn run() -> anyhow::Result<ExitCode> {
@@ -76,6 +83,22 @@ pub fn run() -> anyhow::Result<ExitCode> {
     let (source, config_warnings) = crate::config::notes_source(&cli.notes, cli.no_bundled);
     match cli.command {
         None => crate::app::run_tui(source, config_warnings, cli.rebuild_index),
+        Some(Command::Analyze { text }) => {
+            let analyzer = Analyzer::new()?;
+            let text = text.join(" ");
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "As note text:\n{}",
+                crate::search::explain::analysis(&analyzer, &text)
+            )?;
+            writeln!(
+                out,
+                "As a query:\n{}",
+                crate::search::explain::query(&analyzer, &text)
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(command) => {
             let cache = crate::config::cache_dir();
             let (files, scan_warnings) = scan(source.bundled, &source.dirs);
@@ -134,6 +157,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
                 }
                 Command::List { json } => list(library, json, colour, &mut out),
                 Command::Show { id } => show(library, &id, &mut out),
+                Command::Analyze { .. } => Ok(ExitCode::SUCCESS),
             };
             crate::timing::mark("output written");
             finish(result)

@@ -17,6 +17,10 @@ pub struct ConfigFile {
     /// Leave the bundled notes out.
     #[serde(default)]
     pub no_bundled: bool,
+    /// Extra synonym groups: each a list of spellings of one concept
+    /// (`synonyms = [["社内勉強会", "LT会"]]`), added to the built-in table.
+    #[serde(default)]
+    pub synonyms: Vec<Vec<String>>,
 }
 
 /// The default config path, or `$CONFNOTES_CONFIG` when set.
@@ -93,6 +97,7 @@ pub fn notes_source(cli_dirs: &[PathBuf], no_bundled: bool) -> (NotesSource, Vec
         }
         None => ConfigFile::default(),
     };
+    crate::search::synonyms::set_user_groups(config.synonyms);
     let mut dirs = config.notes;
     dirs.extend(cli_dirs.iter().cloned());
     dirs.dedup();

@@ -16,14 +16,14 @@ pub struct IndexText {
 /// All of a note's text, as a reader sees it (for snippets).
 pub fn plain_text(markdown: &str) -> String {
     let mut out = String::with_capacity(markdown.len());
-    walk(markdown, &mut |text, _| out.push_str(text));
+    walk(markdown, false, &mut |text, _| out.push_str(text));
     out.trim_end().to_string()
 }
 
 /// The note's text split into its own words and its link text to other notes.
 pub fn index_text(markdown: &str) -> IndexText {
     let mut t = IndexText::default();
-    walk(markdown, &mut |text, in_note_link| {
+    walk(markdown, true, &mut |text, in_note_link| {
         if in_note_link {
             t.links.push_str(text);
         } else {
@@ -41,7 +41,8 @@ fn is_note_link(href: &str) -> bool {
 }
 
 /// Calls `sink` with each piece of text and whether it sits in a link to another note.
-fn walk(markdown: &str, sink: &mut dyn FnMut(&str, bool)) {
+/// With `separate_links`, a note link's text is cut off from the words around it.
+fn walk(markdown: &str, separate_links: bool, sink: &mut dyn FnMut(&str, bool)) {
     let mut note_link = 0usize;
     let mut last_newline = true;
     let brk = |sink: &mut dyn FnMut(&str, bool), last_newline: &mut bool| {
@@ -61,7 +62,7 @@ fn walk(markdown: &str, sink: &mut dyn FnMut(&str, bool)) {
             }
             MdEvent::HardBreak => brk(sink, &mut last_newline),
             MdEvent::Start(Tag::Link { dest_url, .. }) => {
-                if is_note_link(&dest_url) {
+                if separate_links && is_note_link(&dest_url) {
                     note_link += 1;
                     sink(" ", true);
                 }

@@ -124,7 +124,7 @@ impl SearchIndex {
         if let Some(q) = self.spelling(term, 1.0) {
             alternatives.push((Occur::Should, q));
         }
-        if !term.prefix || term.quoted {
+        if !term.quoted {
             for synonym in self.analyzer.synonyms().expand(&term.text, &self.analyzer) {
                 let alt = Term {
                     text: synonym,

@@ -133,7 +133,7 @@ fn describe_term(out: &mut String, analyzer: &Analyzer, term: &Term, indent: &st
         );
     }
     let synonyms = analyzer.synonyms().expand(&term.text, analyzer);
-    if !synonyms.is_empty() && (!term.prefix || term.quoted) {
+    if !synonyms.is_empty() && !term.quoted {
         let _ = writeln!(out, "{indent}  synonyms (weight 0.8): {}", synonyms.join(", "));
     }
 }

@@ -38,7 +38,7 @@ impl Matcher {
         };
         for term in query.positive_terms() {
             this.add_term(term);
-            if !term.prefix || term.quoted {
+            if !term.quoted {
                 for synonym in analyzer.synonyms().expand(&term.text, analyzer) {
                     this.add_term(&Term {
                         text: synonym,

@@ -80,7 +80,8 @@ fn english_and_japanese_terms() {
     assert_eq!(f.ids("SealedSecrets"), [SECRETS]);
     assert_eq!(f.ids("kubeseal"), [SECRETS]);
     assert_eq!(f.ids("秘匿情報"), [SECRETS, SPINNAKER]);
-    assert_eq!(f.ids("継続的デリバリ"), [ARGO]);
+    // Synonyms (`CD`, `continuous delivery`) may add hits, never above the words typed.
+    assert_eq!(f.ids("継続的デリバリ").first().map(String::as_str), Some(ARGO));
     assert!(f.ids("存在しない言葉").is_empty());
 }
 
