@@ -36,6 +36,7 @@ impl Matcher {
             patterns: Vec::new(),
             literals: Vec::new(),
         };
+        let query = super::synonyms::join_phrases(query, analyzer);
         for term in query.positive_terms() {
             this.add_term(term);
             if !term.quoted {

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::analyzer::Analyzer;
+use super::query::{Atom, Query, Term};
 
 const BUILT_IN: &str = include_str!("synonyms.txt");
 
@@ -84,12 +85,58 @@ impl Synonyms {
     }
 }
 
-/// A spelling's key: its words' variant keys, so width, case, long vowels and
-/// okurigana do not matter.
+/// Adjacent words that together spell a synonym (`load balancer`) become one word, so
+/// that its other spellings (`ロードバランサー`) are found too. Looks at runs of two and
+/// three plain words.
+pub fn join_phrases(query: &Query, analyzer: &Analyzer) -> Query {
+    let single = |clause: &Vec<Atom>| match clause.as_slice() {
+        [Atom::Text(t)] if !t.quoted => Some(t.clone()),
+        _ => None,
+    };
+    let synonyms = analyzer.synonyms();
+    let mut out = Query {
+        clauses: Vec::with_capacity(query.clauses.len()),
+        ..query.clone()
+    };
+    let mut i = 0;
+    while i < query.clauses.len() {
+        let joined = [3, 2].into_iter().find_map(|n| {
+            let run: Option<Vec<Term>> = query.clauses.get(i..i + n)?.iter().map(single).collect();
+            let run = run?;
+            let text = run.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+            synonyms.by_key.contains_key(&key(analyzer, &text)).then(|| {
+                let prefix = run.last().is_some_and(|t| t.prefix);
+                (
+                    n,
+                    Term {
+                        text,
+                        quoted: false,
+                        prefix,
+                    },
+                )
+            })
+        });
+        match joined {
+            Some((n, term)) => {
+                out.clauses.push(vec![Atom::Text(term)]);
+                i += n;
+            }
+            None => {
+                out.clauses.push(query.clauses[i].clone());
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// A spelling's key: its required words' variant keys, so width, case, long vowels,
+/// okurigana and a trailing `する` do not matter.
 fn key(analyzer: &Analyzer, text: &str) -> String {
     analyzer
         .analyze(text)
         .iter()
+        .filter(|t| !t.light)
         .map(|t| t.keys.query(&t.text).0)
         .collect::<Vec<_>>()
         .join(" ")

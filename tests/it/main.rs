@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod data;
+mod quality;
 mod search;
 mod store;
 mod tmux;
