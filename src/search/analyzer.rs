@@ -140,8 +140,8 @@ impl Analyzer {
         let mut exact = Vec::with_capacity(tokens.len());
         let mut variant_tokens = Vec::with_capacity(tokens.len());
         for t in tokens {
-            for key in t.keys.indexed(&t.text) {
-                variant_tokens.push(token(key, t.position, t.start..t.end));
+            for key in &t.keys.indexed {
+                variant_tokens.push(token(key.clone(), t.position, t.start..t.end));
             }
             exact.push(token(t.text, t.position, t.start..t.end));
         }

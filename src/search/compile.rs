@@ -26,7 +26,6 @@ pub const MAX_PREFIX_SPLITS: usize = 6;
 
 /// Weights relative to an exact match in the same part.
 pub const VARIANT_WEIGHT: f32 = 0.6;
-pub const SECOND_SPELLING_WEIGHT: f32 = 0.5;
 pub const GRAM_WEIGHT: f32 = 0.25;
 pub const SYNONYM_WEIGHT: f32 = 0.8;
 
@@ -156,16 +155,14 @@ impl SearchIndex {
                 }
             };
             add(self.exact(group, &tokens, term), w);
-            let (primary, secondary) = variant_phrases(&tokens);
-            add(phrase(group.variant, &primary), w * VARIANT_WEIGHT);
-            if let Some(secondary) = secondary {
-                add(phrase(group.variant, &secondary), w * SECOND_SPELLING_WEIGHT);
+            // Keys carry no positions: a quoted phrase of several words takes none.
+            if !(term.quoted && tokens.len() > 1) {
+                add(variants(group, &tokens), w * VARIANT_WEIGHT);
             }
             if let Some(run) = &run {
-                let grams: Vec<(usize, String)> = grams::bigrams(run).into_iter().enumerate().collect();
-                add(phrase(group.gram, &grams), w * GRAM_WEIGHT);
+                add(all_of(group.gram, &query_grams(run)), w * GRAM_WEIGHT);
             } else if let Some(word) = &ascii_part {
-                add(phrase(group.gram, &[(0, word.clone())]), w * GRAM_WEIGHT);
+                add(all_of(group.gram, std::slice::from_ref(word)), w * GRAM_WEIGHT);
             }
         }
         (!per_field.is_empty()).then(|| Box::new(BooleanQuery::new(per_field)) as Box<dyn TQuery>)
@@ -233,23 +230,52 @@ impl SearchIndex {
     }
 }
 
-/// The variant keys of the word's tokens as phrases: first choices, and second choices
-/// (the other spelling) when any differs.
-fn variant_phrases(tokens: &[AnalyzedToken]) -> (Vec<(usize, String)>, Option<Vec<(usize, String)>>) {
-    let Some(first) = tokens.first() else {
-        return (Vec::new(), None);
-    };
-    let mut primary = Vec::with_capacity(tokens.len());
-    let mut secondary = Vec::with_capacity(tokens.len());
-    let mut differs = false;
-    for t in tokens {
-        let (a, b) = t.keys.query(&t.text);
-        let at = t.position - first.position;
-        differs |= b.is_some();
-        secondary.push((at, b.unwrap_or_else(|| a.clone())));
-        primary.push((at, a));
+/// The word's tokens by their spelling keys (each key looked up among the exact words
+/// and the keys): every token must match, by its exact text or by a key. Without
+/// positions: variant keys sit only where a spelling differs.
+fn variants(group: &TextFields, tokens: &[AnalyzedToken]) -> Option<Box<dyn TQuery>> {
+    if tokens.iter().all(|t| t.keys.query.is_empty()) {
+        return None;
     }
-    (primary, differs.then_some(secondary))
+    let per_token: Clauses = tokens
+        .iter()
+        .map(|t| {
+            let mut alts: Clauses = vec![(Occur::Should, term(group.exact, &t.text))];
+            for key in &t.keys.query {
+                alts.push((Occur::Should, term(group.exact, key)));
+                alts.push((Occur::Should, term(group.variant, key)));
+            }
+            (Occur::Must, Box::new(BooleanQuery::new(alts)) as Box<dyn TQuery>)
+        })
+        .collect();
+    Some(Box::new(BooleanQuery::new(per_token)))
+}
+
+/// The grams a Japanese query word is looked up by (all must be there).
+pub fn query_grams(run: &[char]) -> Vec<String> {
+    // A word of hiragana only has no grams in the index: its words find it.
+    grams::bigrams(run)
+        .into_iter()
+        .filter(|g| !grams::is_kana_pair(g))
+        .collect()
+}
+
+fn term(field: Field, text: &str) -> Box<dyn TQuery> {
+    Box::new(TermQuery::new(
+        TTerm::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    ))
+}
+
+/// Every one of `terms` in the field.
+fn all_of(field: Field, terms: &[String]) -> Option<Box<dyn TQuery>> {
+    match terms {
+        [] => None,
+        [one] => Some(term(field, one)),
+        _ => Some(Box::new(BooleanQuery::new(
+            terms.iter().map(|t| (Occur::Must, term(field, t))).collect(),
+        ))),
+    }
 }
 
 /// A single ASCII word of two or more characters: looked up among the parts of

@@ -16,7 +16,7 @@ pub fn analysis(analyzer: &Analyzer, text: &str) -> String {
     let _ = writeln!(out, "normalised: {}", norm.text);
     let _ = writeln!(out, "tokens (position, text, variant keys):");
     for t in analyzer.analyze_normalized(&norm) {
-        let keys = t.keys.indexed(&t.text);
+        let keys = &t.keys.indexed;
         let light = if t.light {
             "  (light verb: optional in a query)"
         } else {
@@ -109,8 +109,9 @@ fn describe_term(out: &mut String, analyzer: &Analyzer, term: &Term, indent: &st
     let spellings: Vec<String> = tokens
         .iter()
         .map(|t| {
-            let (a, b) = t.keys.query(&t.text);
-            b.map_or(a.clone(), |b| format!("{a}|{b}"))
+            let mut alts = vec![t.text.clone()];
+            alts.extend(t.keys.query.iter().filter(|k| **k != t.text).cloned());
+            alts.join("|")
         })
         .collect();
     let _ = writeln!(
@@ -129,7 +130,7 @@ fn describe_term(out: &mut String, analyzer: &Analyzer, term: &Term, indent: &st
         let _ = writeln!(
             out,
             "{indent}  inside compounds (weight 0.25): {}",
-            grams::bigrams(&run).join(" ")
+            super::compile::query_grams(&run).join(" ")
         );
     }
     let synonyms = analyzer.synonyms().expand(&term.text, analyzer);
@@ -157,6 +158,9 @@ mod tests {
         );
         assert!(text.contains("excluded:"), "{text}");
         let text = analysis(&a, "ユーザーが申し込みを使った");
-        assert!(text.contains("ユーザ") && text.contains("~s申込"), "{text}");
+        assert!(
+            text.contains("[ユーザ]") && text.contains("[申込, ~kモウシコミ]"),
+            "{text}"
+        );
     }
 }

@@ -36,11 +36,18 @@ pub fn bigrams(run: &[char]) -> Vec<String> {
     run.windows(2).map(|w| w.iter().collect()).collect()
 }
 
+/// A run's bigrams, less those of two hiragana: particles and endings, which the words
+/// themselves already find, and which would make the gram field as large again.
 fn flush_run(run: &mut Vec<char>, out: &mut Vec<String>) {
     if !run.is_empty() {
-        out.extend(bigrams(run));
+        out.extend(bigrams(run).into_iter().filter(|g| !is_kana_pair(g)));
         run.clear();
     }
+}
+
+/// Two hiragana characters.
+pub fn is_kana_pair(gram: &str) -> bool {
+    gram.chars().count() == 2 && gram.chars().all(|c| script(c) == Script::Hiragana)
 }
 
 fn flush_word(word: &mut String, out: &mut Vec<String>) {

@@ -82,12 +82,18 @@ pub fn schema() -> (Schema, Fields) {
     let event = b.add_text_field("event", text.clone());
     let tag = b.add_text_field("tag", STRING);
     let year = b.add_text_field("year", STRING);
+    // Grams are looked up together, not as phrases: no positions, a smaller index.
+    let grams = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(ANALYZER_NAME)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
     let text_fields = GROUPS
         .iter()
         .map(|(name, weight, prefix)| TextFields {
             exact: b.add_text_field(name, text.clone()),
             variant: b.add_text_field(&format!("{name}_variant"), text.clone()),
-            gram: b.add_text_field(&format!("{name}_gram"), text.clone()),
+            gram: b.add_text_field(&format!("{name}_gram"), grams.clone()),
             weight: *weight,
             prefix: *prefix,
         })

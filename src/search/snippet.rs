@@ -9,11 +9,12 @@ use super::compile::{cjk_run, prefix_splits, required_tokens};
 use super::normalize::Normalized;
 use super::query::{Query, Term};
 
-/// One way a typed term can match: keys at relative positions (compared with a
-/// token's exact text or its variant keys), and optionally a final prefix.
+/// One way a typed term can match: at each relative position, any of some keys
+/// (compared with a token's exact text or its variant keys), and optionally a final
+/// prefix.
 #[derive(Debug, Clone)]
 struct Pattern {
-    keys: Vec<(usize, String)>,
+    keys: Vec<(usize, Vec<String>)>,
     prefix: Option<(usize, String)>,
 }
 
@@ -60,30 +61,22 @@ impl Matcher {
         let tokens = required_tokens(self.analyzer.analyze(&term.text), term.quoted);
         let Some(first) = tokens.first() else { return };
         let rel = |t: &AnalyzedToken| t.position - first.position;
-        let exact = |t: &AnalyzedToken| (rel(t), t.text.clone());
+        let exact = |t: &AnalyzedToken| (rel(t), vec![t.text.clone()]);
         self.patterns.push(Pattern {
             keys: tokens.iter().map(exact).collect(),
             prefix: None,
         });
-        let primary: Vec<(usize, String)> =
-            tokens.iter().map(|t| (rel(t), t.keys.query(&t.text).0)).collect();
-        let secondary: Vec<(usize, String)> = tokens
-            .iter()
-            .map(|t| {
-                let (a, b) = t.keys.query(&t.text);
-                (rel(t), b.unwrap_or(a))
-            })
-            .collect();
-        if secondary != primary {
+        if tokens.iter().any(|t| !t.keys.query.is_empty()) {
+            let any_spelling = |t: &AnalyzedToken| {
+                let mut keys = vec![t.text.clone()];
+                keys.extend(t.keys.query.iter().cloned());
+                (rel(t), keys)
+            };
             self.patterns.push(Pattern {
-                keys: secondary,
+                keys: tokens.iter().map(any_spelling).collect(),
                 prefix: None,
             });
         }
-        self.patterns.push(Pattern {
-            keys: primary,
-            prefix: None,
-        });
         if term.prefix && !term.quoted {
             for (split, glued) in prefix_splits(&tokens) {
                 self.patterns.push(Pattern {
@@ -106,29 +99,39 @@ impl Matcher {
         }
         let norm = Normalized::new(text);
         let tokens = self.analyzer.analyze_normalized(&norm);
-        let keys: Vec<Vec<String>> = tokens.iter().map(|t| t.keys.indexed(&t.text)).collect();
-        let has = |i: usize, want: &str| {
-            tokens.get(i).is_some_and(|t| t.text == want)
-                || keys.get(i).is_some_and(|k| k.iter().any(|k| k == want))
+        let has = |i: usize, want: &[String]| {
+            tokens
+                .get(i)
+                .is_some_and(|t| want.iter().any(|w| *w == t.text || t.keys.indexed.contains(w)))
         };
-        // Patterns by their first key, so each token is checked only against those
-        // that can start there.
-        let mut by_first: HashMap<&str, Vec<&Pattern>> = HashMap::new();
-        let mut prefix_only: Vec<&Pattern> = Vec::new();
-        for p in &self.patterns {
+        // Patterns by each of their first keys, so each token is checked only against
+        // those that can start there.
+        let mut by_first: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut prefix_only: Vec<usize> = Vec::new();
+        for (n, p) in self.patterns.iter().enumerate() {
             match p.keys.first() {
-                Some((_, k)) => by_first.entry(k.as_str()).or_default().push(p),
-                None => prefix_only.push(p),
+                Some((_, keys)) => {
+                    for k in keys {
+                        by_first.entry(k.as_str()).or_default().push(n);
+                    }
+                }
+                None => prefix_only.push(n),
             }
         }
         let mut spans: Vec<Range<usize>> = Vec::new();
+        let mut candidates: Vec<usize> = Vec::new();
         for (i, start) in tokens.iter().enumerate() {
-            let candidates = std::iter::once(start.text.as_str())
-                .chain(keys[i].iter().map(String::as_str))
-                .filter_map(|k| by_first.get(k))
-                .flatten()
-                .chain(prefix_only.iter());
-            for pattern in candidates {
+            candidates.clear();
+            candidates.extend(
+                std::iter::once(start.text.as_str())
+                    .chain(start.keys.indexed.iter().map(String::as_str))
+                    .filter_map(|k| by_first.get(k))
+                    .flatten()
+                    .chain(prefix_only.iter()),
+            );
+            candidates.sort_unstable();
+            candidates.dedup();
+            for pattern in candidates.iter().filter_map(|&n| self.patterns.get(n)) {
                 let mut end = start.end;
                 let ok = pattern.keys.iter().all(|(rel, want)| {
                     let hit = has(i + rel, want);

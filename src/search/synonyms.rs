@@ -137,7 +137,7 @@ fn key(analyzer: &Analyzer, text: &str) -> String {
         .analyze(text)
         .iter()
         .filter(|t| !t.light)
-        .map(|t| t.keys.query(&t.text).0)
+        .map(|t| t.keys.query.first().cloned().unwrap_or_else(|| t.text.clone()))
         .collect::<Vec<_>>()
         .join(" ")
 }

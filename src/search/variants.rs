@@ -8,8 +8,9 @@ use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
 
-/// Marks that keep the kinds of key apart in the variant field.
-const KANJI: &str = "~s";
+/// Marks that keep readings apart from words: a reading is only ever compared with a
+/// reading, and a kanji word's reading only with a kana spelling, so a kanji query
+/// never meets a homophone written in other kanji (`機械` / `機会`).
 const READING_OF_KANJI: &str = "~k";
 const READING_OF_KANA: &str = "~r";
 
@@ -46,32 +47,13 @@ pub fn is_cjk(c: char) -> bool {
     matches!(script(c), Script::Kanji | Script::Hiragana | Script::Katakana)
 }
 
-/// The keys of one token. `primary` is what a query for it looks for first;
-/// `secondary` is the other spelling (kana for kanji, kanji for kana).
+/// The keys of one token: what the index holds for it beside its exact text (only
+/// where that differs), and what a query for it looks up beside its exact text (in
+/// the exact words and in the keys alike).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Keys {
-    pub primary: Option<String>,
-    pub secondary: Option<String>,
-    /// What the index holds for it beside `primary` (a kanji word's reading, marked as
-    /// written in kanji, so that a kanji query never meets a homophone in other kanji).
-    indexed_reading: Option<String>,
-}
-
-impl Keys {
-    /// The variant-field tokens of a word whose exact text is `exact`.
-    pub fn indexed(&self, exact: &str) -> Vec<String> {
-        let mut out = vec![self.primary.clone().unwrap_or_else(|| exact.to_string())];
-        out.extend(self.indexed_reading.clone());
-        out
-    }
-
-    /// What a query looks for in the variant field, first and second choice.
-    pub fn query(&self, exact: &str) -> (String, Option<String>) {
-        (
-            self.primary.clone().unwrap_or_else(|| exact.to_string()),
-            self.secondary.clone(),
-        )
-    }
+    pub indexed: Vec<String>,
+    pub query: Vec<String>,
 }
 
 /// Verbs that only carry a noun (`導入する`, `利用できる`): not a word a reader requires.
@@ -104,40 +86,48 @@ pub fn keys(lower: &str, base: &str, reading: &str) -> Keys {
     let has_kanji = lower.chars().any(|c| script(c) == Script::Kanji);
     let all = |s: Script| lower.chars().all(|c| script(c) == s);
     if has_kanji {
+        // Kanji words meet by their kanji: okurigana and conjugation drop out.
         let skeleton: String = lower.chars().filter(|&c| script(c) != Script::Hiragana).collect();
         let reading = base_reading(lower, base, reading);
-        return Keys {
-            primary: Some(format!("{KANJI}{skeleton}")),
-            secondary: reading.as_ref().map(|r| format!("{READING_OF_KANA}{r}")),
-            indexed_reading: reading.map(|r| format!("{READING_OF_KANJI}{r}")),
-        };
+        let mixed = skeleton.len() != lower.len();
+        let mut k = Keys::default();
+        if mixed {
+            k.indexed.push(skeleton.clone());
+            k.indexed
+                .extend(reading.iter().map(|r| format!("{READING_OF_KANJI}{r}")));
+        }
+        k.query.push(skeleton);
+        k.query
+            .extend(reading.iter().map(|r| format!("{READING_OF_KANA}{r}")));
+        return k;
     }
     if all(Script::Hiragana) {
         let Some(reading) = base_reading(lower, base, reading) else {
             return Keys::default();
         };
         return Keys {
-            primary: Some(format!("{READING_OF_KANA}{reading}")),
-            secondary: Some(format!("{READING_OF_KANJI}{reading}")),
-            indexed_reading: None,
+            indexed: vec![format!("{READING_OF_KANA}{reading}")],
+            query: vec![
+                format!("{READING_OF_KANA}{reading}"),
+                format!("{READING_OF_KANJI}{reading}"),
+            ],
         };
     }
-    if all(Script::Katakana) {
-        return Keys {
-            primary: Some(katakana_stem(lower).to_string()),
-            ..Keys::default()
-        };
+    let stem = if all(Script::Katakana) {
+        katakana_stem(lower).to_string()
+    } else if lower.len() >= 3 && lower.chars().all(|c| c.is_ascii_alphabetic()) {
+        stemmer().stem(lower).into_owned()
+    } else {
+        return Keys::default();
+    };
+    Keys {
+        indexed: if stem != lower {
+            vec![stem.clone()]
+        } else {
+            Vec::new()
+        },
+        query: vec![stem],
     }
-    if lower.len() >= 3 && lower.chars().all(|c| c.is_ascii_alphabetic()) {
-        let stem = stemmer().stem(lower);
-        if stem != lower {
-            return Keys {
-                primary: Some(stem.into_owned()),
-                ..Keys::default()
-            };
-        }
-    }
-    Keys::default()
 }
 
 /// Lucene's katakana stem rule: a final `ー` is dropped from words of four or more
@@ -182,12 +172,17 @@ mod tests {
     use super::*;
     use crate::search::Analyzer;
 
-    fn primary(a: &Analyzer, text: &str) -> Vec<String> {
-        a.analyze(text)
-            .into_iter()
-            .filter(|t| !t.light)
-            .map(|t| t.keys.query(&t.text).0)
-            .collect()
+    /// Whether a query for `query` finds a note saying `doc` through the keys.
+    fn meets(a: &Analyzer, query: &str, doc: &str) -> bool {
+        let q: Vec<_> = a.analyze(query).into_iter().filter(|t| !t.light).collect();
+        let d = a.analyze(doc);
+        q.len() == 1
+            && d.iter().any(|d| {
+                q[0].keys
+                    .query
+                    .iter()
+                    .any(|k| *k == d.text || d.keys.indexed.contains(k))
+            })
     }
 
     #[test]
@@ -199,24 +194,26 @@ mod tests {
             &["取り扱い", "取扱い"],
             &["使う", "使った", "使える"],
         ] {
-            let keys: Vec<_> = group.iter().map(|w| primary(&a, w)).collect();
-            assert!(keys.windows(2).all(|w| w[0] == w[1]), "{group:?}: {keys:?}");
+            for q in group {
+                for d in group {
+                    assert!(
+                        meets(&a, q, d),
+                        "{q} -> {d}: {:?} {:?}",
+                        a.analyze(q),
+                        a.analyze(d)
+                    );
+                }
+            }
         }
     }
 
     #[test]
-    fn kana_and_kanji_spellings_meet_by_reading() {
+    fn kana_and_kanji_spellings_meet_by_reading_not_homophones() {
         let a = Analyzer::new().unwrap();
         for (kana, kanji) in [("できる", "出来る"), ("わかる", "分かる")] {
-            let k = &a.analyze(kana)[0];
-            let j = &a.analyze(kanji)[0];
-            let (kana_primary, kana_secondary) = k.keys.query(&k.text);
-            assert!(
-                j.keys.indexed(&j.text).contains(&kana_secondary.unwrap()),
-                "{k:?} {j:?}"
-            );
-            assert_eq!(Some(kana_primary), j.keys.query(&j.text).1, "{k:?} {j:?}");
+            assert!(meets(&a, kana, kanji) && meets(&a, kanji, kana), "{kana} {kanji}");
         }
+        assert!(!meets(&a, "機械", "機会"));
     }
 
     #[test]
@@ -224,8 +221,14 @@ mod tests {
         assert_eq!(katakana_stem("ユーザー"), "ユーザ");
         assert_eq!(katakana_stem("キー"), "キー");
         let a = Analyzer::new().unwrap();
-        assert_eq!(primary(&a, "ブラウザー"), primary(&a, "ブラウザ"));
-        assert_eq!(primary(&a, "deployments"), primary(&a, "deployed"));
-        assert_eq!(primary(&a, "clusters"), ["cluster"]);
+        for (q, d) in [
+            ("ブラウザー", "ブラウザ"),
+            ("ブラウザ", "ブラウザー"),
+            ("deployments", "deployed"),
+            ("cluster", "clusters"),
+            ("deployed", "deploy"),
+        ] {
+            assert!(meets(&a, q, d), "{q} {d}");
+        }
     }
 }

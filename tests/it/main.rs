@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod data;
+mod props;
 mod quality;
 mod search;
 mod store;

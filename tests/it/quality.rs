@@ -167,3 +167,44 @@ fn analyze_command_explains_the_query() {
     );
     assert!(text.contains("any of"), "{text}");
 }
+
+#[test]
+fn characters_that_nfkc_expands_never_break_a_snippet() {
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes");
+    std::fs::create_dir(&notes).unwrap();
+    std::fs::write(
+        notes.join("x.md"),
+        "# 株の会\n\n## 話\n\n㈱サンプルの山田さん。⅓ ⅔ ⑴ ⒈ ㍘ ㏠ の表記。\n",
+    )
+    .unwrap();
+    for q in ["株", "（", "(株)", "1", "日", "サンプル"] {
+        let out = crate::common::confnotes(dir.path())
+            .args(["--no-bundled", "--notes"])
+            .arg(&notes)
+            .args(["search", "--json", q])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{q}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        for hit in hits.as_array().unwrap() {
+            let snippet = hit["snippet"].as_str().unwrap();
+            for m in hit["matches"].as_array().unwrap() {
+                let (start, end) = (
+                    m["start"].as_u64().unwrap() as usize,
+                    m["end"].as_u64().unwrap() as usize,
+                );
+                let text: String = snippet.chars().skip(start).take(end - start).collect();
+                assert_eq!(text, m["text"].as_str().unwrap(), "{q}");
+            }
+        }
+        if q == "株" {
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(text.contains("\"text\": \"㈱\""), "{text}");
+        }
+    }
+}
