@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod data;
 mod quality;
+mod relevance;
 mod search;
 mod store;
 mod tmux;
