@@ -133,7 +133,7 @@ fn rg_all(root: &Path, library: &Library, queries: &[Judged]) -> Option<Vec<Vec<
             }
         }
         // A stable sort keeps file order among equal counts.
-        counts.sort_by(|a, b| b.1.cmp(&a.1));
+        counts.sort_by_key(|c| std::cmp::Reverse(c.1));
         runs.push(counts.into_iter().map(|(s, _)| s).take(10).collect());
     }
     Some(runs)

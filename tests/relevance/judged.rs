@@ -122,7 +122,8 @@ pub fn ndcg10(ranked: &[String], judgments: &BTreeMap<String, u8>) -> f64 {
         .take(10)
         .enumerate()
         .map(|(i, id)| gain(judgments.get(id).copied().unwrap_or(0)) / discount(i))
-        .sum();
+        // A fold from +0.0: an empty f64 sum is -0.0, printed as "-0.00".
+        .fold(0.0, |a, b| a + b);
     let mut ideal: Vec<u8> = judgments.values().copied().collect();
     ideal.sort_unstable_by(|a, b| b.cmp(a));
     let idcg: f64 = ideal
