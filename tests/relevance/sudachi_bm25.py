@@ -18,7 +18,7 @@ except ImportError as e:
     sys.exit(2)
 
 # Mode A (the shortest units) so that a part of a compound is a token of its own.
-TOKENIZER = dictionary.Dictionary(dict="core").create()
+TOKENIZER = dictionary.Dictionary(dict="core").tokenizer()
 MODE = tokenizer.Tokenizer.SplitMode.A
 SKIP = {"補助記号", "空白"}
 
