@@ -61,18 +61,14 @@ fn walk(markdown: &str, separate_links: bool, sink: &mut dyn FnMut(&str, bool)) 
                 sink(" ", note_link > 0);
             }
             MdEvent::HardBreak => brk(sink, &mut last_newline),
-            MdEvent::Start(Tag::Link { dest_url, .. }) => {
-                if separate_links && is_note_link(&dest_url) {
-                    note_link += 1;
-                    sink(" ", true);
-                }
+            MdEvent::Start(Tag::Link { dest_url, .. }) if separate_links && is_note_link(&dest_url) => {
+                note_link += 1;
+                sink(" ", true);
             }
-            MdEvent::End(TagEnd::Link) => {
-                if note_link > 0 {
-                    note_link -= 1;
-                    sink(" ", true);
-                    sink(" ", false);
-                }
+            MdEvent::End(TagEnd::Link) if note_link > 0 => {
+                note_link -= 1;
+                sink(" ", true);
+                sink(" ", false);
             }
             MdEvent::Start(
                 Tag::Paragraph

@@ -148,6 +148,9 @@ pub struct Hit {
     pub tier: Tier,
 }
 
+/// A live-search hit: its [`note_key`], score and tier.
+pub type KeyHit = (u64, f32, Tier);
+
 /// A document's analysed free-text parts, each with its three token streams.
 struct Analysed(Vec<(usize, super::analyzer::IndexStreams)>);
 
@@ -311,7 +314,7 @@ impl SearchIndex {
 
     /// The best `limit` hits as [`note_key`]s with their scores and tiers, and how many
     /// documents match in all: the fast path for live search (no stored documents).
-    pub fn search_keys(&self, query: &Query, limit: usize) -> anyhow::Result<(Vec<(u64, f32, Tier)>, usize)> {
+    pub fn search_keys(&self, query: &Query, limit: usize) -> anyhow::Result<(Vec<KeyHit>, usize)> {
         let searcher = self.reader.searcher();
         let ranked = rank::run(self, &searcher, query, limit)?;
         let mut columns = HashMap::new();

@@ -5,6 +5,7 @@ mod common;
 mod data;
 mod props;
 mod quality;
+mod relevance;
 mod search;
 mod store;
 mod tmux;
