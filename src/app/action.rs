@@ -66,6 +66,8 @@ pub enum Action {
     /// Overlays.
     ToggleHelp,
     ToggleWarnings,
+    /// How the search line's query is understood (tokens, spellings, synonyms).
+    ExplainSearch,
     /// Answer to "open this web link?".
     ConfirmYes,
     ConfirmNo,

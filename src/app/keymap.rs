@@ -39,6 +39,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("f, Alt-→", "forward again"),
     ("n N", "next / previous search match in the note"),
     ("w", "list the warnings from loading notes"),
+    (
+        "x, Ctrl-x",
+        "how the search is understood: words, spellings, synonyms",
+    ),
     ("?", "this help"),
     ("q, Ctrl-C", "quit"),
     (
@@ -106,6 +110,7 @@ fn search_key(key: &KeyEvent, ctrl: bool, alt: bool) -> Option<Action> {
         KeyCode::Char('u') if ctrl => Action::SearchClearLine,
         KeyCode::Char('a') if ctrl => Action::SearchCursorHome,
         KeyCode::Char('e') if ctrl => Action::SearchCursorEnd,
+        KeyCode::Char('x') if ctrl => Action::ExplainSearch,
         KeyCode::Char(c) if !ctrl => Action::SearchInsert(c.to_string()),
         _ => return None,
     })
@@ -140,6 +145,7 @@ fn browse_key(key: &KeyEvent, ctrl: bool, alt: bool) -> Option<Action> {
         KeyCode::Char('f') => Action::Forward,
         KeyCode::Char('?') => Action::ToggleHelp,
         KeyCode::Char('w') => Action::ToggleWarnings,
+        KeyCode::Char('x') => Action::ExplainSearch,
         KeyCode::Esc => Action::Escape,
         KeyCode::Char(c @ '1'..='9') => Action::FollowLinkNumber(c as usize - '0' as usize),
         _ => return None,

@@ -112,6 +112,11 @@ pub enum Overlay {
     Warnings {
         scroll: usize,
     },
+    /// `confnotes analyze` for the search line's query.
+    Explain {
+        scroll: usize,
+        text: String,
+    },
     /// "Open this web link in the browser?"
     Confirm(String),
 }
@@ -227,7 +232,7 @@ impl App {
     pub fn key_context(&self) -> KeyContext {
         match self.overlay {
             Overlay::Confirm(_) => KeyContext::Confirm,
-            Overlay::Help { .. } | Overlay::Warnings { .. } => KeyContext::Overlay,
+            Overlay::Help { .. } | Overlay::Warnings { .. } | Overlay::Explain { .. } => KeyContext::Overlay,
             Overlay::None if self.search.editing => KeyContext::Search,
             Overlay::None => KeyContext::Browse(self.focus),
         }
@@ -328,6 +333,15 @@ impl App {
             Action::Forward => self.go_history(false),
             Action::ToggleHelp => self.overlay = Overlay::Help { scroll: 0 },
             Action::ToggleWarnings => self.overlay = Overlay::Warnings { scroll: 0 },
+            Action::ExplainSearch => {
+                let analyzer = &self.notes.index.analyzer;
+                let text = if self.search.input.trim().is_empty() {
+                    "no search yet: press / and type one".to_string()
+                } else {
+                    crate::search::explain::query(analyzer, &self.search.input)
+                };
+                self.overlay = Overlay::Explain { scroll: 0, text };
+            }
             Action::ConfirmYes | Action::ConfirmNo => {}
             Action::Click(x, y) => self.click(x, y),
             Action::ScrollUp(x, y) => self.wheel(x, y, -3),
@@ -350,15 +364,21 @@ impl App {
                 self.status = Some("not opened".into());
             }
             (
-                Overlay::Help { scroll } | Overlay::Warnings { scroll },
+                Overlay::Help { scroll } | Overlay::Warnings { scroll } | Overlay::Explain { scroll, .. },
                 Action::Down | Action::ScrollDown(..),
             ) => *scroll += 1,
-            (Overlay::Help { scroll } | Overlay::Warnings { scroll }, Action::Up | Action::ScrollUp(..)) => {
-                *scroll = scroll.saturating_sub(1)
-            }
-            (_, Action::Escape | Action::ToggleHelp | Action::ToggleWarnings | Action::Click(..)) => {
-                self.overlay = Overlay::None
-            }
+            (
+                Overlay::Help { scroll } | Overlay::Warnings { scroll } | Overlay::Explain { scroll, .. },
+                Action::Up | Action::ScrollUp(..),
+            ) => *scroll = scroll.saturating_sub(1),
+            (
+                _,
+                Action::Escape
+                | Action::ToggleHelp
+                | Action::ToggleWarnings
+                | Action::ExplainSearch
+                | Action::Click(..),
+            ) => self.overlay = Overlay::None,
             _ => {}
         }
     }

@@ -16,7 +16,7 @@ use super::grams;
 use super::index::{tag_key, SearchIndex, TextFields};
 use super::normalize::Normalized;
 use super::query::{Atom, Filter, FilterKind, Query, Term};
-use super::variants::is_cjk;
+use super::variants::{is_cjk, script, Script};
 
 /// How many index terms one prefix may expand to.
 const PREFIX_EXPANSIONS: u32 = 200;
@@ -25,9 +25,9 @@ const PREFIX_EXPANSIONS: u32 = 200;
 pub const MAX_PREFIX_SPLITS: usize = 6;
 
 /// Weights relative to an exact match in the same part.
-pub const VARIANT_WEIGHT: f32 = 0.6;
+pub const VARIANT_WEIGHT: f32 = 0.8;
 pub const GRAM_WEIGHT: f32 = 0.25;
-pub const SYNONYM_WEIGHT: f32 = 0.8;
+pub const SYNONYM_WEIGHT: f32 = 0.5;
 
 type Clauses = Vec<(Occur, Box<dyn TQuery>)>;
 
@@ -158,6 +158,7 @@ impl SearchIndex {
             // Keys carry no positions: a quoted phrase of several words takes none.
             if !(term.quoted && tokens.len() > 1) {
                 add(variants(group, &tokens), w * VARIANT_WEIGHT);
+                add(whole_skeleton(group, &term.text, &tokens), w * VARIANT_WEIGHT);
             }
             if let Some(run) = &run {
                 add(all_of(group.gram, &query_grams(run)), w * GRAM_WEIGHT);
@@ -249,6 +250,34 @@ fn variants(group: &TextFields, tokens: &[AnalyzedToken]) -> Option<Box<dyn TQue
         })
         .collect();
     Some(Box::new(BooleanQuery::new(per_token)))
+}
+
+/// A word the segmenter cut in two (`振返り` -> 振|返り) meets the same word written
+/// with okurigana as one token (`振り返り`, key 振返) by the kanji of the whole word;
+/// and a word written with okurigana meets its plain-kanji spelling in the grams.
+fn whole_skeleton(group: &TextFields, text: &str, tokens: &[AnalyzedToken]) -> Option<Box<dyn TQuery>> {
+    let run = cjk_run(text)?;
+    let skeleton: Vec<char> = run
+        .iter()
+        .copied()
+        .filter(|&c| script(c) != Script::Hiragana)
+        .collect();
+    if skeleton.len() < 2
+        || skeleton.len() == run.len()
+        || skeleton.iter().any(|&c| script(c) != Script::Kanji)
+    {
+        return None;
+    }
+    let key: String = skeleton.iter().collect();
+    let mut alts: Clauses = Vec::new();
+    if tokens.len() > 1 {
+        alts.push((Occur::Should, term(group.exact, &key)));
+        alts.push((Occur::Should, term(group.variant, &key)));
+    }
+    if let Some(q) = all_of(group.gram, &grams::bigrams(&skeleton)) {
+        alts.push((Occur::Should, q));
+    }
+    Some(Box::new(BooleanQuery::new(alts)))
 }
 
 /// The grams a Japanese query word is looked up by (all must be there).

@@ -1,6 +1,6 @@
 //! Which documents a query returns, in which order: every word in one note first; then
-//! notes of an event that holds every word across its sessions; and when nothing holds
-//! every word, the best partial matches, marked as such (Meilisearch's "last" strategy).
+//! notes of an event that holds every word across its sessions; then, while the list
+//! has room, the best partial matches, marked as such (Meilisearch's "last" strategy).
 
 use std::collections::{HashMap, HashSet};
 
@@ -38,7 +38,7 @@ pub struct Ranked {
 }
 
 /// How many documents per word the fallback looks at.
-const FALLBACK_PER_CLAUSE: usize = 2000;
+const FALLBACK_PER_CLAUSE: usize = 500;
 
 pub fn run(index: &SearchIndex, searcher: &Searcher, query: &Query, limit: usize) -> anyhow::Result<Ranked> {
     if query.is_empty() || limit == 0 {
@@ -144,15 +144,14 @@ fn fallback(
     }
     event_hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.address.cmp(&b.address)));
     let mut out: Vec<RankedHit> = event_hits;
-    // Partial matches only when nothing holds every word: they answer a different question.
-    if strict.is_empty() && out.is_empty() {
-        partial.sort_by(|(ca, a), (cb, b)| {
-            cb.cmp(ca)
-                .then(b.score.total_cmp(&a.score))
-                .then(a.address.cmp(&b.address))
-        });
-        out = partial.into_iter().map(|(_, h)| h).collect();
-    }
+    // Then, while there is room, notes with most of the words, marked partial: a reader
+    // who typed three words wants the note with two of them rather than nothing.
+    partial.sort_by(|(ca, a), (cb, b)| {
+        cb.cmp(ca)
+            .then(b.score.total_cmp(&a.score))
+            .then(a.address.cmp(&b.address))
+    });
+    out.extend(partial.into_iter().map(|(_, h)| h));
     out.truncate(room);
     Ok(out)
 }

@@ -34,6 +34,7 @@ impl Widget for &App {
         match &self.overlay {
             Overlay::Help { scroll } => render_help(*scroll, area, buf),
             Overlay::Warnings { scroll } => render_warnings(self, *scroll, area, buf),
+            Overlay::Explain { scroll, text } => render_explain(text, *scroll, area, buf),
             Overlay::Confirm(_) | Overlay::None => {}
         }
     }
@@ -397,6 +398,22 @@ fn render_help(scroll: usize, area: Rect, buf: &mut Buffer) {
         .collect();
     Paragraph::new(lines)
         .scroll((scroll.min(HELP.len()) as u16, 0))
+        .render(body, buf);
+}
+
+fn render_explain(text: &str, scroll: usize, area: Rect, buf: &mut Buffer) {
+    let body = overlay_box(
+        area,
+        area.width.saturating_sub(8),
+        area.height.saturating_sub(4),
+        "How the search is understood",
+        buf,
+    );
+    let lines: Vec<Line> = text.lines().map(|l| Line::from(l.to_string())).collect();
+    let scroll = scroll.min(lines.len().saturating_sub(1));
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll as u16, 0))
         .render(body, buf);
 }
 

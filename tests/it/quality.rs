@@ -102,7 +102,10 @@ fn words_across_an_event_and_partial_matches() {
     let q = parse_query("ロードバランサー 京都 ");
     let hits = f.index.search(&q, 20).unwrap();
     assert!(!hits.is_empty());
-    assert!(hits.iter().all(|h| h.tier == Tier::Event), "{hits:?}");
+    assert_eq!(hits[0].tier, Tier::Event, "{hits:?}");
+    // Tiers never go back up: every-word notes, then event-wide, then partial.
+    assert!(hits.windows(2).all(|w| w[0].tier <= w[1].tier), "{hits:?}");
+    assert!(!hits.iter().any(|h| h.tier == Tier::All), "{hits:?}");
     // No note and no event holds both: the best partial matches, marked so.
     let q = parse_query("Alertmanager スイッチ ");
     let hits = f.index.search(&q, 20).unwrap();

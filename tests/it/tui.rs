@@ -281,3 +281,18 @@ fn reading_spinnaker_across_three_events_takes_only_keystrokes() {
         ]
     );
 }
+
+#[test]
+fn explain_overlay_shows_how_the_search_is_understood() {
+    let mut app = fixture_app();
+    for key in ["/", "デ", "プ", "ロ", "イ", "ctrl-x"] {
+        press(&mut app, key);
+    }
+    let text = screen(&app);
+    assert!(text.contains("How the search is understood"), "{text}");
+    assert!(text.contains("deploy"), "{text}");
+    press(&mut app, "esc");
+    assert_eq!(app.overlay, Overlay::None);
+    press(&mut app, "x");
+    assert!(screen(&app).contains("デプロイ"));
+}
