@@ -200,7 +200,15 @@ impl SearchIndex {
         let f = &self.fields;
         let term = &filter.term;
         let q = match filter.kind {
-            FilterKind::Tag => Some(raw_term(f.tag, &tag_key(&term.text), term.prefix)),
+            FilterKind::Tag => {
+                let key = tag_key(&term.text);
+                let own: Box<dyn TQuery> = Box::new(BoostQuery::new(raw_term(f.tag, &key, term.prefix), 2.0));
+                let inherited = raw_term(f.event_tag, &key, term.prefix);
+                Some(Box::new(BooleanQuery::new(vec![
+                    (Occur::Should, own),
+                    (Occur::Should, inherited),
+                ])) as Box<dyn TQuery>)
+            }
             FilterKind::Year => Some(raw_term(f.year, term.text.trim(), term.prefix)),
             FilterKind::Speaker => f.group("people").and_then(|g| self.field_words(g.exact, term)),
             FilterKind::Event => {

@@ -29,7 +29,7 @@ pub(crate) const GROUPS: &[(&str, f32, bool)] = &[
 ];
 
 /// Bumped with any change to the schema or to what goes into a document.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The three fields of one free-text part: exact words, their variant keys (same
 /// positions), and grams for parts of compounds.
@@ -49,6 +49,8 @@ pub struct Fields {
     /// The event's id and title, for `event:`.
     pub event: Field,
     pub tag: Field,
+    /// Tags a session has from its event: `tag:` finds them, ranked below its own.
+    pub event_tag: Field,
     pub year: Field,
     /// One entry per [`GROUPS`] row, in that order.
     pub text: Vec<TextFields>,
@@ -81,6 +83,7 @@ pub fn schema() -> (Schema, Fields) {
     let session_id = b.add_text_field("session_id", STRING | STORED);
     let event = b.add_text_field("event", text.clone());
     let tag = b.add_text_field("tag", STRING);
+    let event_tag = b.add_text_field("event_tag", STRING);
     let year = b.add_text_field("year", STRING);
     // Grams are looked up together, not as phrases: no positions, a smaller index.
     let grams = TextOptions::default().set_indexing_options(
@@ -103,6 +106,7 @@ pub fn schema() -> (Schema, Fields) {
         session_id,
         event,
         tag,
+        event_tag,
         year,
         text: text_fields,
         path: b.add_text_field("path", STRING | STORED),
@@ -230,8 +234,9 @@ impl SearchIndex {
         doc.add_u64(f.key, note_key(&event.id, session.map_or("", |s| s.id.as_str())));
         doc.add_u64(f.event_key, note_key(&event.id, ""));
         // An event's tags hold for its sessions too (`tag:` finds them).
+        let event_tags = if session.is_some() { f.event_tag } else { f.tag };
         for tag in &event.tags {
-            doc.add_text(f.tag, tag_key(tag));
+            doc.add_text(event_tags, tag_key(tag));
         }
         let parts = match session {
             Some(s) => {
