@@ -21,6 +21,21 @@ struct Pattern {
 /// The most patterns one query compiles to (words × spellings × prefix splits).
 const MAX_PATTERNS: usize = 512;
 
+/// A snippet's window: bytes before the match, and in all.
+const SNIPPET_LEAD: usize = 1024;
+const SNIPPET_WINDOW: usize = 4096;
+
+/// How many windows are analysed when the words do not occur as written.
+const MAX_SCANNED_WINDOWS: usize = 16;
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while at > 0 && !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
 /// Compiled once per query, then run over any number of texts.
 #[derive(Clone)]
 pub struct Matcher {
@@ -89,6 +104,66 @@ impl Matcher {
 
     pub fn is_empty(&self) -> bool {
         self.patterns.is_empty() && self.literals.is_empty()
+    }
+
+    /// A one-line snippet of `text` around its first match, with the matched spans.
+    /// Only a window around the match is analysed, so the work is proportional to the
+    /// snippet, not to the text: the window is found by a plain scan for the words as
+    /// written, else by analysing the text a window at a time (a bounded number).
+    pub fn snippet(&self, text: &str, max_chars: usize) -> Snippet {
+        let window = |at: usize| {
+            let from = floor_boundary(text, at.saturating_sub(SNIPPET_LEAD));
+            let to = floor_boundary(text, at.saturating_add(SNIPPET_WINDOW));
+            from..to
+        };
+        let mut candidates: Vec<std::ops::Range<usize>> = Vec::new();
+        if let Some(at) = self.first_literal(text) {
+            candidates.push(window(at));
+        }
+        let mut start = 0;
+        while start < text.len() && candidates.len() < 1 + MAX_SCANNED_WINDOWS {
+            let w = window(start + SNIPPET_LEAD);
+            start = w.end.max(start + 1);
+            candidates.push(w);
+        }
+        for range in &candidates {
+            let part = &text[range.clone()];
+            let spans = self.find(part);
+            if !spans.is_empty() {
+                return Snippet::new(part, &spans, max_chars).within(range.start > 0, range.end < text.len());
+            }
+        }
+        let head = window(0);
+        Snippet::new(&text[head.clone()], &[], max_chars).within(false, head.end < text.len())
+    }
+
+    /// Where the first of the query's words occurs as written (after width folding and
+    /// ASCII case), as a byte offset into `text`.
+    fn first_literal(&self, text: &str) -> Option<usize> {
+        let needles: Vec<&str> = self
+            .patterns
+            .iter()
+            .flat_map(|p| p.keys.first().into_iter().flat_map(|(_, keys)| keys.iter()))
+            .chain(
+                self.patterns
+                    .iter()
+                    .filter_map(|p| p.prefix.as_ref().map(|(_, k)| k)),
+            )
+            .map(String::as_str)
+            .chain(self.literals.iter().map(String::as_str))
+            .filter(|k| !k.starts_with('~') && !k.is_empty())
+            .collect();
+        // Most notes write the word as it is searched: a plain scan finds it at memory
+        // speed; only otherwise is the text normalised (full-width letters and the like).
+        let lower = text.to_ascii_lowercase();
+        if let Some(at) = needles.iter().filter_map(|n| lower.find(n)).min() {
+            return Some(at);
+        }
+        let norm = Normalized::new(text);
+        let mut haystack = norm.text.clone();
+        haystack.make_ascii_lowercase();
+        let at = needles.iter().filter_map(|n| haystack.find(n)).min()?;
+        Some(norm.original(at..at + 1).start)
     }
 
     /// Byte ranges of every match in `text` (on its character boundaries), sorted and
@@ -238,6 +313,23 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+impl Snippet {
+    /// Marks a snippet cut from a window of a longer text as cut where the window was.
+    fn within(mut self, cut_before: bool, cut_after: bool) -> Snippet {
+        if cut_before && !self.text.starts_with('…') {
+            self.text.insert(0, '…');
+            let shift = '…'.len_utf8();
+            for s in &mut self.spans {
+                *s = s.start + shift..s.end + shift;
+            }
+        }
+        if cut_after && !self.text.ends_with('…') {
+            self.text.push('…');
+        }
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,6 +348,27 @@ mod tests {
         let m = Matcher::new(&parse("spinnaker sealed"), &a);
         let found: Vec<&str> = m.find(text).iter().map(|s| &text[s.clone()]).collect();
         assert_eq!(found, ["SealedSecrets", "ｓｐｉｎｎａｋｅｒ"]);
+    }
+
+    #[test]
+    fn snippet_of_a_long_text_analyses_a_window_around_the_match() {
+        let a = Analyzer::new().unwrap();
+        let text = format!(
+            "{}Ｓｐｉｎｎａｋｅｒ を使う。{}",
+            "前置きの文。".repeat(20_000),
+            "後ろ。".repeat(20_000)
+        );
+        let m = Matcher::new(&parse("spinnaker "), &a);
+        let s = m.snippet(&text, 60);
+        assert!(s.text.starts_with('…') && s.text.ends_with('…'), "{}", s.text);
+        assert_eq!(s.spans.len(), 1);
+        assert_eq!(&s.text[s.spans[0].clone()], "Ｓｐｉｎｎａｋｅｒ");
+        // Found by its spelling key only: still found, in a bounded number of windows.
+        let m = Matcher::new(&parse("引き継ぎ "), &a);
+        let s = m.snippet("前置き。引継ぎの手順。", 60);
+        assert_eq!(&s.text[s.spans[0].clone()], "引継ぎ");
+        let s = m.snippet("関係のない文。", 60);
+        assert!(s.spans.is_empty() && s.text == "関係のない文。");
     }
 
     #[test]
