@@ -43,6 +43,17 @@ Query syntax (search and the app's search line):
   argo OR spinnaker    either word
   tag:gitops  speaker:amsy810  event:cndt  year:2019   filters (-tag:x excludes)";
 
+/// The most hits `search` prints: every hit is a file read for its snippet.
+const MAX_LIMIT: usize = 10_000;
+
+/// `--limit`: one message for zero, negative, huge and non-numeric values alike.
+fn parse_limit(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        _ => Err(format!("must be a whole number from 1 to {MAX_LIMIT}")),
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Search every note; ranked hits, one per session.
@@ -51,8 +62,8 @@ pub enum Command {
         /// after `--`: `confnotes search -- -jenkins spinnaker`.
         #[arg(required = true, num_args = 1..)]
         query: Vec<String>,
-        /// At most this many hits.
-        #[arg(long, short = 'n', default_value_t = 20)]
+        /// At most this many hits (1 to 10000).
+        #[arg(long, short = 'n', default_value_t = 20, value_parser = parse_limit, allow_hyphen_values = true)]
         limit: usize,
         /// Print a JSON array instead of text.
         #[arg(long)]
@@ -103,7 +114,9 @@ pub fn run() -> anyhow::Result<ExitCode> {
             let cache = crate::config::cache_dir();
             let (files, scan_warnings) = scan(source.bundled, &source.dirs);
             crate::timing::mark("scanned");
-            let mut out = std::io::stdout().lock();
+            // Buffered: a long listing is one write per block, not per line; flushed in
+            // `finish` so that a failed flush is reported (or ignored for a closed pipe).
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             // A search over an unchanged cache needs only the index and the files of its
             // hits: no note is loaded.
@@ -124,7 +137,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
                     };
                     let result = search(&index, note_of, &query.join(" "), *limit, *json, colour, &mut out);
                     crate::timing::mark("output written");
-                    return finish(result);
+                    return finish(result, &mut out);
                 }
             }
             let (notes, _) = Notes::refresh(
@@ -160,12 +173,16 @@ pub fn run() -> anyhow::Result<ExitCode> {
                 Command::Analyze { .. } => Ok(ExitCode::SUCCESS),
             };
             crate::timing::mark("output written");
-            finish(result)
+            finish(result, &mut out)
         }
     }
 }
 
-fn finish(result: anyhow::Result<ExitCode>) -> anyhow::Result<ExitCode> {
+fn finish(result: anyhow::Result<ExitCode>, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    let result = result.and_then(|code| {
+        out.flush()?;
+        Ok(code)
+    });
     match result {
         // A closed pipe (`confnotes list | head`) is not an error.
         Err(e) if is_broken_pipe(&e) => Ok(ExitCode::SUCCESS),
@@ -173,9 +190,20 @@ fn finish(result: anyhow::Result<ExitCode>) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Whether the error, or anything under it, is a write to a closed pipe: serde_json wraps
+/// the `io::Error` in its own type, which a plain downcast misses.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<std::io::Error>()
-        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    e.chain().any(|cause| {
+        let kind = cause
+            .downcast_ref::<std::io::Error>()
+            .map(std::io::Error::kind)
+            .or_else(|| {
+                cause
+                    .downcast_ref::<serde_json::Error>()
+                    .and_then(serde_json::Error::io_error_kind)
+            });
+        kind == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn print_warnings<'a>(warnings: impl Iterator<Item = &'a Warning>) {

@@ -206,3 +206,56 @@ fn config_file_adds_folders() {
         .success()
         .stderr(predicate::str::contains("no-config.toml: ignored"));
 }
+
+#[test]
+fn limit_out_of_range_is_a_usage_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    for bad in ["0", "10001", "18446744073709551615", "10000000000000", "-5", "x"] {
+        let out = confnotes(tmp.path())
+            .args(["search", "spinnaker", "--limit", bad])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "--limit {bad}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--limit"), "--limit {bad}: {stderr}");
+        assert!(!stderr.contains("panicked"), "--limit {bad}: {stderr}");
+        assert!(out.stdout.is_empty(), "--limit {bad}");
+    }
+    let out = confnotes(tmp.path())
+        .args(["search", "spinnaker", "-n", "10000", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(!json(&out).as_array().unwrap().is_empty());
+}
+
+/// A reader that goes away before the output is written (`confnotes list | head -0`).
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::process::Stdio;
+    let tmp = tempfile::tempdir().unwrap();
+    let commands: [&[&str]; 5] = [
+        &["list", "--json"],
+        &["list"],
+        &["search", "spinnaker", "--json"],
+        &["search", "spinnaker"],
+        &["show", "2019-07-cndt"],
+    ];
+    for args in commands {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_confnotes"))
+            .env("CONFNOTES_CONFIG", tmp.path().join("no-config.toml"))
+            .env("CONFNOTES_CACHE", tmp.path().join("cache"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("error"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}
