@@ -15,6 +15,7 @@ use crate::core::parse::plain_text;
 use crate::core::scan::{scan, NoteFile};
 use crate::core::{Library, SessionRef, Warning};
 use crate::notes::Notes;
+use crate::printable::{block, line};
 use crate::search::{parse_query, Analyzer, Hit, Matcher, SearchIndex, Snippet};
 use crate::store;
 
@@ -209,8 +210,14 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn print_warnings<'a>(warnings: impl Iterator<Item = &'a Warning>) {
     let mut err = std::io::stderr().lock();
     for w in warnings {
-        let _ = writeln!(err, "confnotes: warning: {w}");
+        let _ = writeln!(err, "confnotes: warning: {}", line(&w.to_string()));
     }
+}
+
+fn write_json(out: &mut impl Write, value: &impl Serialize) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(value)?;
+    writeln!(out, "{}", crate::printable::json(&text))?;
+    Ok(())
 }
 
 /// One search hit as `--json` prints it.
@@ -277,9 +284,9 @@ fn search(
             .spans
             .iter()
             .map(|s| JsonSpan {
-                start: snippet.text[..s.start].chars().count(),
-                end: snippet.text[..s.end].chars().count(),
-                text: snippet.text[s.clone()].to_string(),
+                start: snippet.text.get(..s.start).map_or(0, |t| t.chars().count()),
+                end: snippet.text.get(..s.end).map_or(0, |t| t.chars().count()),
+                text: snippet.text.get(s.clone()).unwrap_or_default().to_string(),
             })
             .collect();
         results.push((
@@ -300,25 +307,25 @@ fn search(
     }
     if json {
         let hits: Vec<&JsonHit> = results.iter().map(|(h, _)| h).collect();
-        serde_json::to_writer_pretty(&mut *out, &hits)?;
-        writeln!(out)?;
+        write_json(out, &hits)?;
         return Ok(ExitCode::SUCCESS);
     }
     if results.is_empty() {
         writeln!(out, "no matches for {input:?}")?;
     }
     for (hit, snippet) in &results {
-        let heading = format!("{} › {}", hit.event, hit.session);
-        let id = if hit.session_id.is_empty() {
+        let heading = line(&format!("{} › {}", hit.event, hit.session)).into_owned();
+        let id = line(&if hit.session_id.is_empty() {
             hit.event_id.clone()
         } else {
             format!("{}#{}", hit.event_id, hit.session_id)
-        };
+        })
+        .into_owned();
         if colour {
-            writeln!(out, "{}  {}", heading.bold(), hit.date.clone().dark_grey())?;
+            writeln!(out, "{}  {}", heading.bold(), line(&hit.date).dark_grey())?;
             writeln!(out, "  {}", id.dark_cyan())?;
         } else {
-            writeln!(out, "{heading}  {}", hit.date)?;
+            writeln!(out, "{heading}  {}", line(&hit.date))?;
             writeln!(out, "  {id}")?;
         }
         writeln!(out, "  {}", highlight(snippet, colour))?;
@@ -328,16 +335,18 @@ fn search(
 
 fn highlight(snippet: &Snippet, colour: bool) -> String {
     if !colour {
-        return snippet.text.clone();
+        return line(&snippet.text).into_owned();
     }
+    // Escaped piece by piece: the spans are offsets into the raw text.
+    let piece = |r: std::ops::Range<usize>| line(snippet.text.get(r).unwrap_or_default()).into_owned();
     let mut s = String::new();
     let mut at = 0;
     for span in &snippet.spans {
-        s.push_str(&snippet.text[at..span.start]);
-        s.push_str(&snippet.text[span.clone()].yellow().bold().to_string());
+        s.push_str(&piece(at..span.start));
+        s.push_str(&piece(span.clone()).yellow().bold().to_string());
         at = span.end;
     }
-    s.push_str(&snippet.text[at..]);
+    s.push_str(&piece(at..snippet.text.len()));
     s
 }
 
@@ -388,16 +397,16 @@ fn list(library: &Library, json: bool, colour: bool, out: &mut impl Write) -> an
                     .collect(),
             })
             .collect();
-        serde_json::to_writer_pretty(&mut *out, &events)?;
-        writeln!(out)?;
+        write_json(out, &events)?;
         return Ok(ExitCode::SUCCESS);
     }
     for e in &library.events {
-        let head = format!("{}  {}", e.date_label(), e.title);
+        let head = line(&format!("{}  {}", e.date_label(), e.title)).into_owned();
+        let id = line(&e.id);
         if colour {
-            writeln!(out, "{}  {}", head.bold(), format!("[{}]", e.id).dark_cyan())?;
+            writeln!(out, "{}  {}", head.bold(), format!("[{id}]").dark_cyan())?;
         } else {
-            writeln!(out, "{head}  [{}]", e.id)?;
+            writeln!(out, "{head}  [{id}]")?;
         }
         for s in &e.sessions {
             let code = s.code.as_deref().map(|c| format!("{c} ")).unwrap_or_default();
@@ -406,7 +415,7 @@ fn list(library: &Library, json: bool, colour: bool, out: &mut impl Write) -> an
             } else {
                 format!(" — {}", s.speakers.join(", "))
             };
-            writeln!(out, "  {code}{}{speakers}", s.title)?;
+            writeln!(out, "  {}", line(&format!("{code}{}{speakers}", s.title)))?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -428,7 +437,7 @@ fn show(library: &Library, id: &str, out: &mut impl Write) -> anyhow::Result<Exi
     let event = match library.with_text(event) {
         Ok(event) => event,
         Err(e) => {
-            eprintln!("confnotes: {e}");
+            eprintln!("confnotes: {}", line(&e.to_string()));
             return Ok(ExitCode::from(1));
         }
     };
@@ -436,39 +445,44 @@ fn show(library: &Library, id: &str, out: &mut impl Write) -> anyhow::Result<Exi
     writeln!(
         out,
         "{}",
-        session.map_or(event.title.as_str(), |s| s.title.as_str())
+        line(session.map_or(event.title.as_str(), |s| s.title.as_str()))
     )?;
-    writeln!(out, "{r}")?;
+    writeln!(out, "{}", line(&r.to_string()))?;
     writeln!(out)?;
-    writeln!(out, "event:    {}  {}", event.title, event.date_label())?;
+    writeln!(
+        out,
+        "event:    {}  {}",
+        line(&event.title),
+        line(&event.date_label())
+    )?;
     if let Some(v) = &event.venue {
-        writeln!(out, "venue:    {v}")?;
+        writeln!(out, "venue:    {}", line(v))?;
     }
     let (body, links) = match session {
         Some(s) => {
             if let Some(c) = &s.code {
-                writeln!(out, "code:     {c}")?;
+                writeln!(out, "code:     {}", line(c))?;
             }
             if !s.speakers.is_empty() {
-                writeln!(out, "speakers: {}", s.speakers.join(", "))?;
+                writeln!(out, "speakers: {}", line(&s.speakers.join(", ")))?;
             }
             if let Some(a) = &s.affiliation {
-                writeln!(out, "affiliation: {a}")?;
+                writeln!(out, "affiliation: {}", line(a))?;
             }
             if !s.tags.is_empty() {
-                writeln!(out, "tags:     {}", s.tags.join(", "))?;
+                writeln!(out, "tags:     {}", line(&s.tags.join(", ")))?;
             }
             if let Some(x) = &s.slides {
-                writeln!(out, "slides:   {x}")?;
+                writeln!(out, "slides:   {}", line(x))?;
             }
             if let Some(x) = &s.video {
-                writeln!(out, "video:    {x}")?;
+                writeln!(out, "video:    {}", line(x))?;
             }
             (&s.body, &s.links)
         }
         None => {
             if let Some(u) = &event.url {
-                writeln!(out, "url:      {u}")?;
+                writeln!(out, "url:      {}", line(u))?;
             }
             if let Some(rep) = &event.report {
                 let parts: Vec<&str> = [&rep.title, &rep.author, &rep.blog, &rep.url]
@@ -476,13 +490,13 @@ fn show(library: &Library, id: &str, out: &mut impl Write) -> anyhow::Result<Exi
                     .flatten()
                     .map(String::as_str)
                     .collect();
-                writeln!(out, "report:   {}", parts.join(" / "))?;
+                writeln!(out, "report:   {}", line(&parts.join(" / ")))?;
             }
             (&event.overview, &event.overview_links)
         }
     };
     writeln!(out)?;
-    writeln!(out, "{body}")?;
+    writeln!(out, "{}", block(body))?;
     if !links.is_empty() {
         writeln!(out, "\nlinks:")?;
         for l in links {
@@ -492,7 +506,7 @@ fn show(library: &Library, id: &str, out: &mut impl Write) -> anyhow::Result<Exi
                 LinkTarget::File(f) => f.clone(),
                 LinkTarget::Dangling | LinkTarget::Unresolved => format!("{} (points nowhere)", l.href),
             };
-            writeln!(out, "  {} → {target}", l.text)?;
+            writeln!(out, "  {} → {}", line(&l.text), line(&target))?;
         }
     }
     if let Some(s) = session {
@@ -501,7 +515,12 @@ fn show(library: &Library, id: &str, out: &mut impl Write) -> anyhow::Result<Exi
             for b in &s.backlinks {
                 let title = resolve(library, b)
                     .map(|(e, s)| format!("{} › {}", e.title, s.map_or("(overview)", |s| s.title.as_str())));
-                writeln!(out, "  {b}  {}", title.unwrap_or_default())?;
+                writeln!(
+                    out,
+                    "  {}  {}",
+                    line(&b.to_string()),
+                    line(&title.unwrap_or_default())
+                )?;
             }
         }
     }

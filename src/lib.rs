@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod core;
 pub mod notes;
+pub mod printable;
 pub mod search;
 pub mod store;
 pub mod timing;

@@ -9,7 +9,10 @@ fn main() -> ExitCode {
     match confnotes::cli::run() {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("confnotes: error: {e:#}");
+            eprintln!(
+                "confnotes: error: {}",
+                confnotes::printable::line(&format!("{e:#}"))
+            );
             ExitCode::from(2)
         }
     }

@@ -55,10 +55,10 @@ impl LiveSearch {
     }
 
     pub fn insert(&mut self, text: &str) {
-        // Control characters (a pasted newline, a tab) become spaces.
+        // Control characters (a pasted newline, a tab) and bidi overrides become spaces.
         let clean: String = text
             .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
+            .map(|c| if crate::printable::is_unsafe(c) { ' ' } else { c })
             .collect();
         self.input.insert_str(self.cursor, &clean);
         self.cursor += clean.len();

@@ -132,7 +132,7 @@ impl Block {
             let c = match c {
                 '\n' if kind == Kind::Hard => '\n',
                 '\t' | '\n' | '\r' => ' ',
-                c if c.is_control() => continue,
+                c if crate::printable::is_unsafe(c) => continue,
                 c => c,
             };
             let start = self.text.len();

@@ -37,6 +37,7 @@ impl Widget for &App {
             Overlay::Explain { scroll, text } => render_explain(text, *scroll, area, buf),
             Overlay::Confirm(_) | Overlay::None => {}
         }
+        crate::printable::scrub(buf);
     }
 }
 

@@ -259,3 +259,55 @@ fn a_closed_pipe_ends_quietly() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
     }
 }
+
+/// A shared notes repo must not drive the reader's terminal: titles, ids, snippets, file
+/// names and warnings come out with their controls and bidi overrides escaped.
+#[test]
+fn hostile_titles_and_file_names_are_escaped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let notes = tmp.path().join("notes");
+    fs::create_dir_all(&notes).unwrap();
+    fs::write(
+        notes.join("evil\u{1b}[?25l.md"),
+        "# Evil \u{1b}]2;pwned\u{7} Meetup\n\n## Kubeseal \u{202e}lesbuk\n\n- speeker: x\n- tags: k8s\n\nkubeseal で\u{1b}[2J秘密を守る。[壊れた](other.md#nowhere)\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = confnotes(tmp.path())
+            .args(["--no-bundled", "--notes"])
+            .arg(&notes)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        for (what, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+            assert!(
+                !text
+                    .chars()
+                    .any(|c| c.is_control() && c != '\n' || c == '\u{202e}'),
+                "{args:?} {what}: {text:?}"
+            );
+        }
+        (stdout, stderr)
+    };
+    let (list, warnings) = run(&["list"]);
+    assert!(list.contains("Evil \\u{1b}]2;pwned\\u{7} Meetup"), "{list}");
+    assert!(list.contains("Kubeseal \\u{202e}lesbuk"), "{list}");
+    assert!(warnings.contains("evil\\u{1b}[?25l.md"), "{warnings}");
+    let (hits, _) = run(&["search", "kubeseal"]);
+    assert!(hits.contains("\\u{1b}[2J秘密"), "{hits}");
+    let id = hits.lines().nth(1).unwrap().trim().to_string();
+    let (shown, _) = run(&["show", &id.replace("\\u{1b}", "\u{1b}")]);
+    assert!(
+        shown.contains("event:    Evil \\u{1b}]2;pwned\\u{7} Meetup"),
+        "{shown}"
+    );
+    // JSON keeps the text as it is, escaped by the JSON encoder.
+    let (raw, _) = run(&["search", "kubeseal", "--json"]);
+    assert_eq!(
+        json(raw.as_bytes())[0]["event"],
+        "Evil \u{1b}]2;pwned\u{7} Meetup"
+    );
+}
