@@ -45,6 +45,7 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     ("?", "this help"),
     ("q, Ctrl-C", "quit"),
+    ("Ctrl-Z", "suspend to the shell (fg comes back)"),
     (
         "mouse",
         "click selects / focuses / follows a link; the wheel scrolls",

@@ -1,18 +1,20 @@
 //! The terminal loop: set the terminal up, turn events into actions, draw, and always
-//! put the terminal back (on quit, Ctrl-C, a panic or SIGTERM).
+//! put the terminal back (on quit, Ctrl-C, a panic or any catchable signal).
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::mpsc::{self, Receiver};
 
+use ratatui::crossterm::cursor::{Hide, Show};
 use ratatui::crossterm::event::{
-    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, KeyCode,
+    KeyEventKind, KeyModifiers,
 };
 use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{enable_raw_mode, Clear, ClearType, EnterAlternateScreen};
 use ratatui::DefaultTerminal;
+use signal_hook::consts::{SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGSTOP, SIGTERM, SIGTSTP};
+use signal_hook::iterator::Signals;
 
 use super::keymap::map_event;
 use super::loader::{Loader, Shown};
@@ -32,7 +34,25 @@ impl Drop for Restore {
 fn restore_terminal() {
     let _ = execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
     ratatui::restore();
+    // After leaving the alternate screen: tmux keeps the cursor flag per screen.
+    let _ = execute!(io::stdout(), Show);
 }
+
+/// Sets the terminal up the way the app draws: also after a suspend, whatever the shell
+/// did to it meanwhile.
+fn enter_terminal() -> io::Result<()> {
+    enable_raw_mode()?;
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste,
+        Hide
+    )
+}
+
+/// Signals that end the app (with the terminal restored) or suspend and resume it.
+const SIGNALS: [i32; 6] = [SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT];
 
 pub fn run_tui(source: NotesSource, warnings: Vec<Warning>, rebuild: bool) -> anyhow::Result<ExitCode> {
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
@@ -41,10 +61,9 @@ pub fn run_tui(source: NotesSource, warnings: Vec<Warning>, rebuild: bool) -> an
         );
         return Ok(ExitCode::from(2));
     }
-    let terminate = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
-        signal_hook::flag::register(signal, Arc::clone(&terminate))?;
-    }
+    // Handled on the UI thread, in order with the keys: the handler thread only forwards.
+    let mut signals = Signals::new(SIGNALS)?;
+    let signals_handle = signals.handle();
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();
@@ -52,7 +71,7 @@ pub fn run_tui(source: NotesSource, warnings: Vec<Warning>, rebuild: bool) -> an
     }));
     let mut terminal = ratatui::try_init()?;
     let _restore = Restore;
-    execute!(io::stdout(), EnableMouseCapture, EnableBracketedPaste)?;
+    enter_terminal()?;
 
     // The first frame comes from the cache as the last run left it, while the loader
     // scans the folders; it then gets that cache and sends what changed.
@@ -60,6 +79,14 @@ pub fn run_tui(source: NotesSource, warnings: Vec<Warning>, rebuild: bool) -> an
     // One queue for the two sources of change: the terminal and the loader.
     let (send, messages) = mpsc::channel();
     let from_loader = send.clone();
+    let from_signals = send.clone();
+    std::thread::spawn(move || {
+        for signal in signals.forever() {
+            if from_signals.send(Message::Signal(signal)).is_err() {
+                break;
+            }
+        }
+    });
     let (show, shown) = mpsc::channel();
     Loader {
         source: source.clone(),
@@ -96,43 +123,91 @@ pub fn run_tui(source: NotesSource, warnings: Vec<Warning>, rebuild: bool) -> an
             }
         }
     });
-    event_loop(&mut terminal, &mut app, &messages, &terminate)?;
+    let ended_by = event_loop(&mut terminal, &mut app, &messages)?;
+    signals_handle.close();
     drop(_restore);
     io::stdout().flush()?;
-    Ok(ExitCode::SUCCESS)
+    // As a shell reports a process ended by a signal.
+    Ok(ended_by.map_or(ExitCode::SUCCESS, |signal| {
+        ExitCode::from(u8::try_from(128 + signal).unwrap_or(1))
+    }))
 }
 
 enum Message {
     Terminal(event::Event),
     Loader(Action),
+    Signal(i32),
 }
 
+/// Ctrl-Z arrives as a key in raw mode (the terminal sends no SIGTSTP then).
+fn is_suspend_key(ev: &event::Event) -> bool {
+    matches!(ev, event::Event::Key(k) if k.kind != KeyEventKind::Release
+        && k.modifiers.contains(KeyModifiers::CONTROL)
+        && k.code == KeyCode::Char('z'))
+}
+
+/// Ctrl-Z: gives the terminal back to the shell, stops, and on `fg` takes it again and
+/// redraws every cell (the shell has written over the screen meanwhile).
+fn suspend(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
+    restore_terminal();
+    signal_hook::low_level::raise(SIGSTOP)?;
+    resume(terminal, app)
+}
+
+/// Takes the terminal again and makes the next draw repaint every cell. Not
+/// `Terminal::clear`: it asks the terminal for the cursor position, and the answer goes
+/// to the thread reading events instead.
+fn resume(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
+    enter_terminal()?;
+    execute!(io::stdout(), Clear(ClearType::All))?;
+    // Swapping resets the buffer of the last frame: nothing is taken as already drawn.
+    terminal.swap_buffers();
+    // The window may have been resized while the app was stopped.
+    let size = terminal.size()?;
+    app.update(Action::Resize(size.width, size.height));
+    Ok(())
+}
+
+/// Runs until the app quits; returns the signal that ended it, if one did.
 fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
     messages: &Receiver<Message>,
-    terminate: &AtomicBool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<i32>> {
     terminal.draw(|frame| frame.render_widget(&*app, frame.area()))?;
     crate::timing::mark("first frame drawn");
     app.prepare_search();
-    while !app.should_quit && !terminate.load(Ordering::Relaxed) {
-        // Wake up now and then to notice SIGTERM.
-        let first = match messages.recv_timeout(Duration::from_millis(200)) {
-            Ok(message) => message,
-            Err(RecvTimeoutError::Timeout) => continue,
-            Err(RecvTimeoutError::Disconnected) => break,
+    while !app.should_quit {
+        let Ok(first) = messages.recv() else {
+            break;
         };
         // Apply everything queued (fast typing, an IME burst) before drawing again.
         let mut dirty = false;
         let mut reloaded = false;
         for message in std::iter::once(first).chain(messages.try_iter()) {
             let action = match message {
+                Message::Terminal(ev) if is_suspend_key(&ev) => {
+                    suspend(terminal, app)?;
+                    dirty = true;
+                    None
+                }
                 Message::Terminal(ev) => map_event(&ev, app.key_context()),
                 Message::Loader(action) => {
                     reloaded |= matches!(action, Action::NotesLoaded(_));
                     Some(action)
                 }
+                Message::Signal(SIGTSTP) => {
+                    suspend(terminal, app)?;
+                    dirty = true;
+                    None
+                }
+                // Also after a stop the app did not ask for (SIGSTOP, then `fg`).
+                Message::Signal(SIGCONT) => {
+                    resume(terminal, app)?;
+                    dirty = true;
+                    None
+                }
+                Message::Signal(signal) => return Ok(Some(signal)),
             };
             if let Some(action) = action {
                 app.update(action);
@@ -149,5 +224,5 @@ fn event_loop(
             }
         }
     }
-    Ok(())
+    Ok(None)
 }

@@ -11,8 +11,14 @@ struct Tmux {
 }
 
 impl Tmux {
+    /// Each test has its own tmux server (`-L`): a shared one exits when the last session
+    /// ends, racing with a test that is starting one.
     fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux").args(args).output().expect("tmux runs");
+        let out = Command::new("tmux")
+            .args(["-L", &self.session])
+            .args(args)
+            .output()
+            .expect("tmux runs");
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -55,7 +61,8 @@ impl Tmux {
 
     fn alive(&self) -> bool {
         Command::new("tmux")
-            .args(["has-session", "-t", &self.session])
+            .args(["-L", &self.session, "has-session", "-t", &self.session])
+            .stderr(std::process::Stdio::null())
             .status()
             .is_ok_and(|s| s.success())
     }
@@ -64,7 +71,7 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
+            .args(["-L", &self.session, "kill-server"])
             .status();
     }
 }
@@ -208,4 +215,129 @@ fn search_follow_a_link_go_back_and_quit_in_tmux() {
     );
 
     quit(&t);
+}
+
+impl Tmux {
+    /// The pane's terminal modes: alternate screen, cursor shown, mouse reporting.
+    fn modes(&self) -> String {
+        self.tmux(&[
+            "display",
+            "-p",
+            "-t",
+            &self.session,
+            "alt=#{alternate_on} cursor=#{cursor_flag} mouse=#{mouse_any_flag}",
+        ])
+        .trim()
+        .to_string()
+    }
+
+    fn wait_modes(&self, want: &str) {
+        let start = Instant::now();
+        while self.modes() != want {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "terminal modes {} never became {want}:\n{}",
+                self.modes(),
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The process the pane's shell is running in the foreground.
+    fn app_pid(&self) -> String {
+        let shell = self.tmux(&["display", "-p", "-t", &self.session, "#{pane_pid}"]);
+        let shell = shell.trim();
+        let start = Instant::now();
+        loop {
+            let children =
+                std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap_or_default();
+            if let Some(pid) = children.split_whitespace().next() {
+                return pid.to_string();
+            }
+            assert!(start.elapsed() < Duration::from_secs(20), "the app never started");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+const APP_MODES: &str = "alt=1 cursor=0 mouse=1";
+const SHELL_MODES: &str = "alt=0 cursor=1 mouse=0";
+
+/// A shell in tmux, to start the app from as a person does (job control included).
+fn shell(name: &str, tmp: &std::path::Path) -> (Tmux, String) {
+    let t = start(name, "env PS1='prompt> ' bash --norc --noprofile");
+    let app = format!(
+        "CONFNOTES_CONFIG={cfg} CONFNOTES_CACHE={cache} {bin} --no-bundled --notes {notes}",
+        cfg = tmp.join("none.toml").display(),
+        cache = tmp.join("cache").display(),
+        bin = env!("CARGO_BIN_EXE_confnotes"),
+        notes = fixtures().display(),
+    );
+    t.wait_for("prompt>");
+    (t, app)
+}
+
+#[test]
+fn every_terminating_signal_restores_the_terminal() {
+    if !have_tmux() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (t, app) = shell("signals", tmp.path());
+    for (signal, code) in [("INT", 130), ("QUIT", 131), ("TERM", 143), ("HUP", 129)] {
+        t.keys(&["clear", "Enter"]);
+        t.text(&app);
+        t.keys(&["Enter"]);
+        t.wait_for("Events 3");
+        t.wait_modes(APP_MODES);
+        let pid = t.app_pid();
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        t.wait_modes(SHELL_MODES);
+        t.keys(&["echo status=$?", "Enter"]);
+        t.wait_for(&format!("status={code}"));
+    }
+}
+
+#[test]
+fn ctrl_z_suspends_and_fg_resumes_in_raw_mode() {
+    if !have_tmux() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (t, app) = shell("suspend", tmp.path());
+    t.text(&app);
+    t.keys(&["Enter"]);
+    t.wait_for("Events 3");
+    t.wait_modes(APP_MODES);
+    t.keys(&["C-z"]);
+    t.wait_for("Stopped");
+    t.wait_modes(SHELL_MODES);
+    t.keys(&["fg", "Enter"]);
+    // Every cell is drawn again, not only what changed.
+    t.wait_for("Events 3");
+    t.wait_modes(APP_MODES);
+    // A stop the app did not ask for (SIGTSTP from outside), then `fg` again.
+    let pid = t.app_pid();
+    assert!(Command::new("kill")
+        .args(["-TSTP", &pid])
+        .status()
+        .unwrap()
+        .success());
+    t.wait_for("Stopped");
+    t.wait_modes(SHELL_MODES);
+    t.keys(&["clear", "Enter"]);
+    t.wait_gone("Events 3");
+    t.keys(&["fg", "Enter"]);
+    t.wait_for("Events 3");
+    t.wait_modes(APP_MODES);
+    // Raw mode again: `q` alone quits, without Enter.
+    t.keys(&["q"]);
+    t.wait_modes(SHELL_MODES);
+    t.keys(&["echo status=$?", "Enter"]);
+    t.wait_for("status=0");
 }
