@@ -19,7 +19,7 @@ use signal_hook::iterator::Signals;
 use super::keymap::map_event;
 use super::loader::{Loader, Shown};
 use super::{Action, App};
-use crate::core::{NotesSource, Warning};
+use crate::core::{NotesSource, SessionRef, Warning};
 use crate::notes::Notes;
 
 /// Puts the terminal back however we leave.
@@ -54,7 +54,13 @@ fn enter_terminal() -> io::Result<()> {
 /// Signals that end the app (with the terminal restored) or suspend and resume it.
 const SIGNALS: [i32; 6] = [SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT];
 
-pub fn run_tui(source: NotesSource, warnings: Vec<Warning>, rebuild: bool) -> anyhow::Result<ExitCode> {
+/// Runs the app; `open` is a note to show first (`confnotes open`).
+pub fn run_tui(
+    source: NotesSource,
+    warnings: Vec<Warning>,
+    rebuild: bool,
+    open: Option<SessionRef>,
+) -> anyhow::Result<ExitCode> {
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         eprintln!(
             "confnotes: the app needs a terminal; for scripts use `confnotes search`, `list` or `show`"
@@ -123,7 +129,7 @@ pub fn run_tui(source: NotesSource, warnings: Vec<Warning>, rebuild: bool) -> an
             }
         }
     });
-    let ended_by = event_loop(&mut terminal, &mut app, &messages)?;
+    let ended_by = event_loop(&mut terminal, &mut app, &messages, open)?;
     signals_handle.close();
     drop(_restore);
     io::stdout().flush()?;
@@ -137,6 +143,14 @@ enum Message {
     Terminal(event::Event),
     Loader(Action),
     Signal(i32),
+}
+
+/// Shows the note `confnotes open` asked for, once the notes it is in are loaded (on a
+/// first run they come from the loader, after the first frame).
+fn open_when_loaded(app: &mut App, open: &mut Option<SessionRef>) {
+    if let Some(target) = open.take_if(|t| app.notes.library.event(&t.event).is_some()) {
+        app.jump(&target);
+    }
 }
 
 /// Ctrl-Z arrives as a key in raw mode (the terminal sends no SIGTSTP then).
@@ -173,7 +187,9 @@ fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
     messages: &Receiver<Message>,
+    mut open: Option<SessionRef>,
 ) -> anyhow::Result<Option<i32>> {
+    open_when_loaded(app, &mut open);
     terminal.draw(|frame| frame.render_widget(&*app, frame.area()))?;
     crate::timing::mark("first frame drawn");
     app.prepare_search();
@@ -193,8 +209,14 @@ fn event_loop(
                 }
                 Message::Terminal(ev) => map_event(&ev, app.key_context()),
                 Message::Loader(action) => {
-                    reloaded |= matches!(action, Action::NotesLoaded(_));
-                    Some(action)
+                    let loaded = matches!(action, Action::NotesLoaded(_));
+                    reloaded |= loaded;
+                    app.update(action);
+                    if loaded {
+                        open_when_loaded(app, &mut open);
+                    }
+                    dirty = true;
+                    None
                 }
                 Message::Signal(SIGTSTP) => {
                     suspend(terminal, app)?;

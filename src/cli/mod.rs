@@ -1,0 +1,459 @@
+//! The command line: the app, `search`, `list`, `show`, `open`, `edit`, `completions`, `man`.
+
+mod args;
+mod find;
+mod json;
+mod text;
+
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::core::library::parse_file;
+use crate::core::model::Event;
+use crate::core::scan::{scan, NoteFile};
+use crate::core::{Library, SessionRef, Warning};
+use crate::notes::Notes;
+use crate::printable::{block, line};
+use crate::search::{Analyzer, Hit};
+use crate::store;
+
+/// A terminal reader for tech-event notes, with Japanese full-text search.
+#[derive(Debug, Parser)]
+#[command(name = "confnotes", version, about, after_help = text::query_help())]
+pub struct Cli {
+    /// A folder of Markdown notes to read as well (repeatable).
+    #[arg(long = "notes", value_name = "DIR", global = true)]
+    pub notes: Vec<PathBuf>,
+    /// Leave the bundled notes out.
+    #[arg(long, global = true)]
+    pub no_bundled: bool,
+    /// Rebuild the search index of note folders from scratch.
+    #[arg(long, global = true)]
+    pub rebuild_index: bool,
+    /// Colour in the output: auto (when stdout is a terminal, unless NO_COLOR is set;
+    /// CLICOLOR_FORCE forces it), always or never.
+    #[arg(long, value_name = "WHEN", default_value = "auto", global = true)]
+    pub color: ColorWhen,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorWhen {
+    /// Whether to colour stdout, after the conventions of NO_COLOR and CLICOLOR_FORCE.
+    pub fn enabled(self) -> bool {
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+        match self {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto if set("CLICOLOR_FORCE") => true,
+            ColorWhen::Auto if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => false,
+            ColorWhen::Auto => std::io::stdout().is_terminal(),
+        }
+    }
+}
+
+/// The most hits `search` prints: every hit is a file read for its snippet.
+const MAX_LIMIT: usize = 10_000;
+
+/// `--limit`: one message for zero, negative, huge and non-numeric values alike.
+fn parse_limit(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        _ => Err(format!("must be a whole number from 1 to {MAX_LIMIT}")),
+    }
+}
+
+/// How `search` and `list` print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    /// One JSON array (or object, for `show`).
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+impl Format {
+    fn new(json: bool, jsonl: bool) -> Format {
+        match (json, jsonl) {
+            (_, true) => Format::Jsonl,
+            (true, false) => Format::Json,
+            _ => Format::Text,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Search every note; ranked hits, one per session.
+    Search {
+        /// The query (words are joined with spaces). A word after the first may start
+        /// with `-` (an exclusion); a query that starts with `-` goes after `--`.
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+        /// At most this many hits (1 to 10000).
+        #[arg(long, short = 'n', default_value_t = 20, value_parser = parse_limit, allow_hyphen_values = true)]
+        limit: usize,
+        /// Print a JSON array instead of text.
+        #[arg(long, conflicts_with = "jsonl")]
+        json: bool,
+        /// Print one JSON object per line.
+        #[arg(long)]
+        jsonl: bool,
+    },
+    /// List events and their sessions, with the ids `show`, `open` and `edit` take.
+    List {
+        /// Print a JSON array of events instead of text.
+        #[arg(long, conflicts_with = "jsonl")]
+        json: bool,
+        /// Print one JSON object per session (overviews included).
+        #[arg(long)]
+        jsonl: bool,
+    },
+    /// Show one session (or an event's overview and sessions) as text, with links and
+    /// backlinks.
+    Show {
+        /// An id (`event#session`, `event`, a session id), in any case, a unique prefix
+        /// of one, or a session's title.
+        #[arg(required = true, num_args = 1..)]
+        id: Vec<String>,
+        /// Print a JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open the app on one session.
+    Open {
+        /// As for `show`.
+        #[arg(required = true, num_args = 1..)]
+        id: Vec<String>,
+    },
+    /// Open a session's note in $VISUAL or $EDITOR, at its line.
+    Edit {
+        /// As for `show`.
+        #[arg(required = true, num_args = 1..)]
+        id: Vec<String>,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+    /// Show how a text is analysed (tokens, spelling keys, grams) and how it is
+    /// understood as a query (clauses, variants, synonyms, prefixes).
+    Analyze {
+        /// The text or query.
+        #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+        text: Vec<String>,
+    },
+}
+
+pub fn run() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse_from(args::with_query_last(
+        &Cli::command(),
+        std::env::args_os().collect(),
+    ));
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "confnotes", &mut out);
+            return finish(write_all(&out), &mut std::io::stdout());
+        }
+        Some(Command::Man) => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            return finish(write_all(&out), &mut std::io::stdout());
+        }
+        Some(Command::Analyze { text }) => {
+            let analyzer = Analyzer::new()?;
+            let text = text.join(" ");
+            let out = format!(
+                "As note text:\n{}\nAs a query:\n{}\n",
+                crate::search::explain::analysis(&analyzer, &text),
+                crate::search::explain::query(&analyzer, &text)
+            );
+            return finish(write_all(block(&out).as_bytes()), &mut std::io::stdout());
+        }
+        _ => {}
+    }
+    let (source, config_warnings) = crate::config::notes_source(&cli.notes, cli.no_bundled);
+    let Some(command) = cli.command else {
+        return crate::app::run_tui(source, config_warnings, cli.rebuild_index, None);
+    };
+    let colour = cli.color.enabled();
+    // crossterm otherwise reads NO_COLOR itself, which `--color always` overrides.
+    crossterm::style::force_color_output(colour);
+    let cache = crate::config::cache_dir();
+    let (files, scan_warnings) = scan(source.bundled, &source.dirs);
+    crate::timing::mark("scanned");
+    // Buffered: a long listing is one write per block, not per line; flushed in
+    // `finish` so that a failed flush is reported (or ignored for a closed pipe).
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    // A search over an unchanged cache needs only the index and the files of its
+    // hits: no note is loaded.
+    if let (
+        Command::Search {
+            query,
+            limit,
+            json,
+            jsonl,
+        },
+        Some(cache),
+        false,
+    ) = (&command, &cache, cli.rebuild_index)
+    {
+        let dir = crate::notes::store_dir(&source, cache);
+        if let Some((index, warnings)) = store::fresh_index(&dir, &files, Analyzer::new()?) {
+            crate::timing::mark("fresh index opened");
+            print_warnings(config_warnings.iter().chain(&scan_warnings).chain(&warnings));
+            let by_path: HashMap<String, &NoteFile> =
+                files.iter().map(|f| (f.path.display().to_string(), f)).collect();
+            let note_of = |hit: &Hit| {
+                let file = by_path.get(&hit.path)?;
+                let mut event = std::sync::Arc::unwrap_or_clone(parse_file(file).note.ok()?.event);
+                event.id = hit.session.event.clone();
+                Some(event)
+            };
+            let format = Format::new(*json, *jsonl);
+            let query = query.join(" ");
+            let result = text::search(&index, note_of, &query, *limit, format, colour, &mut out);
+            crate::timing::mark("output written");
+            return finish(result, &mut out);
+        }
+    }
+    let (notes, _) = Notes::refresh(
+        &source,
+        None,
+        &files,
+        scan_warnings,
+        cache.as_deref(),
+        cli.rebuild_index,
+        &mut crate::notes::stderr_progress(),
+    )?;
+    crate::timing::mark("notes ready");
+    print_warnings(config_warnings.iter().chain(&notes.library.warnings));
+    let library = &notes.library;
+    let result = match command {
+        Command::Search {
+            query,
+            limit,
+            json,
+            jsonl,
+        } => {
+            let note_of = |hit: &Hit| {
+                let event = library.event(&hit.session.event)?;
+                Some(library.with_text(event).ok()?.into_owned())
+            };
+            let format = Format::new(json, jsonl);
+            text::search(
+                &notes.index,
+                note_of,
+                &query.join(" "),
+                limit,
+                format,
+                colour,
+                &mut out,
+            )
+        }
+        Command::List { json, jsonl } => match Format::new(json, jsonl) {
+            Format::Text => text::list(library, colour, &mut out),
+            format => json::list(library, format, &mut out),
+        },
+        Command::Show { id, json } => match resolve_or_explain(library, &id.join(" ")) {
+            Some(r) if json => json::show(library, &r, &mut out),
+            Some(r) => text::show(library, &r, colour, &mut out),
+            None => Ok(ExitCode::from(1)),
+        },
+        Command::Open { id } => match resolve_or_explain(library, &id.join(" ")) {
+            Some(r) => {
+                drop(out);
+                return crate::app::run_tui(source, config_warnings, false, Some(r));
+            }
+            None => return Ok(ExitCode::from(1)),
+        },
+        Command::Edit { id } => match resolve_or_explain(library, &id.join(" ")) {
+            Some(r) => {
+                drop(out);
+                return edit(library, &r);
+            }
+            None => return Ok(ExitCode::from(1)),
+        },
+        Command::Completions { .. } | Command::Man | Command::Analyze { .. } => Ok(ExitCode::SUCCESS),
+    };
+    crate::timing::mark("output written");
+    finish(result, &mut out)
+}
+
+fn write_all(bytes: &[u8]) -> anyhow::Result<ExitCode> {
+    std::io::stdout().lock().write_all(bytes)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn finish(result: anyhow::Result<ExitCode>, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    let result = result.and_then(|code| {
+        out.flush()?;
+        Ok(code)
+    });
+    match result {
+        // A closed pipe (`confnotes list | head`) is not an error.
+        Err(e) if is_broken_pipe(&e) => Ok(ExitCode::SUCCESS),
+        other => other,
+    }
+}
+
+/// Whether the error, or anything under it, is a write to a closed pipe: serde_json wraps
+/// the `io::Error` in its own type, which a plain downcast misses.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        let kind = cause
+            .downcast_ref::<std::io::Error>()
+            .map(std::io::Error::kind)
+            .or_else(|| {
+                cause
+                    .downcast_ref::<serde_json::Error>()
+                    .and_then(serde_json::Error::io_error_kind)
+            });
+        kind == Some(std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn print_warnings<'a>(warnings: impl Iterator<Item = &'a Warning>) {
+    let mut err = std::io::stderr().lock();
+    for w in warnings {
+        let _ = writeln!(err, "confnotes: warning: {}", line(&w.to_string()));
+    }
+}
+
+/// The note `query` names, or `None` after saying on stderr why not (with the
+/// candidates when it is ambiguous).
+fn resolve_or_explain(library: &Library, query: &str) -> Option<SessionRef> {
+    let mut err = std::io::stderr().lock();
+    match find::find(library, query) {
+        find::Found::One(r) => return Some(r),
+        find::Found::Many(candidates) => {
+            let _ = writeln!(err, "confnotes: {:?} matches more than one note:", line(query));
+            for r in candidates.iter().take(find::SHOWN_CANDIDATES) {
+                let _ = writeln!(err, "  {}  {}", line(&r.to_string()), line(&title_of(library, r)));
+            }
+            if candidates.len() > find::SHOWN_CANDIDATES {
+                let more = candidates.len() - find::SHOWN_CANDIDATES;
+                let _ = writeln!(err, "  … and {more} more");
+            }
+        }
+        find::Found::None => {
+            let _ = writeln!(err, "confnotes: no session or event with id {:?}", line(query));
+            let _ = writeln!(
+                err,
+                "  ids look like `2019-07-cndt#serverless-and-knative`; `confnotes list` lists them"
+            );
+        }
+    }
+    None
+}
+
+/// `event › session` for messages.
+fn title_of(library: &Library, r: &SessionRef) -> String {
+    match resolve(library, r) {
+        Some((e, Some(s))) => format!("{} › {}", e.title, s.title),
+        Some((e, None)) => e.title.clone(),
+        None => String::new(),
+    }
+}
+
+/// The session (or overview) a reference points at.
+fn resolve<'a>(
+    library: &'a Library,
+    r: &SessionRef,
+) -> Option<(&'a Event, Option<&'a crate::core::model::Session>)> {
+    let event = library.event(&r.event)?;
+    if r.session.is_empty() {
+        return Some((event, None));
+    }
+    Some((event, Some(event.session(&r.session)?)))
+}
+
+/// `confnotes edit`: `$VISUAL` or `$EDITOR` (`vi` without either) with `+LINE FILE`, the
+/// way vi, vim, nano, emacs and kakoune take a line.
+fn edit(library: &Library, r: &SessionRef) -> anyhow::Result<ExitCode> {
+    let Some((event, session)) = resolve(library, r) else {
+        return Ok(ExitCode::from(1));
+    };
+    if event.bundled {
+        eprintln!(
+            "confnotes: {} is a bundled note, built into the binary: there is no file to edit",
+            line(&r.to_string())
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let editor = ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "vi".to_string());
+    // `code --wait` and the like: the variable may hold arguments.
+    let mut words = editor.split_whitespace();
+    let Some(program) = words.next() else {
+        return Ok(ExitCode::from(2));
+    };
+    let at = session.map_or(1, |s| s.line.max(1));
+    let status = std::process::Command::new(program)
+        .args(words)
+        .arg(format!("+{at}"))
+        .arg(&event.file)
+        .status()
+        .map_err(|e| anyhow::anyhow!("cannot run the editor `{editor}`: {e}"))?;
+    Ok(match status.code() {
+        Some(0) => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_word_after_the_first_may_start_with_a_hyphen() {
+        let argv = [
+            "confnotes",
+            "search",
+            "spinnaker",
+            "-jenkins",
+            "--json",
+            "-n",
+            "3",
+        ];
+        let cli = Cli::try_parse_from(args::with_query_last(
+            &Cli::command(),
+            argv.map(Into::into).to_vec(),
+        ))
+        .unwrap();
+        match cli.command {
+            Some(Command::Search {
+                query, limit, json, ..
+            }) => {
+                assert_eq!(query, ["spinnaker", "-jenkins"]);
+                assert_eq!(limit, 3);
+                assert!(json);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
