@@ -25,7 +25,7 @@ const QUERY_ROWS: &[(&str, &str)] = &[
     ("-jenkins", "exclude a word"),
     ("argo OR spinnaker", "either word"),
     (
-        "tag:gitops  year:2019",
+        "tag:gitops year:2019",
         "filters: tag: speaker: event: year: (-tag:x excludes)",
     ),
 ];
@@ -224,7 +224,9 @@ pub fn show(
         writeln!(out, "{}", line(&r.to_string()))?;
     }
     writeln!(out)?;
-    field(out, "event", &format!("{}  {}", event.title, event.date_label()))?;
+    let date = event.date_label();
+    let sep = if date.is_empty() { "" } else { "  " };
+    field(out, "event", &format!("{}{sep}{date}", event.title))?;
     if let Some(v) = &event.venue {
         field(out, "venue", v)?;
     }

@@ -112,7 +112,8 @@ fn list_and_show_with_links_and_backlinks() {
         .clone();
     let list = String::from_utf8(list).unwrap();
     assert!(
-        list.contains("GitOps Day 2020") && list.contains("  Argo CD 入門 — 山本 三郎, 伊藤 四郎"),
+        list.contains("2020-02-10  GitOps Day 2020  gitops-day")
+            && list.contains("  argo-cd           Argo CD 入門 — 山本 三郎, 伊藤 四郎"),
         "{list}"
     );
     confnotes(tmp.path())
@@ -121,7 +122,7 @@ fn list_and_show_with_links_and_backlinks() {
         .args(["--no-bundled", "show", "gitops-day#argo-cd"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("speakers: 山本 三郎, 伊藤 四郎"))
+        .stdout(predicate::str::contains("speakers:    山本 三郎, 伊藤 四郎"))
         .stdout(predicate::str::contains(
             "Spinnaker の話 → 2019-0416-cloud-native-meetup#spinnaker-によるマルチクラスタ配信",
         ))
@@ -301,7 +302,7 @@ fn hostile_titles_and_file_names_are_escaped() {
     let id = hits.lines().nth(1).unwrap().trim().to_string();
     let (shown, _) = run(&["show", &id.replace("\\u{1b}", "\u{1b}")]);
     assert!(
-        shown.contains("event:    Evil \\u{1b}]2;pwned\\u{7} Meetup"),
+        shown.contains("event:       Evil \\u{1b}]2;pwned\\u{7} Meetup\n"),
         "{shown}"
     );
     // JSON keeps the text as it is, escaped by the JSON encoder.

@@ -1,6 +1,7 @@
 //! The one integration-test binary (each extra one would relink the 50 MB dictionary).
 
 mod cli;
+mod commands;
 mod common;
 mod data;
 mod props;
