@@ -18,7 +18,7 @@ use crate::core::scan::{scan, NoteFile};
 use crate::core::{Library, SessionRef, Warning};
 use crate::notes::Notes;
 use crate::printable::{block, line};
-use crate::search::{Analyzer, Hit};
+use crate::search::{Analyzer, Hit, SearchIndex};
 use crate::store;
 
 /// A terminal reader for tech-event notes, with Japanese full-text search.
@@ -218,18 +218,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
         if let Some((index, warnings)) = store::fresh_index(&dir, &files, Analyzer::new()?) {
             crate::timing::mark("fresh index opened");
             print_warnings(config_warnings.iter().chain(&scan_warnings).chain(&warnings));
-            let by_path: HashMap<String, &NoteFile> =
-                files.iter().map(|f| (f.path.display().to_string(), f)).collect();
-            let note_of = |hit: &Hit| {
-                let file = by_path.get(&hit.path)?;
-                let mut event = std::sync::Arc::unwrap_or_clone(parse_file(file).note.ok()?.event);
-                event.id = hit.session.event.clone();
-                Some(event)
-            };
-            let format = Format::new(*json, *jsonl);
-            let query = query.join(" ");
-            let result = text::search(&index, note_of, &query, *limit, format, colour, &mut out);
-            crate::timing::mark("output written");
+            let search = (query.join(" "), *limit, Format::new(*json, *jsonl), colour);
+            let result = search_fresh_index(&index, &files, search, &mut out);
             return finish(result, &mut out);
         }
     }
@@ -294,6 +284,26 @@ pub fn run() -> anyhow::Result<ExitCode> {
     };
     crate::timing::mark("output written");
     finish(result, &mut out)
+}
+
+/// `search` from an index that is up to date: a hit's note is parsed from its file.
+fn search_fresh_index(
+    index: &SearchIndex,
+    files: &[NoteFile],
+    (query, limit, format, colour): (String, usize, Format, bool),
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
+    let by_path: HashMap<String, &NoteFile> =
+        files.iter().map(|f| (f.path.display().to_string(), f)).collect();
+    let note_of = |hit: &Hit| {
+        let file = by_path.get(&hit.path)?;
+        let mut event = std::sync::Arc::unwrap_or_clone(parse_file(file).note.ok()?.event);
+        event.id = hit.session.event.clone();
+        Some(event)
+    };
+    let result = text::search(index, note_of, &query, limit, format, colour, out);
+    crate::timing::mark("output written");
+    result
 }
 
 fn write_all(bytes: &[u8]) -> anyhow::Result<ExitCode> {

@@ -72,6 +72,7 @@ impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
             .args(["-L", &self.session, "kill-server"])
+            .stderr(std::process::Stdio::null())
             .status();
     }
 }
@@ -340,4 +341,67 @@ fn ctrl_z_suspends_and_fg_resumes_in_raw_mode() {
     t.wait_modes(SHELL_MODES);
     t.keys(&["echo status=$?", "Enter"]);
     t.wait_for("status=0");
+}
+
+#[test]
+fn open_starts_the_app_on_that_session() {
+    if !have_tmux() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let command = format!(
+        "env CONFNOTES_CONFIG={cfg} CONFNOTES_CACHE={cache} {bin} --no-bundled --notes {notes} open 'spinnaker によるマルチクラスタ'",
+        cfg = tmp.path().join("none.toml").display(),
+        cache = tmp.path().join("cache").display(),
+        bin = env!("CARGO_BIN_EXE_confnotes"),
+        notes = fixtures().display(),
+    );
+    let t = start("open", &command);
+    let screen = t.wait_for("→ 2019-0416-cloud-native-meetup#spinnaker-によるマルチクラスタ配信");
+    assert!(screen.contains("Cloud Native Meetup Tokyo #7"), "{screen}");
+    assert!(
+        screen.contains("佐藤 花子"),
+        "the session's note is shown:\n{screen}"
+    );
+    quit(&t);
+}
+
+/// A note cannot retitle the terminal or reorder what the app draws.
+#[test]
+fn hostile_note_text_does_not_reach_the_terminal() {
+    if !have_tmux() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let notes = tmp.path().join("notes");
+    std::fs::create_dir_all(&notes).unwrap();
+    std::fs::write(
+        notes.join("evil.md"),
+        "# Evil \u{1b}]2;pwned\u{7}Meetup\n\n## Kubeseal \u{202e}lesbuk\n\n本文\u{1b}[?25lです。\u{2066}x\n",
+    )
+    .unwrap();
+    let command = format!(
+        "env CONFNOTES_CONFIG={cfg} CONFNOTES_CACHE={cache} {bin} --no-bundled --notes {notes}",
+        cfg = tmp.path().join("none.toml").display(),
+        cache = tmp.path().join("cache").display(),
+        bin = env!("CARGO_BIN_EXE_confnotes"),
+        notes = notes.display(),
+    );
+    let t = start("hostile", &command);
+    t.wait_for("Events 1");
+    t.keys(&["l", "j"]);
+    let screen = t.wait_for("本文");
+    assert!(screen.contains("Kubeseal lesbuk"), "{screen}");
+    assert!(
+        !screen.contains(['\u{202e}', '\u{2066}']),
+        "no bidi control drawn:\n{screen}"
+    );
+    let title = t.tmux(&["display", "-p", "-t", &t.session, "#{pane_title}"]);
+    assert!(!title.contains("pwned"), "{title}");
+    assert_eq!(
+        t.modes(),
+        APP_MODES,
+        "the cursor stays hidden only as the app hides it"
+    );
+    quit(&t);
 }
