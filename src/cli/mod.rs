@@ -263,6 +263,11 @@ pub fn run() -> anyhow::Result<ExitCode> {
         },
         Command::Show { id, json } => match resolve_or_explain(library, &id.join(" ")) {
             Some(r) if json => json::show(library, &r, &mut out),
+            Some(r) if std::io::stdout().is_terminal() => {
+                let mut text = Vec::new();
+                let code = text::show(library, &r, colour, &mut text)?;
+                page(&text, &mut out).map(|()| code)
+            }
             Some(r) => text::show(library, &r, colour, &mut out),
             None => Ok(ExitCode::from(1)),
         },
@@ -304,6 +309,33 @@ fn search_fresh_index(
     let result = text::search(index, note_of, &query, limit, format, colour, out);
     crate::timing::mark("output written");
     result
+}
+
+/// Text longer than the terminal goes through `$PAGER` (`less` without one; `LESS=FRX`
+/// unless set, as git does: colours kept, short text printed as is); if the pager
+/// cannot start, the text is printed.
+fn page(text: &[u8], out: &mut impl Write) -> anyhow::Result<()> {
+    let rows = crossterm::terminal::size().map_or(u16::MAX, |(_, rows)| rows);
+    let lines = text.iter().filter(|b| **b == b'\n').count();
+    let pager = std::env::var("PAGER").unwrap_or_else(|_| "less".to_string());
+    let mut words = pager.split_whitespace();
+    if let (true, Some(program)) = (lines >= usize::from(rows), words.next()) {
+        let mut command = std::process::Command::new(program);
+        command.args(words).stdin(std::process::Stdio::piped());
+        if std::env::var_os("LESS").is_none() {
+            command.env("LESS", "FRX");
+        }
+        if let Ok(mut child) = command.spawn() {
+            if let Some(mut stdin) = child.stdin.take() {
+                // The reader may quit before reading it all (`q` in less).
+                let _ = stdin.write_all(text);
+            }
+            child.wait()?;
+            return Ok(());
+        }
+    }
+    out.write_all(text)?;
+    Ok(())
 }
 
 fn write_all(bytes: &[u8]) -> anyhow::Result<ExitCode> {

@@ -405,3 +405,53 @@ fn hostile_note_text_does_not_reach_the_terminal() {
     );
     quit(&t);
 }
+
+#[test]
+fn show_goes_through_the_pager_when_longer_than_the_screen() {
+    if !have_tmux() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let notes = tmp.path().join("notes");
+    std::fs::create_dir_all(&notes).unwrap();
+    let long: String = (1..=100).map(|i| format!("- 項目 {i}\n")).collect();
+    std::fs::write(notes.join("long.md"), format!("# 長い会\n\n## 長い話\n\n{long}")).unwrap();
+    std::fs::write(notes.join("short.md"), "# 短い会\n\n## 短い話\n\n一行だけ。\n").unwrap();
+    let pager = tmp.path().join("pager.sh");
+    let paged = tmp.path().join("paged");
+    std::fs::write(
+        &pager,
+        format!("#!/bin/sh\ncat > '{}'\necho paged-done\n", paged.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&pager, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let show = |name: &str, id: &str| {
+        let command = format!(
+            "env PAGER={pager} CONFNOTES_CONFIG={cfg} CONFNOTES_CACHE={cache} {bin} --no-bundled --notes {notes} show {id}; echo shown; sleep 30",
+            pager = pager.display(),
+            cfg = tmp.path().join("none.toml").display(),
+            cache = tmp.path().join("cache").display(),
+            bin = env!("CARGO_BIN_EXE_confnotes"),
+            notes = notes.display(),
+        );
+        start(name, &command)
+    };
+    let t = show("short", "短い話");
+    let screen = t.wait_for("shown");
+    assert!(
+        screen.contains("一行だけ。") && !screen.contains("paged-done"),
+        "{screen}"
+    );
+    assert!(!paged.exists());
+    let t = show("long", "長い話");
+    let screen = t.wait_for("shown");
+    assert!(
+        screen.contains("paged-done") && !screen.contains("項目 100"),
+        "{screen}"
+    );
+    let text = std::fs::read_to_string(&paged).unwrap();
+    assert!(
+        text.contains("long#長い話") && text.contains("- 項目 100"),
+        "{text}"
+    );
+}
