@@ -41,10 +41,19 @@ impl JsonNote {
             date: event.date_label(),
             speakers: session.map(|s| s.speakers.clone()).unwrap_or_default(),
             tags: session.map_or_else(|| event.tags.clone(), |s| s.tags.clone()),
-            path: event.file.clone(),
+            path: note_path(event),
             line: session.map_or(1, |s| s.line.max(1)),
             url: session.and_then(|s| s.slides.clone()),
         }
+    }
+}
+
+/// The note's file: a bundled note's is named for messages (`… (bundled)`), but it is
+/// its path in the source tree.
+fn note_path(event: &Event) -> String {
+    match event.file.strip_suffix(" (bundled)") {
+        Some(path) if event.bundled => path.to_string(),
+        _ => event.file.clone(),
     }
 }
 
@@ -89,7 +98,7 @@ impl JsonEvent {
             venue: e.venue.clone(),
             url: e.url.clone(),
             tags: e.tags.clone(),
-            path: e.file.clone(),
+            path: note_path(e),
             sessions: e.sessions.iter().map(|s| JsonNote::new(e, Some(s))).collect(),
         }
     }

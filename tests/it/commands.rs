@@ -409,3 +409,15 @@ fn readme_lists_the_subcommands_of_help() {
     from_readme.dedup();
     assert_eq!(from_readme, from_help);
 }
+
+#[test]
+fn a_bundled_note_has_its_path_in_the_source_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = confnotes(tmp.path())
+        .args(["show", "2019-07-cndt", "--json"])
+        .output()
+        .unwrap();
+    let note: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(note["path"].as_str().unwrap());
+    assert!(path.is_file(), "{}", path.display());
+}
