@@ -108,11 +108,12 @@ pub fn search(
         let heading = line(&format!("{} › {}", hit.note.event, hit.note.session)).into_owned();
         let id = line(&hit.note.id).into_owned();
         let date = line(&hit.note.date).into_owned();
+        let sep = if date.is_empty() { "" } else { "  " };
         if colour {
-            writeln!(out, "{}  {}", heading.bold(), date.dark_grey())?;
+            writeln!(out, "{}{sep}{}", heading.bold(), date.dark_grey())?;
             writeln!(out, "  {}", id.dark_cyan())?;
         } else {
-            writeln!(out, "{heading}  {date}")?;
+            writeln!(out, "{heading}{sep}{date}")?;
             writeln!(out, "  {id}")?;
         }
         writeln!(out, "  {}", highlight(snippet, colour))?;
