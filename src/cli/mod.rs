@@ -165,28 +165,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
         &Cli::command(),
         std::env::args_os().collect(),
     ));
-    match &cli.command {
-        Some(Command::Completions { shell }) => {
-            let mut out = Vec::new();
-            clap_complete::generate(*shell, &mut Cli::command(), "confnotes", &mut out);
-            return finish(write_all(&out), &mut std::io::stdout());
-        }
-        Some(Command::Man) => {
-            let mut out = Vec::new();
-            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
-            return finish(write_all(&out), &mut std::io::stdout());
-        }
-        Some(Command::Analyze { text }) => {
-            let analyzer = Analyzer::new()?;
-            let text = text.join(" ");
-            let out = format!(
-                "As note text:\n{}\nAs a query:\n{}\n",
-                crate::search::explain::analysis(&analyzer, &text),
-                crate::search::explain::query(&analyzer, &text)
-            );
-            return finish(write_all(block(&out).as_bytes()), &mut std::io::stdout());
-        }
-        _ => {}
+    if let Some(result) = cli.command.as_ref().and_then(without_notes) {
+        return result;
     }
     let (source, config_warnings) = crate::config::notes_source(&cli.notes, cli.no_bundled);
     let Some(command) = cli.command else {
@@ -336,6 +316,39 @@ fn page(text: &[u8], out: &mut impl Write) -> anyhow::Result<()> {
     }
     out.write_all(text)?;
     Ok(())
+}
+
+/// The commands that read no note: completions, the man page, `analyze`.
+fn without_notes(command: &Command) -> Option<anyhow::Result<ExitCode>> {
+    let bytes = match command {
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "confnotes", &mut out);
+            out
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            if let Err(e) = clap_mangen::Man::new(Cli::command()).render(&mut out) {
+                return Some(Err(e.into()));
+            }
+            out
+        }
+        Command::Analyze { text } => {
+            let analyzer = match Analyzer::new() {
+                Ok(a) => a,
+                Err(e) => return Some(Err(e)),
+            };
+            let text = text.join(" ");
+            let out = format!(
+                "As note text:\n{}\nAs a query:\n{}\n",
+                crate::search::explain::analysis(&analyzer, &text),
+                crate::search::explain::query(&analyzer, &text)
+            );
+            block(&out).into_owned().into_bytes()
+        }
+        _ => return None,
+    };
+    Some(finish(write_all(&bytes), &mut std::io::stdout()))
 }
 
 fn write_all(bytes: &[u8]) -> anyhow::Result<ExitCode> {
