@@ -262,6 +262,15 @@ impl Tmux {
     }
 }
 
+/// bash's own `kill`: procps may not be installed.
+fn send_signal(signal: &str, pid: &str) {
+    let sent = Command::new("bash")
+        .args(["-c", &format!("kill -{signal} {pid}")])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -{signal} {pid}");
+}
+
 const APP_MODES: &str = "alt=1 cursor=0 mouse=1";
 const SHELL_MODES: &str = "alt=0 cursor=1 mouse=0";
 
@@ -293,11 +302,7 @@ fn every_terminating_signal_restores_the_terminal() {
         t.wait_for("Events 3");
         t.wait_modes(APP_MODES);
         let pid = t.app_pid();
-        let killed = Command::new("kill")
-            .args([&format!("-{signal}"), &pid])
-            .status()
-            .unwrap();
-        assert!(killed.success());
+        send_signal(signal, &pid);
         t.wait_modes(SHELL_MODES);
         t.keys(&["echo status=$?", "Enter"]);
         t.wait_for(&format!("status={code}"));
@@ -324,11 +329,7 @@ fn ctrl_z_suspends_and_fg_resumes_in_raw_mode() {
     t.wait_modes(APP_MODES);
     // A stop the app did not ask for (SIGTSTP from outside), then `fg` again.
     let pid = t.app_pid();
-    assert!(Command::new("kill")
-        .args(["-TSTP", &pid])
-        .status()
-        .unwrap()
-        .success());
+    send_signal("TSTP", &pid);
     t.wait_for("Stopped");
     t.wait_modes(SHELL_MODES);
     t.keys(&["clear", "Enter"]);
