@@ -74,6 +74,12 @@ impl Drop for Tmux {
             .args(["-L", &self.session, "kill-server"])
             .stderr(std::process::Stdio::null())
             .status();
+        // The server leaves its socket behind: one file per test run otherwise.
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(me) = std::fs::metadata("/proc/self") {
+            let dir = std::env::var("TMUX_TMPDIR").unwrap_or_else(|_| "/tmp".into());
+            let _ = std::fs::remove_file(format!("{dir}/tmux-{}/{}", me.uid(), self.session));
+        }
     }
 }
 
