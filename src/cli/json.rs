@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::Format;
 use crate::core::model::{Event, LinkTarget, Session};
 use crate::core::{Library, SessionRef};
+use crate::search::Tier;
 
 /// A session, or an event's overview (`session_id` empty), wherever one is printed.
 #[derive(Debug, Serialize)]
@@ -63,6 +64,8 @@ pub struct JsonHit {
     #[serde(flatten)]
     pub note: JsonNote,
     pub score: f32,
+    /// How it matched: every word here, every word in its event, or some words.
+    pub tier: Tier,
     pub snippet: String,
     /// Matched spans in `snippet`, as character offsets (end exclusive).
     pub matches: Vec<JsonSpan>,

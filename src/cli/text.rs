@@ -13,7 +13,7 @@ use crate::core::model::{Event, LinkTarget, Session};
 use crate::core::parse::plain_text;
 use crate::core::{Library, SessionRef};
 use crate::printable::{block, line};
-use crate::search::{parse_query, Hit, Matcher, SearchIndex, Snippet};
+use crate::search::{parse_query, Hit, Matcher, SearchIndex, Snippet, Tier};
 
 /// The query syntax, for `--help`: (what you type, what it means).
 const QUERY_ROWS: &[(&str, &str)] = &[
@@ -61,6 +61,13 @@ pub fn search(
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
     let query = parse_query(input);
+    if query.truncated {
+        eprintln!(
+            "confnotes: note: only the first {} characters ({} words) of the query are used",
+            crate::search::query::MAX_QUERY_CHARS,
+            crate::search::query::MAX_ATOMS
+        );
+    }
     let hits = index.search(&query, limit)?;
     let matcher = Matcher::new(&query, &index.analyzer);
     let mut results = Vec::new();
@@ -77,7 +84,7 @@ pub fn search(
             }
         };
         let text = plain_text(session.map_or(&event.overview, |s| &s.body));
-        let snippet = Snippet::new(&text, &matcher.find(&text), 100);
+        let snippet = matcher.snippet(&text, 100);
         let chars_to = |at: usize| snippet.text.get(..at).map_or(0, |t| t.chars().count());
         let matches = snippet
             .spans
@@ -91,6 +98,7 @@ pub fn search(
         let hit = JsonHit {
             note: JsonNote::new(&event, session),
             score: hit.score,
+            tier: hit.tier,
             snippet: snippet.text.clone(),
             matches,
         };
@@ -105,7 +113,12 @@ pub fn search(
         writeln!(out, "no matches for {:?}", line(input))?;
     }
     for (hit, snippet) in &results {
-        let heading = line(&format!("{} › {}", hit.note.event, hit.note.session)).into_owned();
+        let partial = match hit.tier {
+            Tier::All => "",
+            Tier::Event => "  (words spread over the event)",
+            Tier::Partial => "  (partial: not every word)",
+        };
+        let heading = line(&format!("{} › {}{partial}", hit.note.event, hit.note.session)).into_owned();
         let id = line(&hit.note.id).into_owned();
         let date = line(&hit.note.date).into_owned();
         let sep = if date.is_empty() { "" } else { "  " };

@@ -217,7 +217,7 @@ fn json_outputs_have_every_documented_field() {
         })
         .collect();
     let (note_fields, hit_fields) = (&tables[0], &tables[1]);
-    assert!(note_fields.len() >= 11 && hit_fields.len() == 3, "{tables:?}");
+    assert!(note_fields.len() >= 11 && hit_fields.len() >= 4, "{tables:?}");
     let has_all = |v: &Value, fields: &[String], what: &str| {
         for f in fields {
             assert!(v.get(f).is_some(), "{what}: no `{f}` in {v}");
