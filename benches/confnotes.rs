@@ -163,6 +163,39 @@ fn main() {
         );
     }
 
+    // 2b. The same over the other shape: fewer, larger notes (one man page each).
+    let large = root.join("large");
+    let large_cache = root.join("large-cache");
+    std::fs::create_dir_all(&large).unwrap();
+    let (large_notes, large_bytes) = make_large_corpus(&large);
+    let search_large = |term: &str| {
+        let out = Command::new(&bin)
+            .args(["--no-bundled", "--notes"])
+            .arg(&large)
+            .args(["search", term, "--limit", "20"])
+            .env("CONFNOTES_CACHE", &large_cache)
+            .env("CONFNOTES_CONFIG", root.join("none.toml"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    search_large("warm-up"); // builds the cache
+    for term in terms {
+        let ours = median_ms(9, || search_large(term));
+        let rg = median_ms(9, || {
+            Command::new("rg").args(["-c", term]).arg(&large).output().expect("ripgrep");
+        });
+        ratios.push(ours / rg);
+        row(
+            &format!(
+                "large notes ({large_notes}, {:.1} MB): search `{term}` / rg -c",
+                large_bytes as f64 / 1e6
+            ),
+            format!("{ours:.1} ms / {rg:.1} ms = {:.2}", ours / rg),
+            "<= 1.0",
+        );
+    }
+
     // 3. Live search inside the app: query + screen build per keystroke.
     let notes = Notes::open(&source, Some(&cache), false, &mut |_| {}).unwrap();
     let mut app = App::new(notes, Vec::new(), (120, 40));
@@ -448,19 +481,21 @@ fn median_ms_of(n: usize, mut f: impl FnMut() -> f64) -> f64 {
 }
 
 /// Japanese man page text with the roff stripped, cut into event notes.
-fn make_corpus(dir: &Path) -> usize {
-    let mut text = String::new();
+/// Every Japanese man page as (name, plain text), in a stable order.
+fn man_pages() -> Vec<(String, String)> {
     let mut pages: Vec<PathBuf> = walk("/usr/share/man/ja");
     pages.sort();
     assert!(
         !pages.is_empty(),
         "install Debian's manpages-ja (apt-get install manpages-ja)"
     );
+    let mut out = Vec::new();
     for page in pages {
-        let Ok(out) = Command::new("zcat").arg(&page).output() else {
+        let Ok(zcat) = Command::new("zcat").arg(&page).output() else {
             continue;
         };
-        for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let mut text = String::new();
+        for line in String::from_utf8_lossy(&zcat.stdout).lines() {
             if line.starts_with(".\\\"") || line.starts_with("'\\\"") {
                 continue;
             }
@@ -474,7 +509,33 @@ fn make_corpus(dir: &Path) -> usize {
                 text.push('\n');
             }
         }
+        let name = page
+            .file_name()
+            .map(|n| n.to_string_lossy().trim_end_matches(".gz").to_string())
+            .unwrap_or_default();
+        out.push((name, text));
     }
+    out
+}
+
+/// The second shape: one large note per man page (about 1,000 notes, 13 MB).
+fn make_large_corpus(dir: &Path) -> (usize, usize) {
+    let mut total = 0;
+    let mut count = 0;
+    for (i, (name, text)) in man_pages().into_iter().enumerate() {
+        if text.len() < 2_000 {
+            continue;
+        }
+        let note = format!("# {name}\n\n## 本文\n\n{text}\n");
+        std::fs::write(dir.join(format!("{i:05}-{}.md", name.replace(['/', ' '], "_"))), &note).unwrap();
+        total += note.len();
+        count += 1;
+    }
+    (count, total)
+}
+
+fn make_corpus(dir: &Path) -> usize {
+    let text: String = man_pages().into_iter().map(|(_, t)| t).collect();
     let lines: Vec<&str> = text.lines().collect();
     let per_note = TARGET_BYTES / NOTES;
     let mut at = 0;

@@ -103,6 +103,9 @@ impl Default for NoteView {
     }
 }
 
+/// How many bytes of a note are searched for matches to highlight, per drawing.
+pub const HIGHLIGHT_BUDGET: usize = 256 * 1024;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {
     None,
@@ -533,7 +536,20 @@ impl App {
         }
         let doc = self.note.composed.as_ref().map_or("", |(_, doc)| doc.as_str());
         let matcher = &self.search.matcher;
-        let find = |text: &str| matcher.as_ref().map(|m| m.find(text)).unwrap_or_default();
+        // Matches are marked in the first part of a long note only: analysing a whole
+        // huge note on every keystroke would freeze the screen.
+        let budget = std::cell::Cell::new(HIGHLIGHT_BUDGET);
+        let find = |text: &str| {
+            let Some(m) = matcher.as_ref() else {
+                return Vec::new();
+            };
+            if text.len() > budget.get() {
+                budget.set(0);
+                return Vec::new();
+            }
+            budget.set(budget.get() - text.len());
+            m.find(text)
+        };
         if to_first_match {
             // Marking match 0 up front costs nothing when there is none, and saves
             // rendering twice on every search keystroke.
