@@ -110,7 +110,9 @@ pub fn search(
         return Ok(ExitCode::SUCCESS);
     }
     if results.is_empty() {
-        writeln!(out, "no matches for {:?}", line(input))?;
+        let shown: String = input.chars().take(80).collect();
+        let more = if shown.len() < input.len() { "…" } else { "" };
+        writeln!(out, "no matches for {:?}{more}", line(&shown))?;
     }
     for (hit, snippet) in &results {
         let partial = match hit.tier {
