@@ -183,7 +183,11 @@ fn main() {
     for term in terms {
         let ours = median_ms(9, || search_large(term));
         let rg = median_ms(9, || {
-            Command::new("rg").args(["-c", term]).arg(&large).output().expect("ripgrep");
+            Command::new("rg")
+                .args(["-c", term])
+                .arg(&large)
+                .output()
+                .expect("ripgrep");
         });
         ratios.push(ours / rg);
         row(
@@ -527,7 +531,11 @@ fn make_large_corpus(dir: &Path) -> (usize, usize) {
             continue;
         }
         let note = format!("# {name}\n\n## 本文\n\n{text}\n");
-        std::fs::write(dir.join(format!("{i:05}-{}.md", name.replace(['/', ' '], "_"))), &note).unwrap();
+        std::fs::write(
+            dir.join(format!("{i:05}-{}.md", name.replace(['/', ' '], "_"))),
+            &note,
+        )
+        .unwrap();
         total += note.len();
         count += 1;
     }

@@ -7,6 +7,7 @@ pub mod core;
 pub mod notes;
 pub mod printable;
 pub mod search;
+pub mod stars;
 pub mod store;
 pub mod timing;
 pub mod ui;

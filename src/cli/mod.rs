@@ -1,6 +1,7 @@
 //! The command line: the app, `search`, `list`, `show`, `open`, `edit`, `completions`, `man`.
 
 mod args;
+mod browse;
 mod find;
 mod json;
 mod text;
@@ -19,6 +20,7 @@ use crate::core::{Library, SessionRef, Warning};
 use crate::notes::Notes;
 use crate::printable::{block, line};
 use crate::search::{Analyzer, Hit, SearchIndex};
+use crate::stars::Stars;
 use crate::store;
 
 /// A terminal reader for tech-event notes, with Japanese full-text search.
@@ -144,6 +146,40 @@ pub enum Command {
         #[arg(required = true, num_args = 1..)]
         id: Vec<String>,
     },
+    /// List every speaker (one person per handle: `@x`, `x`, `Name (@x)`) with their
+    /// sessions across events.
+    Speakers {
+        #[arg(long, conflicts_with = "jsonl")]
+        json: bool,
+        #[arg(long)]
+        jsonl: bool,
+    },
+    /// List every tag with its number of sessions (an event's tags count for its sessions).
+    Tags {
+        #[arg(long, conflicts_with = "jsonl")]
+        json: bool,
+        #[arg(long)]
+        jsonl: bool,
+    },
+    /// List the starred sessions (`s` in the app, `star`, `unstar`; `is:starred` in a query).
+    Starred {
+        #[arg(long, conflicts_with = "jsonl")]
+        json: bool,
+        #[arg(long)]
+        jsonl: bool,
+    },
+    /// Star a session.
+    Star {
+        /// As for `show`.
+        #[arg(required = true, num_args = 1..)]
+        id: Vec<String>,
+    },
+    /// Remove a session's star.
+    Unstar {
+        /// As for `show`, or a starred id whose note is gone.
+        #[arg(required = true, num_args = 1..)]
+        id: Vec<String>,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_name = "SHELL")]
@@ -265,10 +301,37 @@ pub fn run() -> anyhow::Result<ExitCode> {
             }
             None => return Ok(ExitCode::from(1)),
         },
+        Command::Speakers { json, jsonl } => {
+            browse::list_speakers(library, Format::new(json, jsonl), &mut out)
+        }
+        Command::Tags { json, jsonl } => browse::list_tags(library, Format::new(json, jsonl), &mut out),
+        Command::Starred { json, jsonl } => {
+            let stars = Stars::load(crate::stars::default_path())?;
+            browse::list_starred(library, &stars, Format::new(json, jsonl), &mut out)
+        }
+        Command::Star { id } => set_star(library, &id.join(" "), true, &mut out),
+        Command::Unstar { id } => set_star(library, &id.join(" "), false, &mut out),
         Command::Completions { .. } | Command::Man | Command::Analyze { .. } => Ok(ExitCode::SUCCESS),
     };
     crate::timing::mark("output written");
     finish(result, &mut out)
+}
+
+/// `star` / `unstar`: a note found as `show` finds it; a starred id whose note is gone
+/// can still be unstarred by that id.
+fn set_star(library: &Library, text: &str, starring: bool, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    let mut stars = Stars::load(crate::stars::default_path())?;
+    let gone = (!starring && stars.ids().any(|s| s == text)).then(|| {
+        let (e, s) = text.split_once('#').unwrap_or((text, ""));
+        SessionRef::new(e, s)
+    });
+    let Some(r) = gone.or_else(|| resolve_or_explain(library, text)) else {
+        return Ok(ExitCode::from(1));
+    };
+    stars.set(&r, starring)?;
+    let done = if starring { "starred" } else { "unstarred" };
+    writeln!(out, "{done} {}", line(&r.to_string()))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `search` from an index that is up to date: a hit's note is parsed from its file.

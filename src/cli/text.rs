@@ -60,7 +60,18 @@ pub fn search(
     colour: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
-    let query = parse_query(input);
+    let mut query = parse_query(input);
+    if input.contains("is:") {
+        // `is:starred` needs the stars; an unreadable stars file is an error that says so.
+        let stars = crate::stars::Stars::load(crate::stars::default_path())?;
+        query.starred = stars
+            .ids()
+            .map(|id| {
+                let (e, s) = id.split_once('#').unwrap_or((id, ""));
+                (e.to_string(), s.to_string())
+            })
+            .collect();
+    }
     if query.truncated {
         eprintln!(
             "confnotes: note: only the first {} characters ({} words) of the query are used",

@@ -1,6 +1,7 @@
 //! The domain core: notes, how they are parsed from Markdown, and the links between
 //! them. No UI and no search here.
 
+pub mod browse;
 pub mod bundled;
 pub mod library;
 pub mod model;

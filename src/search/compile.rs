@@ -70,7 +70,7 @@ impl SearchIndex {
     pub fn compile(&self, query: &Query) -> Box<dyn TQuery> {
         let mut must: Clauses = Vec::new();
         for clause in &query.clauses {
-            match self.clause(clause) {
+            match self.clause(clause, &query.starred) {
                 Some(q) => must.push((Occur::Must, q)),
                 // A clause of stop words only (`の`) or a filter without a value.
                 None => {
@@ -95,25 +95,25 @@ impl SearchIndex {
         query
             .excluded
             .iter()
-            .filter_map(|atom| self.atom(atom))
+            .filter_map(|atom| self.atom(atom, &query.starred))
             .map(|q| (Occur::MustNot, q))
             .collect()
     }
 
     /// One clause: any of its alternatives.
-    pub fn clause(&self, clause: &[Atom]) -> Option<Box<dyn TQuery>> {
+    pub fn clause(&self, clause: &[Atom], starred: &[(String, String)]) -> Option<Box<dyn TQuery>> {
         let alternatives: Clauses = clause
             .iter()
-            .filter_map(|a| self.atom(a))
+            .filter_map(|a| self.atom(a, starred))
             .map(|q| (Occur::Should, q))
             .collect();
         (!alternatives.is_empty()).then(|| Box::new(BooleanQuery::new(alternatives)) as Box<dyn TQuery>)
     }
 
-    fn atom(&self, atom: &Atom) -> Option<Box<dyn TQuery>> {
+    fn atom(&self, atom: &Atom, starred: &[(String, String)]) -> Option<Box<dyn TQuery>> {
         match atom {
             Atom::Text(term) => self.free_text(term),
-            Atom::Filter(filter) => Some(self.filter(filter)),
+            Atom::Filter(filter) => Some(self.filter(filter, starred)),
         }
     }
 
@@ -196,7 +196,36 @@ impl SearchIndex {
         Some(Box::new(BooleanQuery::new(alternatives)))
     }
 
-    fn filter(&self, filter: &Filter) -> Box<dyn TQuery> {
+    /// `is:starred`: any of the starred sessions.
+    fn starred(&self, term: &Term, starred: &[(String, String)]) -> Option<Box<dyn TQuery>> {
+        let value = term.text.trim().to_lowercase();
+        let known = matches!(value.as_str(), "starred" | "star" | "stars" | "スター");
+        let typing = term.prefix && "starred".starts_with(&value);
+        if !(known || typing) {
+            return None;
+        }
+        let f = &self.fields;
+        let any: Clauses = starred
+            .iter()
+            .map(|(event, session)| {
+                let both: Clauses = vec![
+                    (Occur::Must, raw_term(f.event_id, event, false)),
+                    (Occur::Must, raw_term(f.session_id, session, false)),
+                ];
+                (
+                    Occur::Should,
+                    Box::new(BooleanQuery::new(both)) as Box<dyn TQuery>,
+                )
+            })
+            .collect();
+        Some(if any.is_empty() {
+            Box::new(EmptyQuery)
+        } else {
+            Box::new(BooleanQuery::new(any))
+        })
+    }
+
+    fn filter(&self, filter: &Filter, starred: &[(String, String)]) -> Box<dyn TQuery> {
         let f = &self.fields;
         let term = &filter.term;
         let q = match filter.kind {
@@ -210,6 +239,7 @@ impl SearchIndex {
                 ])) as Box<dyn TQuery>)
             }
             FilterKind::Year => Some(raw_term(f.year, term.text.trim(), term.prefix)),
+            FilterKind::Is => self.starred(term, starred),
             FilterKind::Speaker => f.group("people").and_then(|g| self.field_words(g.exact, term)),
             FilterKind::Event => {
                 let exact_id = raw_term(f.event_id, term.text.trim(), false);

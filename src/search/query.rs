@@ -18,6 +18,8 @@ pub enum FilterKind {
     Speaker,
     Event,
     Year,
+    /// `is:starred`: the sessions the user starred (see [`Query::starred`]).
+    Is,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +52,9 @@ pub struct Query {
     /// The input was longer than [`MAX_QUERY_CHARS`] or held more than [`MAX_ATOMS`]
     /// words: only the first part was read.
     pub truncated: bool,
+    /// The starred sessions (`event`, `session`), for `is:starred`: filled in by the
+    /// caller, which knows the stars.
+    pub starred: Vec<(String, String)>,
 }
 
 impl Query {
@@ -85,6 +90,7 @@ fn filter_kind(key: &str) -> Option<FilterKind> {
         "speaker" | "by" | "登壇者" => Some(FilterKind::Speaker),
         "event" | "イベント" => Some(FilterKind::Event),
         "year" | "年" => Some(FilterKind::Year),
+        "is" => Some(FilterKind::Is),
         _ => None,
     }
 }

@@ -81,7 +81,9 @@ fn fallback(
     let mut required: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
     let mut words = Vec::new();
     for clause in &query.clauses {
-        let Some(q) = index.clause(clause) else { continue };
+        let Some(q) = index.clause(clause, &query.starred) else {
+            continue;
+        };
         if clause.iter().all(|a| matches!(a, Atom::Text(_))) {
             words.push(q);
         } else {

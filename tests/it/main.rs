@@ -1,5 +1,6 @@
 //! The one integration-test binary (each extra one would relink the 50 MB dictionary).
 
+mod browse;
 mod cli;
 mod commands;
 mod common;
