@@ -30,7 +30,7 @@ fn main() {
     let cache = root.join("cache");
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&corpus).unwrap();
-    let bytes = make_corpus(&corpus);
+    let bytes = make_corpus(&corpus, NOTES, TARGET_BYTES);
     let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/confnotes");
     let mut table = String::new();
     let mut row = |name: &str, value: String, target: &str| {
@@ -200,6 +200,126 @@ fn main() {
         );
     }
 
+    app_rows(&source, &cache, &corpus, library.events.len(), "", &mut row);
+
+    // 4b. Ten times more notes (about 130 MB), behind a flag: it takes a few minutes.
+    if std::env::var_os("CONFNOTES_BENCH_100K").is_some() {
+        let big = root.join("corpus-100k");
+        let big_cache = root.join("cache-100k");
+        std::fs::create_dir_all(&big).unwrap();
+        let big_bytes = make_corpus(&big, 100_000, 130_000_000);
+        let big_source = NotesSource {
+            bundled: false,
+            dirs: vec![big.clone()],
+        };
+        let start = Instant::now();
+        let mut progress_events = 0;
+        let cold = Notes::open(&big_source, Some(&big_cache), true, &mut |_| progress_events += 1).unwrap();
+        let secs = start.elapsed().as_secs_f64();
+        let files = cold.library.events.len();
+        // The text indexed: what the analyzer figure of section 1 is per character of.
+        let chars: usize = cold
+            .library
+            .events
+            .iter()
+            .filter_map(|e| cold.library.with_text(e).ok())
+            .map(|e| {
+                e.title.chars().count()
+                    + e.sessions
+                        .iter()
+                        .map(|s| s.title.chars().count() + s.body.chars().count())
+                        .sum::<usize>()
+            })
+            .sum();
+        drop(cold);
+        let rate = chars as f64 / secs;
+        row(
+            "100k: corpus",
+            format!(
+                "{files} notes, {:.0} MB, {:.0} M chars",
+                big_bytes as f64 / 1e6,
+                chars as f64 / 1e6
+            ),
+            "~100,000 notes / 130 MB",
+        );
+        row(
+            "100k: cold first index (read + parse + index + commit)",
+            format!(
+                "{secs:.1} s, {:.2} M chars/s = {:.0}% of the analyzer; {progress_events} progress reports",
+                rate / 1e6,
+                100.0 * rate / analyzer_rate
+            ),
+            ">= 70% of the analyzer",
+        );
+        row(
+            "100k: index size on disk",
+            format!("{:.0} MB", dir_size(&big_cache) as f64 / 1e6),
+            "",
+        );
+        app_rows(&big_source, &big_cache, &big, files, "100k: ", &mut row);
+    }
+
+    // 5. Peak memory of this process (corpus, library, index, app).
+    let rss = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string())
+        })
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    row(
+        "peak RSS of the benchmark process",
+        format!("{:.0} MB", rss / 1024.0),
+        "",
+    );
+
+    let machine = format!(
+        "{} cores, {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|m| m.lines().next().map(|l| l
+                .split_whitespace()
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join(" ")))
+            .unwrap_or_default()
+    );
+    let date = Command::new("date")
+        .arg("-u")
+        .arg("+%Y-%m-%d %H:%M UTC")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let md = format!(
+        "# Benchmarks\n\nMeasured by `cargo bench --bench confnotes` (release build) on {date}, machine: {machine} (MemTotal), \
+         `{}`.\nCorpus: Debian's `manpages-ja` cut into {NOTES} event notes (`YYYY/MMDD-name/README.md`, 3 sessions each), \
+         made by the benchmark itself.\n\n| measure | result | target |\n|---|---|---|\n{table}\n",
+        std::env::consts::ARCH
+    );
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("BENCHMARKS.md");
+    let kept = kept_sections(&std::fs::read_to_string(&path).unwrap_or_default());
+    std::fs::write(&path, md + &kept).unwrap();
+    let _ = ratios;
+    println!("wrote BENCHMARKS.md");
+}
+
+/// The app's own figures over one folder: live search per keystroke, the first frame
+/// from a warm cache, the start-up check, a save while it runs, a change while it was
+/// closed. `label` prefixes each row.
+fn app_rows(
+    source: &NotesSource,
+    cache: &Path,
+    corpus: &Path,
+    files: usize,
+    label: &str,
+    row: &mut dyn FnMut(&str, String, &str),
+) {
+    let source = source.clone();
+    let cache = cache.to_path_buf();
+    let mut row = |name: &str, value: String, target: &str| row(&format!("{label}{name}"), value, target);
     // 3. Live search inside the app: query + screen build per keystroke.
     let notes = Notes::open(&source, Some(&cache), false, &mut |_| {}).unwrap();
     let mut app = App::new(notes, Vec::new(), (120, 40));
@@ -261,10 +381,7 @@ fn main() {
     });
     row(
         "then the folder checked for changes (app: in the background)",
-        format!(
-            "{check:.0} ms (scan of {} files, nothing read)",
-            library.events.len()
-        ),
+        format!("{check:.0} ms (scan of {} files, nothing read)", files),
         "",
     );
 
@@ -350,52 +467,6 @@ fn main() {
         ),
         "< 150 ms",
     );
-
-    // 5. Peak memory of this process (corpus, library, index, app).
-    let rss = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM"))
-                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string())
-        })
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .unwrap_or(0.0);
-    row(
-        "peak RSS of the benchmark process",
-        format!("{:.0} MB", rss / 1024.0),
-        "",
-    );
-
-    let machine = format!(
-        "{} cores, {}",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        std::fs::read_to_string("/proc/meminfo")
-            .ok()
-            .and_then(|m| m.lines().next().map(|l| l
-                .split_whitespace()
-                .skip(1)
-                .collect::<Vec<_>>()
-                .join(" ")))
-            .unwrap_or_default()
-    );
-    let date = Command::new("date")
-        .arg("-u")
-        .arg("+%Y-%m-%d %H:%M UTC")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default();
-    let md = format!(
-        "# Benchmarks\n\nMeasured by `cargo bench --bench confnotes` (release build) on {date}, machine: {machine} (MemTotal), \
-         `{}`.\nCorpus: Debian's `manpages-ja` cut into {NOTES} event notes (`YYYY/MMDD-name/README.md`, 3 sessions each), \
-         made by the benchmark itself.\n\n| measure | result | target |\n|---|---|---|\n{table}\n",
-        std::env::consts::ARCH
-    );
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("BENCHMARKS.md");
-    let kept = kept_sections(&std::fs::read_to_string(&path).unwrap_or_default());
-    std::fs::write(&path, md + &kept).unwrap();
-    let _ = ratios;
-    println!("wrote BENCHMARKS.md");
 }
 
 /// Sections other benchmarks write between `<!-- name:start -->` and `<!-- name:end -->`:
@@ -542,13 +613,13 @@ fn make_large_corpus(dir: &Path) -> (usize, usize) {
     (count, total)
 }
 
-fn make_corpus(dir: &Path) -> usize {
+fn make_corpus(dir: &Path, notes: usize, target_bytes: usize) -> usize {
     let text: String = man_pages().into_iter().map(|(_, t)| t).collect();
     let lines: Vec<&str> = text.lines().collect();
-    let per_note = TARGET_BYTES / NOTES;
+    let per_note = target_bytes / notes;
     let mut at = 0;
     let mut total = 0;
-    for i in 0..NOTES {
+    for i in 0..notes {
         let mut note = format!("# 勉強会 {i}: {}\n\n", lines[at % lines.len()]);
         for s in 0..3 {
             let _ = write!(
@@ -568,7 +639,7 @@ fn make_corpus(dir: &Path) -> usize {
             note.push('\n');
         }
         let folder = dir
-            .join(format!("{:04}", i / 10 + 2000))
+            .join(format!("{:04}", 2000 + (i / 10) % 7000))
             .join(format!("{:04}-event-{i}", 101 + i % 1200));
         std::fs::create_dir_all(&folder).unwrap();
         std::fs::write(folder.join("README.md"), &note).unwrap();
