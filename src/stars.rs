@@ -70,6 +70,17 @@ impl Stars {
         Ok(())
     }
 
+    /// Every starred id as (event, session), for `is:starred`.
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        self.ids
+            .iter()
+            .map(|id| {
+                let (e, s) = id.split_once('#').unwrap_or((id, ""));
+                (e.to_string(), s.to_string())
+            })
+            .collect()
+    }
+
     /// Every starred id, in order.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         self.ids.iter().map(String::as_str)

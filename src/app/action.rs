@@ -4,6 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use super::picker::PickerKind;
 use crate::notes::Notes;
 
 /// The three panes, left to right.
@@ -68,6 +69,11 @@ pub enum Action {
     ToggleWarnings,
     /// How the search line's query is understood (tokens, spellings, synonyms).
     ExplainSearch,
+    /// Lists to pick from: every hit of the search with its snippet, the selected
+    /// session's speakers' sessions, the tags, the starred sessions.
+    OpenPicker(PickerKind),
+    /// Star or unstar the selected session (`s`).
+    ToggleStar,
     /// Answer to "open this web link?".
     ConfirmYes,
     ConfirmNo,

@@ -6,6 +6,7 @@ use ratatui::crossterm::event::{
 };
 
 use super::action::{Action, Pane};
+use super::picker::PickerKind;
 
 /// What the keys mean right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +19,8 @@ pub enum KeyContext {
     Overlay,
     /// A yes/no question on the status line.
     Confirm,
+    /// A list to pick from, filtered by what is typed.
+    Picker,
 }
 
 /// Every binding, for the help overlay and the README: (keys, what they do).
@@ -42,6 +45,17 @@ pub const HELP: &[(&str, &str)] = &[
     (
         "x, Ctrl-x",
         "how the search is understood: words, spellings, synonyms",
+    ),
+    (
+        "R, Ctrl-r",
+        "every hit of the search in one ranked list, with snippets",
+    ),
+    ("S", "every session by the selected session's speakers"),
+    ("T", "the tags with their counts (Enter searches tag:X)"),
+    ("s  *", "star / unstar the session; the starred sessions"),
+    (
+        "in a list",
+        "type to filter, ↑ ↓ to move, Enter to open, Esc to close",
     ),
     ("?", "this help"),
     ("q, Ctrl-C", "quit"),
@@ -80,6 +94,7 @@ pub fn map_key(key: &KeyEvent, context: KeyContext) -> Option<Action> {
     }
     match context {
         KeyContext::Search => search_key(key, ctrl, alt),
+        KeyContext::Picker => picker_key(key, ctrl),
         KeyContext::Confirm => match key.code {
             KeyCode::Char('y' | 'Y') | KeyCode::Enter => Some(Action::ConfirmYes),
             _ => Some(Action::ConfirmNo),
@@ -94,6 +109,22 @@ pub fn map_key(key: &KeyEvent, context: KeyContext) -> Option<Action> {
         },
         KeyContext::Browse(_) => browse_key(key, ctrl, alt),
     }
+}
+
+fn picker_key(key: &KeyEvent, ctrl: bool) -> Option<Action> {
+    Some(match key.code {
+        KeyCode::Esc => Action::Escape,
+        KeyCode::Enter => Action::Open,
+        KeyCode::Up => Action::Up,
+        KeyCode::Down | KeyCode::Tab => Action::Down,
+        KeyCode::Char('p') if ctrl => Action::Up,
+        KeyCode::Char('n') if ctrl => Action::Down,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::PageDown => Action::PageDown,
+        KeyCode::Backspace => Action::SearchBackspace,
+        KeyCode::Char(c) if !ctrl => Action::SearchInsert(c.to_string()),
+        _ => return None,
+    })
 }
 
 fn search_key(key: &KeyEvent, ctrl: bool, alt: bool) -> Option<Action> {
@@ -112,6 +143,7 @@ fn search_key(key: &KeyEvent, ctrl: bool, alt: bool) -> Option<Action> {
         KeyCode::Char('a') if ctrl => Action::SearchCursorHome,
         KeyCode::Char('e') if ctrl => Action::SearchCursorEnd,
         KeyCode::Char('x') if ctrl => Action::ExplainSearch,
+        KeyCode::Char('r') if ctrl => Action::OpenPicker(PickerKind::Results),
         KeyCode::Char(c) if !ctrl => Action::SearchInsert(c.to_string()),
         _ => return None,
     })
@@ -147,6 +179,11 @@ fn browse_key(key: &KeyEvent, ctrl: bool, alt: bool) -> Option<Action> {
         KeyCode::Char('?') => Action::ToggleHelp,
         KeyCode::Char('w') => Action::ToggleWarnings,
         KeyCode::Char('x') => Action::ExplainSearch,
+        KeyCode::Char('R') => Action::OpenPicker(PickerKind::Results),
+        KeyCode::Char('S') => Action::OpenPicker(PickerKind::Speaker),
+        KeyCode::Char('T') => Action::OpenPicker(PickerKind::Tags),
+        KeyCode::Char('*') => Action::OpenPicker(PickerKind::Starred),
+        KeyCode::Char('s') => Action::ToggleStar,
         KeyCode::Esc => Action::Escape,
         KeyCode::Char(c @ '1'..='9') => Action::FollowLinkNumber(c as usize - '0' as usize),
         _ => return None,

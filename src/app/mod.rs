@@ -2,9 +2,11 @@
 //! (`ui`) only reads this state; the terminal loop lives in `terminal`.
 
 pub mod action;
+mod browse;
 pub mod keymap;
 pub mod loader;
 pub mod note;
+pub mod picker;
 pub mod search;
 pub mod terminal;
 
@@ -17,10 +19,12 @@ pub use terminal::run_tui;
 
 use self::keymap::KeyContext;
 use self::note::{compose, resolve_href, NoteKey};
+use self::picker::Picker;
 use self::search::LiveSearch;
 use crate::core::{Library, LinkTarget, SessionRef, Warning};
 use crate::notes::Notes;
 use crate::search::note_key;
+use crate::stars::Stars;
 use crate::ui::layout::{inner, visible_rows, Areas, ROW_HEIGHT};
 use crate::ui::markdown::{self, RenderOptions, RenderedNote};
 
@@ -122,6 +126,8 @@ pub enum Overlay {
     },
     /// "Open this web link in the browser?"
     Confirm(String),
+    /// A list to pick from (see [`picker`]).
+    Picker(Box<Picker>),
 }
 
 /// A place to come back to.
@@ -157,6 +163,8 @@ pub struct App {
     pub size: (u16, u16),
     pub should_quit: bool,
     pub open_url: UrlOpener,
+    /// Starred sessions: in memory for tests; the terminal loop loads the user's file.
+    pub stars: Stars,
     /// Index note keys to positions in the library: made after the first frame (see
     /// `prepare_search`) so a big folder's first frame does not wait for it.
     keys: OnceCell<HashMap<u64, NoteKey>>,
@@ -214,6 +222,7 @@ impl App {
             size,
             should_quit: false,
             open_url: open_in_browser,
+            stars: Stars::default(),
             keys: OnceCell::new(),
         };
         app.rebuild_events();
@@ -236,6 +245,7 @@ impl App {
         match self.overlay {
             Overlay::Confirm(_) => KeyContext::Confirm,
             Overlay::Help { .. } | Overlay::Warnings { .. } | Overlay::Explain { .. } => KeyContext::Overlay,
+            Overlay::Picker(_) => KeyContext::Picker,
             Overlay::None if self.search.editing => KeyContext::Search,
             Overlay::None => KeyContext::Browse(self.focus),
         }
@@ -336,6 +346,8 @@ impl App {
             Action::Forward => self.go_history(false),
             Action::ToggleHelp => self.overlay = Overlay::Help { scroll: 0 },
             Action::ToggleWarnings => self.overlay = Overlay::Warnings { scroll: 0 },
+            Action::OpenPicker(kind) => self.open_picker(kind),
+            Action::ToggleStar => self.toggle_star(),
             Action::ExplainSearch => {
                 let analyzer = &self.notes.index.analyzer;
                 let text = if self.search.input.trim().is_empty() {
@@ -353,6 +365,25 @@ impl App {
     }
 
     fn update_overlay(&mut self, action: Action) {
+        if let Overlay::Picker(picker) = &mut self.overlay {
+            match action {
+                Action::SearchInsert(text) => picker.type_text(&text),
+                Action::SearchBackspace => picker.backspace(),
+                Action::Up => picker.move_by(-1),
+                Action::Down => picker.move_by(1),
+                Action::PageUp => picker.move_by(-10),
+                Action::PageDown => picker.move_by(10),
+                Action::Open => {
+                    let chosen = picker.current().map(|i| (i.target.clone(), picker.kind));
+                    self.overlay = Overlay::None;
+                    if let Some((target, kind)) = chosen {
+                        self.pick(target, kind);
+                    }
+                }
+                _ => self.overlay = Overlay::None,
+            }
+            return;
+        }
         match (&mut self.overlay, action) {
             (Overlay::Confirm(url), Action::ConfirmYes) => {
                 let url = url.clone();

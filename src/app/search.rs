@@ -24,6 +24,8 @@ pub struct LiveSearch {
     pub results: Option<Results>,
     /// How long the last query took, in milliseconds (shown on the status line).
     pub last_ms: f64,
+    /// The starred sessions, for `is:starred`.
+    pub starred: Vec<(String, String)>,
 }
 
 /// Hits grouped by event; events ordered by their best hit, sessions by score.
@@ -111,6 +113,7 @@ impl LiveSearch {
     pub fn run(&mut self, index: &SearchIndex, keys: &HashMap<u64, NoteKey>) {
         let started = Instant::now();
         self.query = parse_query(&self.input);
+        self.query.starred = self.starred.clone();
         if self.query.is_empty() {
             self.matcher = None;
             self.results = None;

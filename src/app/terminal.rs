@@ -112,6 +112,14 @@ pub fn run_tui(
     };
     let size = terminal.size()?;
     let mut app = App::new(notes, warnings, (size.width, size.height));
+    // A stars file that cannot be read is said, not overwritten: starring stays off.
+    match crate::stars::Stars::load(crate::stars::default_path()) {
+        Ok(stars) => {
+            app.search.starred = stars.pairs();
+            app.stars = stars;
+        }
+        Err(e) => app.status = Some(e.to_string()),
+    }
     crate::timing::mark("app state built");
     if first_run {
         app.loading = Some("loading notes…".into());

@@ -2,6 +2,7 @@
 
 pub mod layout;
 pub mod markdown;
+mod picker;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -35,6 +36,7 @@ impl Widget for &App {
             Overlay::Help { scroll } => render_help(*scroll, area, buf),
             Overlay::Warnings { scroll } => render_warnings(self, *scroll, area, buf),
             Overlay::Explain { scroll, text } => render_explain(text, *scroll, area, buf),
+            Overlay::Picker(p) => picker::render(p, area, buf),
             Overlay::Confirm(_) | Overlay::None => {}
         }
         crate::printable::scrub(buf);
@@ -188,7 +190,11 @@ fn render_sessions(app: &App, area: Rect, buf: &mut Buffer) {
         match row.key.session.and_then(|i| e.sessions.get(i)) {
             Some(s) => {
                 let code = s.code.as_deref().map(|c| format!("{c} ")).unwrap_or_default();
-                let title = truncate(&format!("{code}{}", s.title), width);
+                let starred = app
+                    .stars
+                    .is_starred(&crate::core::SessionRef::new(e.id.clone(), s.id.clone()));
+                let star = if starred { "★ " } else { "" };
+                let title = truncate(&format!("{star}{code}{}", s.title), width);
                 let mut detail = s.speakers.join(", ");
                 if detail.is_empty() {
                     detail = s.affiliation.clone().unwrap_or_else(|| s.tags.join(" "));

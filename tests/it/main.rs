@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod common;
 mod data;
+mod picker;
 mod props;
 mod quality;
 mod relevance;

@@ -462,3 +462,54 @@ fn show_goes_through_the_pager_when_longer_than_the_screen() {
         "{text}"
     );
 }
+
+/// Star a session, quit, start again: the star is still there; a speaker's sessions in
+/// two events; the ranked results list.
+#[test]
+fn stars_survive_a_restart_and_a_speaker_spans_events() {
+    if !have_tmux() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let command = format!(
+        "env CONFNOTES_CONFIG={cfg} CONFNOTES_CACHE={cache} CONFNOTES_DATA={data} {bin} --no-bundled --notes {notes}",
+        cfg = tmp.path().join("none.toml").display(),
+        cache = tmp.path().join("cache").display(),
+        data = tmp.path().join("data").display(),
+        bin = env!("CARGO_BIN_EXE_confnotes"),
+        notes = fixtures().with_file_name("browse").display(),
+    );
+    let t = start("stars", &command);
+    t.wait_for("SRE Night 6");
+    t.keys(&["l", "j", "s"]);
+    t.wait_for("★ PaaS の障害対応を自動化する");
+    quit(&t);
+    let t = start("stars2", &command);
+    t.wait_for("SRE Night 6");
+    t.keys(&["*"]);
+    let screen = t.wait_for("Starred");
+    assert!(screen.contains("PaaS の障害対応を自動化する"), "{screen}");
+    // Esc alone: followed at once by a key, a terminal reads it as Alt+key.
+    t.keys(&["Escape"]);
+    t.wait_gone("nothing matches");
+    t.wait_gone("Starred");
+    t.keys(&["l", "j", "S"]);
+    let screen = t.wait_for("Sessions by 森 陽子 (@yoko_mori) (2)");
+    assert!(
+        screen.contains("社内 PaaS の三年間") && screen.contains("Platform Day 2024"),
+        "{screen}"
+    );
+    t.keys(&["Down", "Enter"]);
+    t.wait_for("社内 PaaS を三年運用した");
+    t.keys(&["/"]);
+    t.text("spinnaker");
+    t.keys(&["C-r"]);
+    let screen = t.wait_for("2 hits for \"spinnaker\"");
+    assert!(screen.contains("切り戻しを自動で走らせる"), "{screen}");
+    // Esc closes the list, back in the search line; Esc again leaves the search.
+    t.keys(&["Escape"]);
+    t.wait_gone("hits for");
+    t.keys(&["Escape"]);
+    t.wait_gone("/ spinnaker");
+    quit(&t);
+}

@@ -11,7 +11,7 @@ use ratatui::Terminal;
 
 use crate::common::fixtures;
 
-fn app_over(source: NotesSource, width: u16, height: u16) -> App {
+pub(crate) fn app_over(source: NotesSource, width: u16, height: u16) -> App {
     let notes = Notes::open(&source, None, false, &mut |_| {}).unwrap();
     let mut app = App::new(notes, Vec::new(), (width, height));
     app.open_url = |_| Ok(());
@@ -36,7 +36,7 @@ fn fixture_app() -> App {
 }
 
 /// Presses keys given as space-separated key strings (`j`, `ctrl-d`, `enter`).
-fn press(app: &mut App, keys: &str) {
+pub(crate) fn press(app: &mut App, keys: &str) {
     for key in keys.split_whitespace() {
         let key = parse_key(key).unwrap_or_else(|| panic!("bad key string {key}"));
         if let Some(action) = map_event(&Event::Key(key), app.key_context()) {
@@ -46,7 +46,7 @@ fn press(app: &mut App, keys: &str) {
 }
 
 /// Types text into the app one character at a time, as a keyboard would.
-fn type_text(app: &mut App, text: &str) {
+pub(crate) fn type_text(app: &mut App, text: &str) {
     for c in text.chars() {
         if let Some(action) = map_event(&Event::Key(parse_key(&c.to_string()).unwrap()), app.key_context()) {
             app.update(action);
@@ -62,7 +62,7 @@ fn terminal(app: &App) -> Terminal<TestBackend> {
     terminal
 }
 
-fn screen(app: &App) -> String {
+pub(crate) fn screen(app: &App) -> String {
     terminal(app).backend().to_string()
 }
 
