@@ -579,8 +579,13 @@ fn man_pages() -> Vec<(String, String)> {
                 None => line,
             };
             let clean = strip_roff(line);
-            if !clean.trim().is_empty() {
-                text.push_str(clean.trim());
+            let clean = clean.trim();
+            if !clean.is_empty() {
+                // A man page line that starts with `#` is text, not a heading.
+                if clean.starts_with('#') {
+                    text.push('\\');
+                }
+                text.push_str(clean);
                 text.push('\n');
             }
         }

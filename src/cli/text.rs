@@ -53,7 +53,7 @@ pub fn query_help() -> String {
 /// Runs the query; `note_of` gives a hit's event, with its text.
 pub fn search(
     index: &SearchIndex,
-    note_of: impl Fn(&Hit) -> Option<Event>,
+    note_of: impl Fn(&Hit) -> Option<Event> + Sync,
     input: &str,
     limit: usize,
     format: Format,
@@ -64,13 +64,7 @@ pub fn search(
     if input.contains("is:") {
         // `is:starred` needs the stars; an unreadable stars file is an error that says so.
         let stars = crate::stars::Stars::load(crate::stars::default_path())?;
-        query.starred = stars
-            .ids()
-            .map(|id| {
-                let (e, s) = id.split_once('#').unwrap_or((id, ""));
-                (e.to_string(), s.to_string())
-            })
-            .collect();
+        query.starred = stars.pairs();
     }
     if query.truncated {
         eprintln!(
@@ -81,40 +75,40 @@ pub fn search(
     }
     let hits = index.search(&query, limit)?;
     let matcher = Matcher::new(&query, &index.analyzer);
-    let mut results = Vec::new();
-    for hit in hits {
-        let Some(event) = note_of(&hit) else {
-            continue;
-        };
-        let session = if hit.session.session.is_empty() {
-            None
-        } else {
-            match event.session(&hit.session.session) {
-                Some(s) => Some(s),
-                None => continue,
-            }
-        };
-        let text = plain_text(session.map_or(&event.overview, |s| &s.body));
-        let snippet = matcher.snippet(&text, 100);
-        let chars_to = |at: usize| snippet.text.get(..at).map_or(0, |t| t.chars().count());
-        let matches = snippet
-            .spans
-            .iter()
-            .map(|s| JsonSpan {
-                start: chars_to(s.start),
-                end: chars_to(s.end),
-                text: snippet.text.get(s.clone()).unwrap_or_default().to_string(),
+    // Each hit's note is read and its snippet made on its own: in parallel, in order.
+    let results: Vec<(JsonHit, Snippet)> = {
+        use rayon::prelude::*;
+        hits.par_iter()
+            .filter_map(|hit| {
+                let event = note_of(hit)?;
+                let session = if hit.session.session.is_empty() {
+                    None
+                } else {
+                    Some(event.session(&hit.session.session)?)
+                };
+                let text = plain_text(session.map_or(&event.overview, |s| &s.body));
+                let snippet = matcher.snippet(&text, 100);
+                let chars_to = |at: usize| snippet.text.get(..at).map_or(0, |t| t.chars().count());
+                let matches = snippet
+                    .spans
+                    .iter()
+                    .map(|s| JsonSpan {
+                        start: chars_to(s.start),
+                        end: chars_to(s.end),
+                        text: snippet.text.get(s.clone()).unwrap_or_default().to_string(),
+                    })
+                    .collect();
+                let json = JsonHit {
+                    note: JsonNote::new(&event, session),
+                    score: hit.score,
+                    tier: hit.tier,
+                    snippet: snippet.text.clone(),
+                    matches,
+                };
+                Some((json, snippet))
             })
-            .collect();
-        let hit = JsonHit {
-            note: JsonNote::new(&event, session),
-            score: hit.score,
-            tier: hit.tier,
-            snippet: snippet.text.clone(),
-            matches,
-        };
-        results.push((hit, snippet));
-    }
+            .collect()
+    };
     if format != Format::Text {
         let hits: Vec<JsonHit> = results.into_iter().map(|(h, _)| h).collect();
         json::hits(&hits, format, out)?;

@@ -75,7 +75,7 @@ impl Analyzer {
 
     /// The synonym table (built-in and the user's).
     pub fn synonyms(&self) -> &Synonyms {
-        self.synonyms.get_or_init(|| Synonyms::load(self))
+        self.synonyms.get_or_init(Synonyms::load)
     }
 
     /// Analyses `text`. Never fails: a segmenter error yields no tokens for that chunk.

@@ -22,8 +22,8 @@ struct Pattern {
 const MAX_PATTERNS: usize = 512;
 
 /// A snippet's window: bytes before the match, and in all.
-const SNIPPET_LEAD: usize = 1024;
-const SNIPPET_WINDOW: usize = 4096;
+const SNIPPET_LEAD: usize = 160;
+const SNIPPET_WINDOW: usize = 640;
 
 /// How many windows are analysed when the words do not occur as written.
 const MAX_SCANNED_WINDOWS: usize = 16;

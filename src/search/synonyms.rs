@@ -29,8 +29,8 @@ pub struct Synonyms {
 }
 
 impl Synonyms {
-    /// The built-in table and the user's groups, keyed with `analyzer`.
-    pub fn load(analyzer: &Analyzer) -> Synonyms {
+    /// The built-in table and the user's groups.
+    pub fn load() -> Synonyms {
         let mut groups: Vec<Vec<String>> = BUILT_IN
             .lines()
             .map(str::trim)
@@ -46,7 +46,7 @@ impl Synonyms {
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, group) in groups.iter().enumerate() {
             for word in group {
-                let key = key(analyzer, word);
+                let key = fold(word);
                 if !key.is_empty() {
                     let entry = by_key.entry(key).or_default();
                     if !entry.contains(&i) {
@@ -67,7 +67,7 @@ impl Synonyms {
         let mut out: Vec<String> = Vec::new();
         for &g in groups {
             for word in self.groups.get(g).into_iter().flatten() {
-                if key(analyzer, word) != wanted && !out.contains(word) {
+                if fold(word) != wanted && !out.contains(word) {
                     out.push(word.clone());
                 }
             }
@@ -130,16 +130,41 @@ pub fn join_phrases(query: &Query, analyzer: &Analyzer) -> Query {
     out
 }
 
-/// A spelling's key: its required words' variant keys, so width, case, long vowels,
-/// okurigana and a trailing `する` do not matter.
+/// A spelling's key, cheap enough to build the whole table at start-up without the
+/// analyzer: width, case, spaces, `・` and a final long-vowel mark do not matter.
+fn fold(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let chars: Vec<char> = text
+        .nfkc()
+        .flat_map(char::to_lowercase)
+        .filter(|c| !c.is_whitespace() && *c != '・')
+        .collect();
+    let mut out = String::with_capacity(text.len());
+    let mut run = 0;
+    for (i, &c) in chars.iter().enumerate() {
+        let katakana = matches!(c, '\u{30A1}'..='\u{30FA}' | 'ー');
+        run = if katakana { run + 1 } else { 0 };
+        let run_ends = chars
+            .get(i + 1)
+            .is_none_or(|n| !matches!(n, '\u{30A1}'..='\u{30FA}' | 'ー'));
+        if c == 'ー' && run_ends && run >= 4 {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A query word's key: its folded text without a trailing light verb (`デプロイする`).
 fn key(analyzer: &Analyzer, text: &str) -> String {
-    analyzer
-        .analyze(text)
-        .iter()
-        .filter(|t| !t.light)
-        .map(|t| t.keys.query.first().cloned().unwrap_or_else(|| t.text.clone()))
-        .collect::<Vec<_>>()
-        .join(" ")
+    let tokens = analyzer.analyze(text);
+    match tokens.iter().rposition(|t| !t.light) {
+        Some(last) if last + 1 < tokens.len() => {
+            let end = tokens[last].end;
+            fold(text.get(..end).unwrap_or(text))
+        }
+        _ => fold(text),
+    }
 }
 
 #[cfg(test)]
