@@ -1,0 +1,160 @@
+//! Hostile notes: huge, odd or mistyped notes parse in linear time, with warnings.
+
+use std::collections::HashSet;
+use std::fs;
+use std::time::{Duration, Instant};
+
+use confnotes::core::parse::{parse_note, ParsedNote, MAX_NOTE_BYTES};
+use confnotes::core::{Library, NotesSource};
+
+fn parse(text: &str) -> ParsedNote {
+    parse_note("ev", "ev.md", text, None).unwrap()
+}
+
+fn headings(n: usize) -> String {
+    let mut text = String::from("# Event\n\n");
+    for _ in 0..n {
+        text.push_str("## h\n\n[to h](#h-7) text\n\n");
+    }
+    text
+}
+
+/// Seconds to parse a note of `n` identical headings, each with a link to another.
+fn parse_time(n: usize) -> Duration {
+    let text = headings(n);
+    let start = Instant::now();
+    let note = parse(&text);
+    let took = start.elapsed();
+    assert_eq!(note.event.sessions.len(), n);
+    took
+}
+
+#[test]
+fn parsing_is_linear_in_the_heading_count() {
+    // Was quadratic: 100,000 headings took 84 s (line numbers counted from the start
+    // for every session, every anchor looked up among all sessions).
+    let small = parse_time(10_000);
+    let big = parse_time(100_000);
+    assert!(
+        big < Duration::from_secs(5),
+        "100,000 headings took {big:?} (10,000: {small:?})"
+    );
+    // Ten times the headings: ten times the work, with room for a busy machine.
+    assert!(
+        big < small * 40 + Duration::from_millis(500),
+        "100,000 headings {big:?}, 10,000 {small:?}"
+    );
+    let note = parse(&headings(1000));
+    let ids: HashSet<&str> = note.event.sessions.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids.len(), 1000, "ids are unique");
+    assert_eq!(note.event.sessions[999].id, "h-999");
+    assert_eq!(note.event.sessions[999].line, 3 + 4 * 999);
+    assert_eq!(note.event.sessions[999].links[0].line, 5 + 4 * 999);
+}
+
+#[test]
+fn a_huge_note_is_read_in_part_with_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("notes");
+    fs::create_dir_all(&dir).unwrap();
+    // 50 MB on one line, ending in a word that only the cut part has.
+    let mut text = String::from("# Big\n\n");
+    while text.len() < 50 << 20 {
+        text.push_str("ぎっしり詰まった一行 ");
+    }
+    text.push_str("最後の言葉");
+    fs::write(dir.join("big.md"), &text).unwrap();
+    fs::write(dir.join("small.md"), "# Small\n\n## S\n\nふつうのノート\n").unwrap();
+
+    let start = Instant::now();
+    let library = Library::load(&NotesSource {
+        bundled: false,
+        dirs: vec![dir.clone()],
+    });
+    assert!(start.elapsed() < Duration::from_secs(10), "{:?}", start.elapsed());
+    let big = library.event("big").expect("the big note still loads");
+    let warning = library
+        .warnings
+        .iter()
+        .find(|w| w.file.ends_with("big.md"))
+        .expect("a warning names the big note");
+    assert!(warning.message.contains("only the first"), "{warning}");
+    let overview = library.text(big, None);
+    assert!(overview.len() <= MAX_NOTE_BYTES, "{}", overview.len());
+    assert!(overview.len() > MAX_NOTE_BYTES / 2, "{}", overview.len());
+    assert!(!overview.contains("最後の言葉"));
+    assert!(library.event("small").is_some(), "the other notes load");
+}
+
+#[test]
+fn a_cut_note_keeps_whole_lines_and_characters() {
+    // The cut falls inside a multi-byte character on a long last line.
+    let mut text = String::from("# E\n\n## S\n\n");
+    while text.len() < MAX_NOTE_BYTES - 10 {
+        text.push_str("行\n");
+    }
+    let line_start = text.len();
+    text.push_str(&"あ".repeat(100));
+    let note = parse(&text);
+    let body = &note.event.sessions[0].body;
+    assert!(body.len() < line_start, "the partial line is dropped");
+    assert!(note.warnings.iter().any(|w| w.message.contains("only the first")));
+
+    let one_line = "漢".repeat(MAX_NOTE_BYTES / 3 + 5);
+    let note = parse(&one_line);
+    assert!(note.event.overview.len() <= MAX_NOTE_BYTES);
+    assert!(note.event.overview.chars().all(|c| c == '漢'));
+}
+
+#[test]
+fn warnings_per_note_are_bounded() {
+    // 100,000 empty sessions would each warn: a few are shown, then a count.
+    let note = parse(&"## empty\n".repeat(100_000));
+    assert!(note.warnings.len() <= 101, "{}", note.warnings.len());
+    let last = note.warnings.last().unwrap();
+    assert!(last.message.contains("more warnings"), "{last}");
+}
+
+fn warnings_of(front: &str) -> (ParsedNote, Vec<String>) {
+    let text = format!("---\n{front}---\n\n# Fallback\n\n## Talk\n\nbody\n");
+    let note = parse_note("ev", "notes/ev.md", &text, None).unwrap();
+    let messages = note.warnings.iter().map(ToString::to_string).collect();
+    (note, messages)
+}
+
+#[test]
+fn front_matter_of_the_wrong_type_warns_with_file_and_line() {
+    let (note, w) = warnings_of("title: [a, list]\ndate: \"not a date\"\nvenue: {x: 1}\n");
+    assert_eq!(
+        note.event.title, "Fallback",
+        "the heading stands in for the bad title"
+    );
+    assert!(note.event.dates.is_empty());
+    assert_eq!(note.event.venue, None);
+    assert_eq!(note.event.sessions.len(), 1, "the rest loads");
+    assert_eq!(w.len(), 3, "{w:?}");
+    assert!(w[0].starts_with("notes/ev.md:2: ") && w[0].contains("`title`") && w[0].contains("a list"));
+    assert!(w[1].starts_with("notes/ev.md:3: ") && w[1].contains("`date`") && w[1].contains("not a date"));
+    assert!(w[2].starts_with("notes/ev.md:4: ") && w[2].contains("`venue`"));
+
+    let (note, w) = warnings_of("title: One\ntags: [a]\ntitle: Two\n");
+    assert_eq!(note.event.title, "Two", "the last one wins, as in YAML parsers");
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].starts_with("notes/ev.md:4: ") && w[0].contains("`title` is given twice"));
+
+    let (note, w) = warnings_of("dates: [2019-07-22, soon]\ntags: {a: 1}\nreport: {author: [x]}\n");
+    assert_eq!(note.event.dates, ["2019-07-22"]);
+    assert_eq!(w.len(), 3, "{w:?}");
+    assert!(w[0].contains(":2: ") && w[0].contains("soon"));
+    assert!(w[1].contains(":3: ") && w[1].contains("`tags`"));
+    assert!(w[2].contains(":4: ") && w[2].contains("`author`"));
+
+    // Right types, null values and keys confnotes does not read: no warning.
+    let (_, w) = warnings_of("title: T\ndate: 2019-07-22\ntags: x, y\nvenue:\nlayout: [a, b]\n");
+    assert!(w.is_empty(), "{w:?}");
+    let text = "+++\ntitle = \"T\"\ndate = 2019-07-22\ntags = [\"a\"]\nvenue = [1]\n+++\n# T\n\nbody\n";
+    let note = parse_note("ev", "ev.md", text, None).unwrap();
+    assert_eq!(note.event.dates, ["2019-07-22"], "TOML dates are dates");
+    assert_eq!(note.warnings.len(), 1, "{:?}", note.warnings);
+    assert_eq!(note.warnings[0].line, Some(5));
+}
