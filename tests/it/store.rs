@@ -314,3 +314,141 @@ fn a_torn_log_or_another_writer_is_noticed() {
         assert_eq!(hits(&notes, word), 1, "{word}");
     }
 }
+
+/// Each query's hits as sorted `event#session` ids.
+fn answers(index: &confnotes::search::SearchIndex) -> Vec<Vec<String>> {
+    ["spinnaker", "秘匿情報", "tag:t3", "\"秘匿情報の話\"", "その7"]
+        .iter()
+        .map(|q| {
+            let mut ids: Vec<String> = index
+                .search(&parse_query(q), 1000)
+                .unwrap()
+                .into_iter()
+                .map(|h| h.session.to_string())
+                .collect();
+            ids.sort();
+            ids
+        })
+        .collect()
+}
+
+/// Every file of the cache whose name ends with `suffix`.
+fn cache_files(store_dir: &Path, suffix: &str) -> Vec<std::path::PathBuf> {
+    fs::read_dir(store_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_str().unwrap().ends_with(suffix))
+        .collect()
+}
+
+#[test]
+fn a_damaged_index_is_rebuilt_once_then_used_from_disk_again() {
+    let (tmp, source) = folder_of(12);
+    let (dir, cache) = (source.dirs[0].clone(), tmp.path().join("cache"));
+    let fresh = {
+        let library = confnotes::core::Library::load(&source);
+        let index = confnotes::search::SearchIndex::build_in_ram(
+            &library,
+            confnotes::search::Analyzer::new().unwrap(),
+        )
+        .unwrap();
+        answers(&index)
+    };
+    assert!(fresh.iter().all(|hits| !hits.is_empty()), "{fresh:?}");
+    // Saved a minute ago: a note saved just now is read again by every run (racily
+    // clean stamps), which would keep the search fast path from the cache.
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    for entry in fs::read_dir(&dir).unwrap() {
+        let file = fs::File::options()
+            .write(true)
+            .open(entry.unwrap().path())
+            .unwrap();
+        file.set_modified(past).unwrap();
+    }
+    drop(open(&dir, &cache, false));
+    let store_dir = fs::read_dir(&cache).unwrap().next().unwrap().unwrap().path();
+    let analyzer = confnotes::search::Analyzer::new().unwrap();
+
+    let kinds = [
+        ".pos",
+        ".idx",
+        ".term",
+        ".store",
+        ".fast",
+        ".fieldnorm",
+        "meta.json",
+    ];
+    for kind in kinds {
+        for damage in ["truncate", "garble", "delete"] {
+            let files = cache_files(&store_dir, kind);
+            assert!(!files.is_empty(), "no {kind} file in the cache");
+            for file in &files {
+                let bytes = fs::read(file).unwrap();
+                match damage {
+                    "truncate" => fs::write(file, &bytes[..bytes.len() / 2]).unwrap(),
+                    "delete" => fs::remove_file(file).unwrap(),
+                    _ => {
+                        // Bytes in the middle flipped: only a checksum tells.
+                        let mut bytes = bytes;
+                        let mid = bytes.len() / 2;
+                        for b in bytes.iter_mut().skip(mid.saturating_sub(4)).take(8) {
+                            *b ^= 0x5a;
+                        }
+                        fs::write(file, bytes).unwrap();
+                    }
+                }
+            }
+            let case = format!("{kind} {damage}");
+            let notes = open(&dir, &cache, false);
+            assert!(notes.report.rebuilt.is_some(), "{case}: {:?}", notes.report);
+            assert!(!notes.report.in_memory_fallback, "{case}: {:?}", notes.report);
+            assert!(
+                notes
+                    .library
+                    .warnings
+                    .iter()
+                    .any(|w| w.message.starts_with("search index rebuilt")),
+                "{case}"
+            );
+            assert_eq!(
+                answers(&notes.index),
+                fresh,
+                "{case}: the next run answers like a fresh index"
+            );
+            drop(notes);
+
+            let again = open(&dir, &cache, false);
+            let r = &again.report;
+            assert!(r.rebuilt.is_none() && !r.in_memory_fallback, "{case}: {r:?}");
+            assert_eq!((r.changes(), r.unchanged), (0, 12), "{case}: from the disk cache");
+            assert_eq!(answers(&again.index), fresh, "{case}");
+            drop(again);
+            let (files, _) = scan(false, &source.dirs);
+            let (index, _) = confnotes::store::fresh_index(&store_dir, &files, analyzer.clone())
+                .unwrap_or_else(|| panic!("{case}: the search fast path opens the cache"));
+            assert_eq!(answers(&index), fresh, "{case}");
+        }
+    }
+}
+
+#[test]
+fn the_in_memory_fallback_has_every_note_in_full() {
+    let (tmp, source) = folder_of(10);
+    let (dir, cache) = (source.dirs[0].clone(), tmp.path().join("cache"));
+    drop(open(&dir, &cache, false));
+    let store_dir = fs::read_dir(&cache).unwrap().next().unwrap().unwrap().path();
+    fs::write(dir.join("event-3.md"), "# 三\n\n## 改\n\nKnative だけの話。\n").unwrap();
+    // Another program holds the index's writer lock.
+    let index = tantivy::Index::open_in_dir(&store_dir).unwrap();
+    let writer: tantivy::IndexWriter = index.writer(15_000_000).unwrap();
+    let notes = open(&dir, &cache, false);
+    assert!(notes.report.in_memory_fallback, "{:?}", notes.report);
+    assert_eq!(
+        hits(&notes, "spinnaker"),
+        9,
+        "notes kept from the cache are searched in full"
+    );
+    assert_eq!(hits(&notes, "その7"), 1);
+    assert_eq!(hits(&notes, "knative"), 1);
+    drop(writer);
+}
