@@ -452,3 +452,66 @@ fn the_in_memory_fallback_has_every_note_in_full() {
     assert_eq!(hits(&notes, "knative"), 1);
     drop(writer);
 }
+
+#[cfg(unix)]
+#[test]
+fn symlinked_folders_are_followed_and_a_loop_is_reported() {
+    use std::os::unix::fs::symlink;
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, elsewhere) = (tmp.path().join("notes"), tmp.path().join("elsewhere"));
+    fs::create_dir_all(dir.join("real/deeper")).unwrap();
+    fs::create_dir_all(&elsewhere).unwrap();
+    fs::write(dir.join("real/a.md"), "# A\n\n## S\n\ntext\n").unwrap();
+    fs::write(elsewhere.join("b.md"), "# B\n\n## S\n\ntext\n").unwrap();
+    symlink(&elsewhere, dir.join("linked")).unwrap();
+    // A loop back to the notes folder, reached both directly and through two links.
+    symlink(&dir, dir.join("real/deeper/up")).unwrap();
+    symlink(dir.join("real"), elsewhere.join("to-real")).unwrap();
+
+    let (files, warnings) = scan(false, std::slice::from_ref(&dir));
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.path.strip_prefix(&dir).unwrap().display().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        ["linked/b.md", "linked/to-real/a.md", "real/a.md"],
+        "{warnings:?}"
+    );
+    let loops: Vec<&str> = warnings
+        .iter()
+        .filter(|w| w.message.contains("a loop"))
+        .map(|w| w.file.as_str())
+        .collect();
+    assert_eq!(loops.len(), 2, "{warnings:?}");
+    assert!(loops.iter().all(|f| f.ends_with("real/deeper/up")), "{loops:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_is_skipped_and_the_cache_still_works() {
+    use std::os::unix::ffi::OsStrExt;
+    let (tmp, source) = folder_of(4);
+    let (dir, cache) = (source.dirs[0].clone(), tmp.path().join("cache"));
+    let bad = dir.join(std::ffi::OsStr::from_bytes(b"bad\xff.md"));
+    fs::write(&bad, "# Bad\n\n## S\n\ntext\n").unwrap();
+    let first = open(&dir, &cache, false);
+    assert!(!first.report.in_memory_fallback, "{:?}", first.library.warnings);
+    let warning = first
+        .library
+        .warnings
+        .iter()
+        .find(|w| w.message.contains("not valid UTF-8"))
+        .expect("a warning about the name");
+    assert!(warning.file.ends_with("bad\u{fffd}.md"), "{warning}");
+    assert_eq!(hits(&first, "spinnaker"), 4);
+    drop(first);
+    let second = open(&dir, &cache, false);
+    assert_eq!(
+        (second.report.changes(), second.report.unchanged),
+        (0, 4),
+        "{:?}",
+        second.report
+    );
+    assert!(second.report.rebuilt.is_none() && !second.report.in_memory_fallback);
+}
