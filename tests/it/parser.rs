@@ -158,3 +158,89 @@ fn front_matter_of_the_wrong_type_warns_with_file_and_line() {
     assert_eq!(note.warnings.len(), 1, "{:?}", note.warnings);
     assert_eq!(note.warnings[0].line, Some(5));
 }
+
+mod properties {
+    use std::collections::HashSet;
+
+    use proptest::prelude::*;
+
+    use confnotes::core::parse::parse_note;
+
+    /// Characters that stress a parser: Markdown punctuation, line ends, controls, NFKC
+    /// expanders (㈱ ⅓ ⑴ ﬁ), combining marks, wide and astral characters, bidi overrides.
+    fn odd_char() -> impl Strategy<Value = char> {
+        prop_oneof![
+            prop::sample::select(vec![
+                '#', '-', '*', '+', ':', '：', '`', '~', '[', ']', '(', ')', '{', '}', '<', '>', '|', '!', '\\', '"',
+                '\'', '=', ' ', '\t', '\n', '\r', '\u{0}', '\u{1b}', '\u{7f}', '\u{85}', '\u{feff}', '\u{202e}',
+                '\u{2028}', '㈱', '⅓', '⑴', '⒈', '㍘', 'ﬁ', '\u{301}', '\u{3099}', 'が', '漢', 'ｶ', '😀', 'a', '1',
+            ]),
+            any::<char>(),
+        ]
+    }
+
+    fn words() -> impl Strategy<Value = String> {
+        prop::collection::vec(odd_char(), 0..12).prop_map(|cs| cs.into_iter().collect())
+    }
+
+    /// Lines that make up notes: headings (with explicit ids), field items, fences,
+    /// front matter fragments, links and plain text.
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            words().prop_map(|w| format!("# {w}")),
+            words().prop_map(|w| format!("## {w}")),
+            words().prop_map(|w| format!("### {w}")),
+            words().prop_map(|w| format!("## {w} {{#{w}}}")),
+            Just("## same".to_string()),
+            Just("## same-1".to_string()),
+            (prop::sample::select(vec!["speaker", "tags", "登壇者", "slides", "speeker", "Q"]), words())
+                .prop_map(|(k, v)| format!("- {k}: {v}")),
+            Just("---".to_string()),
+            Just("+++".to_string()),
+            Just("```".to_string()),
+            Just("~~~".to_string()),
+            words().prop_map(|w| format!("title: {w}")),
+            words().prop_map(|w| format!("date: {w}")),
+            Just("tags: [a, {b: 1}]".to_string()),
+            words().prop_map(|w| format!("[{w}](#{w}) [x](other.md#{w})")),
+            words(),
+        ]
+    }
+
+    fn note() -> impl Strategy<Value = String> {
+        (prop::collection::vec(line(), 0..40), prop::sample::select(vec!["\n", "\r\n", "\r"]))
+            .prop_map(|(lines, end)| lines.join(end))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn any_note_parses_with_lines_in_the_file_and_unique_ids(text in note()) {
+            let Ok(note) = parse_note("ev", "ev.md", &text, None) else {
+                return Ok(()); // malformed front matter: skipped with a message
+            };
+            // Line ends as the parser counts them (CRLF is one).
+            let lines = text.replace("\r\n", "\n").replace('\r', "\n").matches('\n').count() + 1;
+            let mut ids = HashSet::new();
+            for s in &note.event.sessions {
+                prop_assert!(s.line >= 1 && s.line <= lines, "session line {} of {lines}", s.line);
+                prop_assert!(!s.id.is_empty(), "an empty id reads as the overview");
+                prop_assert!(ids.insert(s.id.as_str()), "duplicate id {:?}", s.id);
+                for link in &s.links {
+                    prop_assert!(link.line >= 1 && link.line <= lines);
+                }
+            }
+            for link in &note.event.overview_links {
+                prop_assert!(link.line >= 1 && link.line <= lines);
+            }
+            for w in &note.warnings {
+                prop_assert!(w.line.is_none_or(|l| l >= 1 && l <= lines), "{w}");
+            }
+            for (anchor, owner) in &note.anchors {
+                prop_assert!(!anchor.is_empty());
+                prop_assert!(owner.is_empty() || ids.contains(owner.as_str()));
+            }
+        }
+    }
+}
