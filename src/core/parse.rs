@@ -25,9 +25,10 @@ pub fn markdown_options() -> Options {
 pub const PARSER_VERSION: u32 = 3;
 
 /// A note longer than this is read and indexed up to here (its last whole line before
-/// it), with a warning: 4 MB is a book; past it is a log or a dump pasted by mistake,
-/// which would otherwise cost seconds and hundreds of megabytes on every open.
-pub const MAX_NOTE_BYTES: usize = 4 << 20;
+/// it), with a warning. 2 MB is ten times the longest real event note; past it is a
+/// log or a dump pasted by mistake, whose every open (read, parse, render: linear, but
+/// on the screen's thread) would otherwise freeze the app for seconds.
+pub const MAX_NOTE_BYTES: usize = 2 << 20;
 
 /// Warnings kept per note; the rest are counted in one more.
 const MAX_WARNINGS: usize = 100;
