@@ -9,12 +9,10 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use tantivy::index::SegmentComponent;
-use tantivy::{Index, IndexWriter, Term};
+use tantivy::{Index, Term};
 
 use std::io::Write;
 
@@ -25,6 +23,9 @@ use crate::core::{Event, Library, Warning};
 use crate::search::analyzer::ANALYZER_VERSION;
 use crate::search::index::{schema, SCHEMA_VERSION};
 use crate::search::{Analyzer, SearchIndex};
+
+mod checked;
+use checked::{clear_index_files, guarded, lock, open_index, open_search, writer_with_retry};
 
 /// The stamps of the indexed files: small, read by every start to see what changed.
 const STAMPS: &str = "stamps.bin";
@@ -260,20 +261,6 @@ pub fn refresh(
             guarded(|| update(dir, None, files, scan_warnings, analyzer, reason, progress))
         }
     }
-}
-
-/// `work`, with a panic turned into an error.
-fn guarded<T>(work: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
-        .unwrap_or_else(|panic| Err(anyhow::anyhow!("a panic: {}", panic_message(panic.as_ref()))))
-}
-
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown".into())
 }
 
 /// The catalog and index an update starts from: the store this process kept, or the
@@ -840,114 +827,4 @@ fn read_catalog(dir: &Path) -> Result<Catalog, String> {
         base_bytes,
         log_bytes,
     })
-}
-
-/// Opens the cache's index and checks it: the generation its catalog expects, its
-/// schema, and every file of every segment present with its checksum right. A flipped
-/// byte would otherwise show up as wrong hits, `Data corrupted` or a panic inside
-/// tantivy on some later search, on every run. The check reads the files whole (from
-/// the page cache after the first run: milliseconds for tens of megabytes).
-fn open_index(dir: &Path, generation: u64) -> Result<Index, String> {
-    unwind_to_error(|| {
-        let index = Index::open_in_dir(dir).map_err(|e| format!("it cannot be opened ({e})"))?;
-        let payload = index.load_metas().ok().and_then(|m| m.payload);
-        if payload.as_deref() != Some(&generation.to_string()) {
-            return Err("it does not match its catalog (an interrupted update?)".into());
-        }
-        if index.schema() != schema().0 {
-            return Err("its schema changed".into());
-        }
-        check_segments(&index)?;
-        Ok(index)
-    })
-}
-
-/// Every file of the index's segments is there, whole, with the checksum its footer
-/// holds.
-fn check_segments(index: &Index) -> Result<(), String> {
-    let metas = index
-        .searchable_segment_metas()
-        .map_err(|e| format!("its segments cannot be listed ({e})"))?;
-    for meta in metas {
-        for component in SegmentComponent::iterator() {
-            if matches!(component, SegmentComponent::Delete) && !meta.has_deletes() {
-                continue; // named, but only written once a document is deleted
-            }
-            let path = meta.relative_path(*component);
-            match index.directory().validate_checksum(&path) {
-                Ok(true) => {}
-                Ok(false) => return Err(format!("its {} is damaged", path.display())),
-                Err(e) => return Err(format!("its {} cannot be read ({e})", path.display())),
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The index opened and checked, with a reader: what `open_cached` and `fresh_index`
-/// search. An error or a panic is a reason to rebuild, which `refresh` does.
-fn open_search(dir: &Path, generation: u64, analyzer: Analyzer) -> Result<SearchIndex, String> {
-    let index = open_index(dir, generation)?;
-    unwind_to_error(|| SearchIndex::with_index(index, schema().1, analyzer).map_err(|e| format!("{e:#}")))
-}
-
-/// `work`, with a panic turned into an error (tantivy can panic on damaged files).
-fn unwind_to_error<T>(work: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
-        .unwrap_or_else(|panic| Err(format!("it panicked ({})", panic_message(panic.as_ref()))))
-}
-
-/// Removes the index files and the change log (not the catalog, already read, or the
-/// lock) before creating a new index. Generations go on counting from the catalog's,
-/// so no stale log record can follow the new base.
-fn clear_index_files(dir: &Path) -> anyhow::Result<()> {
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        if name == CATALOG || name == STAMPS || name == LOCK {
-            continue;
-        }
-        if entry.file_type()?.is_dir() {
-            fs::remove_dir_all(entry.path())?;
-        } else {
-            fs::remove_file(entry.path())?;
-        }
-    }
-    Ok(())
-}
-
-/// Holds the cache for one refresh. Waits for another confnotes that holds it.
-fn lock(dir: &Path, progress: &mut Progress) -> anyhow::Result<fs::File> {
-    let file = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dir.join(LOCK))?;
-    let start = Instant::now();
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(file),
-            Err(fs::TryLockError::WouldBlock) => {
-                if start.elapsed() > Duration::from_secs(120) {
-                    anyhow::bail!("another confnotes has been updating this cache for two minutes");
-                }
-                progress(Stage::Waiting);
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(fs::TryLockError::Error(e)) => return Err(e.into()),
-        }
-    }
-}
-
-fn writer_with_retry(index: &Index, threads: usize) -> Option<IndexWriter> {
-    let start = Instant::now();
-    loop {
-        match index.writer_with_num_threads(threads, 32_000_000 * threads) {
-            Ok(w) => return Some(w),
-            Err(tantivy::TantivyError::LockFailure(..)) if start.elapsed() < Duration::from_millis(1500) => {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(_) => return None,
-        }
-    }
 }
