@@ -244,11 +244,13 @@ fn write_benchmarks(table: &str) {
         "{START}\n## Hostile inputs\n\nMeasured by `cargo bench --bench hostile` (release build) on {when}, {cores} cores. \
          Each case runs alone in a child process (limits: {} GB of address space, {} s); \
          a series stops after a case over {} s. Linear work shows as a flat cost per unit. \
-         Notes past {} MB are read and indexed in part (`MAX_NOTE_BYTES`).\n\n{table}{END}",
+         Notes past {} MB are read and indexed in part (`MAX_NOTE_BYTES`); queries past {} \
+         characters are cut with a notice (`MAX_QUERY_CHARS`).\n\n{table}{END}",
         MEMORY_KIB >> 20,
         KILL_AFTER.as_secs(),
         SLOW.as_secs(),
         confnotes::core::parse::MAX_NOTE_BYTES >> 20,
+        confnotes::search::query::MAX_QUERY_CHARS,
     );
     let new = match (old.find(START), old.find(END)) {
         (Some(a), Some(b)) if a < b => format!("{}{section}{}", &old[..a], &old[b + END.len()..]),
