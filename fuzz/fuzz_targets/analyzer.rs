@@ -12,9 +12,22 @@ fn analyzer() -> &'static Analyzer {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     for t in analyzer().analyze(text) {
-        assert!(t.start <= t.end && t.end <= text.len(), "{}..{} of {}", t.start, t.end, text.len());
-        assert!(text.is_char_boundary(t.start) && text.is_char_boundary(t.end), "{}..{}", t.start, t.end);
+        assert!(
+            t.start <= t.end && t.end <= text.len(),
+            "{}..{} of {}",
+            t.start,
+            t.end,
+            text.len()
+        );
+        assert!(
+            text.is_char_boundary(t.start) && text.is_char_boundary(t.end),
+            "{}..{}",
+            t.start,
+            t.end
+        );
     }
 });

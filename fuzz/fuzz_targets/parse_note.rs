@@ -6,11 +6,18 @@ use std::collections::HashSet;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let Ok(note) = confnotes::core::parse::parse_note("ev", "ev.md", text, None) else {
         return;
     };
-    let lines = text.replace("\r\n", "\n").replace('\r', "\n").matches('\n').count() + 1;
+    let lines = text
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .matches('\n')
+        .count()
+        + 1;
     let mut ids = HashSet::new();
     for s in &note.event.sessions {
         assert!(s.line >= 1 && s.line <= lines, "line {} of {lines}", s.line);

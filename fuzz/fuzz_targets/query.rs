@@ -16,7 +16,9 @@ fn index() -> &'static SearchIndex {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(input) = std::str::from_utf8(data) else { return };
+    let Ok(input) = std::str::from_utf8(data) else {
+        return;
+    };
     let query = parse_query(input);
     let _ = index().compile(&query);
     let _ = index().search(&query, 10);

@@ -15,12 +15,17 @@ fn analyzer() -> &'static Analyzer {
 fn on_boundaries(text: &str, spans: &[std::ops::Range<usize>]) {
     for s in spans {
         assert!(s.start <= s.end && s.end <= text.len(), "{s:?} of {}", text.len());
-        assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end), "{s:?} in {text:?}");
+        assert!(
+            text.is_char_boundary(s.start) && text.is_char_boundary(s.end),
+            "{s:?} in {text:?}"
+        );
     }
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(input) = std::str::from_utf8(data) else { return };
+    let Ok(input) = std::str::from_utf8(data) else {
+        return;
+    };
     let (query, text) = input.split_once('\n').unwrap_or((input, ""));
     let matcher = Matcher::new(&parse_query(query), analyzer());
     let spans = matcher.find(text);
