@@ -37,8 +37,7 @@ pub fn split_front_matter(text: &str) -> Result<(Option<RawFrontMatter<'_>>, usi
                     serde_yaml_ng::from_str::<Value>(raw)
                         .map_err(|e| ParseError(format!("malformed YAML front matter: {e}")))?
                 } else {
-                    toml::from_str::<Value>(raw)
-                        .map_err(|e| ParseError(format!("malformed TOML front matter: {e}")))?
+                    parse_toml(raw)?
                 };
                 let front = RawFrontMatter {
                     value,
@@ -54,6 +53,41 @@ pub fn split_front_matter(text: &str) -> Result<(Option<RawFrontMatter<'_>>, usi
         )));
     }
     Ok((None, 0))
+}
+
+/// TOML front matter. TOML refuses a key given twice, where YAML parsers keep the last:
+/// a note with one is read as YAML would be (the earlier lines left out), and the
+/// duplicate is reported like a YAML one, rather than the whole note skipped.
+fn parse_toml(raw: &str) -> Result<Value, ParseError> {
+    let error = match toml::from_str::<Value>(raw) {
+        Ok(value) => return Ok(value),
+        Err(e) => ParseError(format!("malformed TOML front matter: {e}")),
+    };
+    let lines: Vec<&str> = raw.split_inclusive('\n').collect();
+    let top_level = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with('['))
+        .unwrap_or(lines.len());
+    let key = |i: usize| lines.get(i).and_then(|l| top_level_key(l, false));
+    let mut last: HashMap<&str, usize> = HashMap::new();
+    for i in 0..top_level {
+        if let Some(k) = key(i) {
+            last.insert(k, i);
+        }
+    }
+    let mut kept = String::with_capacity(raw.len());
+    let mut dropped = false;
+    for (i, line) in lines.iter().enumerate() {
+        let overridden = i < top_level && key(i).is_some_and(|k| last.get(k) != Some(&i));
+        dropped |= overridden;
+        if !overridden {
+            kept.push_str(line);
+        }
+    }
+    if !dropped {
+        return Err(error);
+    }
+    toml::from_str::<Value>(&kept).map_err(|_| error)
 }
 
 /// The front matter keys confnotes reads; everything else (Jekyll's `layout`, …) is ignored.
@@ -100,16 +134,14 @@ impl<'a> Checker<'a> {
                 Some((first, last)) => {
                     *last = i;
                     let first = *first;
-                    // TOML refuses them; YAML parsers keep the last, which may not be meant.
-                    if raw.is_yaml {
-                        this.warn(
-                            i,
-                            format!(
-                                "front matter `{key}` is given twice (first on line {}); the last one is used",
-                                first + FIRST_LINE
-                            ),
-                        );
-                    }
+                    // Parsers keep the last (see `parse_toml`), which may not be meant.
+                    this.warn(
+                        i,
+                        format!(
+                            "front matter `{key}` is given twice (first on line {}); the last one is used",
+                            first + FIRST_LINE
+                        ),
+                    );
                 }
                 None => {
                     this.keys.insert(key.to_string(), (i, i));

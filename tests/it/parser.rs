@@ -158,6 +158,17 @@ fn front_matter_of_the_wrong_type_warns_with_file_and_line() {
     assert_eq!(note.event.dates, ["2019-07-22"], "TOML dates are dates");
     assert_eq!(note.warnings.len(), 1, "{:?}", note.warnings);
     assert_eq!(note.warnings[0].line, Some(5));
+
+    // TOML refuses a key given twice; the note still loads, as YAML's would.
+    let text = "+++\ntitle = \"One\"\ndate = 2019-07-22\ntitle = \"Two\"\n+++\n# T\n\nbody\n";
+    let note = parse_note("ev", "ev.md", text, None).unwrap();
+    assert_eq!(note.event.title, "Two");
+    assert_eq!(note.event.dates, ["2019-07-22"]);
+    assert_eq!(note.warnings.len(), 1, "{:?}", note.warnings);
+    assert_eq!(note.warnings[0].line, Some(4));
+    assert!(note.warnings[0].message.contains("given twice"));
+    // Other TOML errors still skip the note, with the parser's message.
+    assert!(parse_note("ev", "ev.md", "+++\ntitle = \n+++\n", None).is_err());
 }
 
 mod properties {
@@ -287,4 +298,23 @@ fn opening_a_huge_note_from_the_cache_reads_only_the_part_indexed() {
     assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
     assert!(doc.len() > MAX_NOTE_BYTES / 2, "{}", doc.len());
     assert!(doc.len() < MAX_NOTE_BYTES + 4096, "{}", doc.len());
+}
+
+#[test]
+fn front_matter_aliases_cannot_blow_up() {
+    // "Billion laughs": each alias doubles... nine times over.
+    let mut front = String::from("---\na: &a [x, x, x, x, x, x, x, x, x]\n");
+    for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"]
+        .iter()
+        .zip(["b", "c", "d", "e", "f", "g", "h", "i"])
+    {
+        front.push_str(&format!("{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+    }
+    front.push_str("title: t\n---\n# T\n\n## S\n\nbody\n");
+    let start = Instant::now();
+    let parsed = parse_note("ev", "ev.md", &front, None);
+    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+    if let Err(e) = parsed {
+        assert!(e.0.contains("YAML"), "{}", e.0);
+    }
 }
