@@ -25,6 +25,7 @@ use crate::search::index::{schema, SCHEMA_VERSION};
 use crate::search::{Analyzer, SearchIndex};
 
 mod checked;
+pub use checked::catching_panics;
 use checked::{clear_index_files, guarded, lock, open_index, open_search, writer_with_retry};
 
 /// The stamps of the indexed files: small, read by every start to see what changed.

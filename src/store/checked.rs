@@ -3,6 +3,7 @@
 
 use std::fs;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tantivy::index::SegmentComponent;
@@ -14,8 +15,24 @@ use crate::search::{Analyzer, SearchIndex};
 
 /// `work`, with a panic turned into an error.
 pub(super) fn guarded<T>(work: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
-        .unwrap_or_else(|panic| Err(anyhow::anyhow!("a panic: {}", panic_message(panic.as_ref()))))
+    catching(work).unwrap_or_else(|panic| Err(anyhow::anyhow!("a panic: {}", panic_message(panic.as_ref()))))
+}
+
+/// Guarded work running now, on any thread (rayon's workers included).
+static CATCHING: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether a panic now may be one that the cache catches and turns into a rebuild. A
+/// panic hook that tears down the screen (the app's) can leave such a panic alone: a
+/// real one still unwinds to the code that restores the terminal.
+pub fn catching_panics() -> bool {
+    CATCHING.load(Ordering::SeqCst) > 0
+}
+
+fn catching<T>(work: impl FnOnce() -> T) -> std::thread::Result<T> {
+    CATCHING.fetch_add(1, Ordering::SeqCst);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+    CATCHING.fetch_sub(1, Ordering::SeqCst);
+    result
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
@@ -77,8 +94,7 @@ pub(super) fn open_search(dir: &Path, generation: u64, analyzer: Analyzer) -> Re
 
 /// `work`, with a panic turned into an error (tantivy can panic on damaged files).
 fn unwind_to_error<T>(work: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
-        .unwrap_or_else(|panic| Err(format!("it panicked ({})", panic_message(panic.as_ref()))))
+    catching(work).unwrap_or_else(|panic| Err(format!("it panicked ({})", panic_message(panic.as_ref()))))
 }
 
 /// Removes the index files and the change log (not the catalog, already read, or the
@@ -140,7 +156,10 @@ pub(super) fn writer_with_retry(index: &Index, threads: usize) -> Option<IndexWr
 mod tests {
     #[test]
     fn a_panic_becomes_an_error_that_names_it() {
-        let failed: anyhow::Result<()> = super::guarded(|| panic!("index out of bounds in vint.rs"));
+        let failed: anyhow::Result<()> = super::guarded(|| {
+            assert!(super::catching_panics(), "a panic hook can tell");
+            panic!("index out of bounds in vint.rs")
+        });
         let message = format!("{:#}", failed.unwrap_err());
         assert!(message.contains("index out of bounds in vint.rs"), "{message}");
         assert_eq!(super::guarded(|| Ok(7)).unwrap(), 7);
