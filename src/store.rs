@@ -4,25 +4,29 @@
 //! warm start never reads an unchanged note. A cache that is missing, corrupt, or from
 //! another parser/schema/analyzer/dictionary version is rebuilt with a message.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use tantivy::{Index, IndexWriter, Term};
+use tantivy::{Index, Term};
 
 use std::io::Write;
 
 use crate::core::library::{content_hash, parse_text, FileStamp, ParsedFile};
 use crate::core::parse::PARSER_VERSION;
 use crate::core::scan::NoteFile;
-use crate::core::{Library, Warning};
+use crate::core::{Event, Library, Warning};
 use crate::search::analyzer::ANALYZER_VERSION;
 use crate::search::index::{schema, SCHEMA_VERSION};
 use crate::search::{Analyzer, SearchIndex};
+
+mod checked;
+pub use checked::catching_panics;
+use checked::{clear_index_files, guarded, lock, open_index, open_search, writer_with_retry};
 
 /// The stamps of the indexed files: small, read by every start to see what changed.
 const STAMPS: &str = "stamps.bin";
@@ -177,8 +181,7 @@ pub fn store_dir(cache: &Path, key: &str) -> PathBuf {
 pub fn open_cached(dir: &Path, analyzer: Analyzer) -> Option<Store> {
     let mut catalog = read_catalog(dir).ok()?;
     crate::timing::mark("cached: catalog read");
-    let index = open_index(dir, catalog.generation).ok()?;
-    let index = SearchIndex::with_index(index, schema().1, analyzer).ok()?;
+    let index = open_search(dir, catalog.generation, analyzer).ok()?;
     crate::timing::mark("cached: index opened");
     let mut library = Library::link(&mut catalog.files, Vec::new());
     library.warnings = catalog.warnings;
@@ -216,8 +219,8 @@ pub fn fresh_index(
     if !unchanged {
         return None;
     }
-    let index = open_index(dir, stamps.generation).ok()?;
-    let search = SearchIndex::with_index(index, schema().1, analyzer).ok()?;
+    let search = open_search(dir, stamps.generation, analyzer).ok()?;
+    crate::timing::mark("index opened and checked");
     Some((search, stamps.warnings))
 }
 
@@ -225,6 +228,10 @@ pub fn fresh_index(
 /// from `previous`, the store as this process last left it, when the cache has not
 /// moved on since; else from the cache on disk. Only one process refreshes a cache at
 /// a time; another waits for it, then finds little left to do.
+///
+/// Any error or panic on the way (a damaged index file that passed the checks, a
+/// tantivy bug) leads to one rebuild from the notes themselves, with a warning: a cache
+/// that fails once must not fail on every run after.
 pub fn refresh(
     dir: &Path,
     previous: Option<Store>,
@@ -236,62 +243,87 @@ pub fn refresh(
 ) -> anyhow::Result<(Store, StoreReport)> {
     fs::create_dir_all(dir)?;
     let _lock = lock(dir, progress)?;
-    let mut report = StoreReport::default();
-    let mut reason = rebuild.then(|| "--rebuild-index".to_string());
-    let previous = previous.filter(|p| reason.is_none() && p.dir == dir && p.is_current());
-    let (mut catalog, index) = match previous {
-        Some(p) => {
-            let catalog = Catalog {
-                generation: p.generation,
-                files: p.files,
-                event_ids: p.indexed_ids,
-                warnings: Vec::new(),
-                base_bytes: p.base_bytes,
-                log_bytes: p.log_bytes,
-            };
-            (catalog, Some(p.index.index))
+    let forced = rebuild.then(|| "--rebuild-index".to_string());
+    let first = guarded(|| {
+        update(
+            dir,
+            previous,
+            files,
+            scan_warnings.clone(),
+            analyzer.clone(),
+            forced,
+            progress,
+        )
+    });
+    match first {
+        Ok(done) => Ok(done),
+        Err(why) => {
+            let reason = Some(format!("it failed in use ({why:#})"));
+            guarded(|| update(dir, None, files, scan_warnings, analyzer, reason, progress))
         }
-        None => {
-            let mut catalog = match read_catalog(dir) {
-                Ok(c) if reason.is_none() => c,
-                Ok(_) => Catalog::default(),
-                Err(why) => {
-                    if dir.join("meta.json").exists() || dir.join(STAMPS).exists() {
-                        reason.get_or_insert(why);
-                    }
-                    Catalog::default()
-                }
-            };
-            crate::timing::mark("catalog read");
-            let mut index = None;
-            if !catalog.files.is_empty() || catalog.generation > 0 {
-                match open_index(dir, catalog.generation) {
-                    Ok(i) => index = Some(i),
-                    Err(why) => {
-                        // The catalog is still a good cache of parsed files; only the
-                        // index goes.
-                        reason = Some(why);
-                        catalog.event_ids.iter_mut().for_each(|id| *id = None);
-                    }
-                }
-            }
-            (catalog, index)
-        }
-    };
-    let index = match index {
-        Some(index) => index,
-        None => {
-            report.rebuilt = reason;
-            clear_index_files(dir)?;
-            catalog.base_bytes = 0;
-            catalog.log_bytes = 0;
-            Index::create_in_dir(dir, schema().0)?
-        }
-    };
-    let search = SearchIndex::with_index(index, schema().1, analyzer)?;
-    crate::timing::mark("catalog + index opened");
+    }
+}
 
-    // What changed: stamps first, content hashes for files whose mtime moved.
+/// The catalog and index an update starts from: the store this process kept, or the
+/// cache on disk, or nothing (a new index, with `reason` saying why when there was a
+/// cache).
+fn starting_point(
+    dir: &Path,
+    previous: Option<Store>,
+    reason: &mut Option<String>,
+) -> (Catalog, Option<Index>) {
+    let previous = previous.filter(|p| reason.is_none() && p.dir == dir && p.is_current());
+    if let Some(p) = previous {
+        let catalog = Catalog {
+            generation: p.generation,
+            files: p.files,
+            event_ids: p.indexed_ids,
+            warnings: Vec::new(),
+            base_bytes: p.base_bytes,
+            log_bytes: p.log_bytes,
+        };
+        return (catalog, Some(p.index.index));
+    }
+    let mut catalog = match read_catalog(dir) {
+        Ok(c) if reason.is_none() => c,
+        Ok(_) => Catalog::default(),
+        Err(why) => {
+            if dir.join("meta.json").exists() || dir.join(STAMPS).exists() {
+                reason.get_or_insert(why);
+            }
+            Catalog::default()
+        }
+    };
+    crate::timing::mark("catalog read");
+    let mut index = None;
+    if !catalog.files.is_empty() || catalog.generation > 0 {
+        match open_index(dir, catalog.generation) {
+            Ok(i) => index = Some(i),
+            Err(why) => {
+                // The catalog is still a good cache of parsed files; only the index goes.
+                *reason = Some(why);
+                catalog.event_ids.iter_mut().for_each(|id| *id = None);
+            }
+        }
+    }
+    (catalog, index)
+}
+
+/// What the scan found against the catalog: each file as it is now (read and parsed
+/// only when its stamp moved), the event id its documents carry, and what changed.
+struct Examined {
+    files: Vec<ParsedFile>,
+    old_ids: Vec<Option<String>>,
+    statuses: Vec<Status>,
+    removed: Vec<PathBuf>,
+}
+
+fn examine_all(
+    catalog: &mut Catalog,
+    files: &[NoteFile],
+    report: &mut StoreReport,
+    progress: &mut Progress,
+) -> Examined {
     let same_paths =
         catalog.files.len() == files.len() && catalog.files.iter().zip(files).all(|(c, f)| c.path == f.path);
     let (before, removed): (Vec<Option<Kept>>, Vec<PathBuf>) = if same_paths {
@@ -331,9 +363,12 @@ pub fn refresh(
         });
     }
     crate::timing::mark("changes examined");
-    let mut parsed = Vec::with_capacity(total);
-    let mut old_ids = Vec::with_capacity(total);
-    let mut statuses = Vec::with_capacity(total);
+    let mut out = Examined {
+        files: Vec::with_capacity(total),
+        old_ids: Vec::with_capacity(total),
+        statuses: Vec::with_capacity(total),
+        removed,
+    };
     for (file, id, status) in examined {
         match status {
             Status::Unchanged => report.unchanged += 1,
@@ -344,16 +379,53 @@ pub fn refresh(
             Status::Changed => report.changed += 1,
             Status::Added => report.added += 1,
         }
-        parsed.push(file);
-        old_ids.push(id);
-        statuses.push(status);
+        out.files.push(file);
+        out.old_ids.push(id);
+        out.statuses.push(status);
     }
+    out
+}
+
+/// One attempt at [`refresh`], under its lock. `forced` is why the index must be
+/// built anew, if it must.
+fn update(
+    dir: &Path,
+    previous: Option<Store>,
+    files: &[NoteFile],
+    scan_warnings: Vec<Warning>,
+    analyzer: Analyzer,
+    forced: Option<String>,
+    progress: &mut Progress,
+) -> anyhow::Result<(Store, StoreReport)> {
+    let mut report = StoreReport::default();
+    let mut reason = forced;
+    let (mut catalog, index) = starting_point(dir, previous, &mut reason);
+    let index = match index {
+        Some(index) => index,
+        None => {
+            report.rebuilt = reason;
+            clear_index_files(dir)?;
+            catalog.base_bytes = 0;
+            catalog.log_bytes = 0;
+            Index::create_in_dir(dir, schema().0)?
+        }
+    };
+    let search = SearchIndex::with_index(index, schema().1, analyzer)?;
+    crate::timing::mark("catalog + index opened");
+
+    // What changed: stamps first, content hashes for files whose mtime moved.
+    let Examined {
+        files: mut parsed,
+        old_ids,
+        statuses,
+        removed,
+    } = examine_all(&mut catalog, files, &mut report, progress);
 
     let from_scan = scan_warnings.len();
     let mut library = Library::link(&mut parsed, scan_warnings);
     crate::timing::mark("linked");
     // Scan warnings come first; they are found afresh by every scan.
-    let note_warnings = library.warnings[from_scan..].to_vec();
+    let note_warnings = library.warnings.get(from_scan..).unwrap_or_default().to_vec();
     if let Some(reason) = &report.rebuilt {
         library.warnings.push(Warning {
             file: dir.display().to_string(),
@@ -369,8 +441,8 @@ pub fn refresh(
     // files whose catalog record changed (those, plus the touched ones).
     let mut to_index: Vec<usize> = Vec::new();
     let mut upserts: Vec<usize> = Vec::new();
-    for (i, status) in statuses.iter().enumerate() {
-        let new_id = ids[i] != old_ids[i];
+    for (i, (status, (new, old))) in statuses.iter().zip(ids.iter().zip(&old_ids)).enumerate() {
+        let new_id = new != old;
         if matches!(status, Status::Changed | Status::Added) || new_id {
             to_index.push(i);
         }
@@ -378,14 +450,13 @@ pub fn refresh(
             upserts.push(i);
         }
     }
-    let library = Arc::new(library);
     let mut store = Store {
         dir: dir.to_path_buf(),
         generation: catalog.generation,
         files: parsed,
         indexed_ids: ids,
         index: search,
-        library,
+        library: Arc::new(library),
         in_memory: false,
         base_bytes: catalog.base_bytes,
         log_bytes: catalog.log_bytes,
@@ -394,69 +465,108 @@ pub fn refresh(
         store.index.reader.reload()?;
         return Ok((store, report));
     }
+    store.write(
+        &removed,
+        &to_index,
+        &upserts,
+        note_warnings,
+        &mut report,
+        progress,
+    )?;
+    Ok((store, report))
+}
 
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
-    // Each indexing thread costs megabytes of fresh memory before its first document:
-    // a few files are indexed by one.
-    let threads = threads.min(1 + to_index.len() / 256);
-    let Some(mut writer) = writer_with_retry(&store.index.index, threads) else {
-        report.in_memory_fallback = true;
-        let mut library = Arc::unwrap_or_clone(store.library);
+impl Store {
+    /// Writes an update: the documents of `to_index` (and of `removed`) in the index,
+    /// then the catalog. In memory instead when another program holds the index.
+    fn write(
+        &mut self,
+        removed: &[PathBuf],
+        to_index: &[usize],
+        upserts: &[usize],
+        note_warnings: Vec<Warning>,
+        report: &mut StoreReport,
+        progress: &mut Progress,
+    ) -> anyhow::Result<()> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+        // Each indexing thread costs megabytes of fresh memory before its first document:
+        // a few files are indexed by one.
+        let threads = threads.min(1 + to_index.len() / 256);
+        let Some(mut writer) = writer_with_retry(&self.index.index, threads) else {
+            report.in_memory_fallback = true;
+            return self.index_in_memory();
+        };
+        if to_index.len() > SHOW_BEFORE_INDEXING {
+            progress(Stage::Linked(&self.library));
+        }
+        let path_term =
+            |path: &Path| Term::from_field_text(self.index.fields.path, &path.display().to_string());
+        let indexed = to_index.iter().filter_map(|&i| self.files.get(i));
+        for path in removed.iter().chain(indexed.clone().map(|f| &f.path)) {
+            writer.delete_term(path_term(path));
+        }
+        let total = to_index.len();
+        for (done, file) in indexed.enumerate() {
+            if let Ok(note) = &file.note {
+                // A file kept from the catalog has no text in memory (its event id changed,
+                // or the index is rebuilt): it is read again. If it vanished meanwhile, its
+                // titles are still indexed and the next refresh removes it.
+                let event = &*note.event;
+                let full = self
+                    .library
+                    .with_text(event)
+                    .unwrap_or(std::borrow::Cow::Borrowed(event));
+                self.index
+                    .add_event(&mut writer, &full, &file.path.display().to_string())?;
+            }
+            if done % 64 == 0 {
+                progress(Stage::Indexing { done, total });
+            }
+        }
+        progress(Stage::Indexing { done: total, total });
+        let generation = self.generation + 1;
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(&generation.to_string());
+        prepared.commit()?;
+        crate::timing::mark("index committed");
+        self.generation = generation;
+        // Written after the commit: a crash in between leaves a catalog whose generation
+        // does not match the index, and the next refresh re-indexes.
+        self.persist(removed, upserts, note_warnings)?;
+        crate::timing::mark("catalog written");
+        self.index.reader.reload()?;
+        // Merges finish in the background while the index is already in use.
+        drop(writer);
+        Ok(())
+    }
+
+    /// Another program holds the index: every note is indexed in memory instead, with
+    /// its text (read again for notes kept from the catalog, which have none).
+    fn index_in_memory(&mut self) -> anyhow::Result<()> {
+        let library = &self.library;
+        let events: Vec<Arc<Event>> = library
+            .events
+            .par_iter()
+            .map(|e| match library.with_text(e) {
+                Ok(Cow::Owned(full)) => Arc::new(full),
+                _ => Arc::clone(e),
+            })
+            .collect();
+        let full = Library {
+            events,
+            warnings: Vec::new(),
+        };
+        self.index = SearchIndex::build_in_ram(&full, self.index.analyzer.clone())?;
+        let mut library = Library::clone(&self.library);
         library.warnings.push(Warning {
-            file: dir.display().to_string(),
+            file: self.dir.display().to_string(),
             line: None,
             message: "the index is held by another program; this one indexed in memory".into(),
         });
-        store.index = SearchIndex::build_in_ram(&library, store.index.analyzer.clone())?;
-        store.library = Arc::new(library);
-        store.in_memory = true;
-        return Ok((store, report));
-    };
-    if to_index.len() > SHOW_BEFORE_INDEXING {
-        progress(Stage::Linked(&store.library));
+        self.library = Arc::new(library);
+        self.in_memory = true;
+        Ok(())
     }
-    let path_term = |path: &Path| Term::from_field_text(store.index.fields.path, &path.display().to_string());
-    for path in removed
-        .iter()
-        .chain(to_index.iter().map(|&i| &store.files[i].path))
-    {
-        writer.delete_term(path_term(path));
-    }
-    let total = to_index.len();
-    for (done, &i) in to_index.iter().enumerate() {
-        let file = &store.files[i];
-        if let Ok(note) = &file.note {
-            // A file kept from the catalog has no text in memory (its event id changed,
-            // or the index is rebuilt): it is read again. If it vanished meanwhile, its
-            // titles are still indexed and the next refresh removes it.
-            let event = &*note.event;
-            let full = store
-                .library
-                .with_text(event)
-                .unwrap_or(std::borrow::Cow::Borrowed(event));
-            store
-                .index
-                .add_event(&mut writer, &full, &file.path.display().to_string())?;
-        }
-        if done % 64 == 0 {
-            progress(Stage::Indexing { done, total });
-        }
-    }
-    progress(Stage::Indexing { done: total, total });
-    let generation = store.generation + 1;
-    let mut prepared = writer.prepare_commit()?;
-    prepared.set_payload(&generation.to_string());
-    prepared.commit()?;
-    crate::timing::mark("index committed");
-    store.generation = generation;
-    // Written after the commit: a crash in between leaves a catalog whose generation
-    // does not match the index, and the next refresh re-indexes.
-    store.persist(&removed, &upserts, note_warnings)?;
-    crate::timing::mark("catalog written");
-    store.index.reader.reload()?;
-    // Merges finish in the background while the index is already in use.
-    drop(writer);
-    Ok((store, report))
 }
 
 impl Store {
@@ -718,71 +828,4 @@ fn read_catalog(dir: &Path) -> Result<Catalog, String> {
         base_bytes,
         log_bytes,
     })
-}
-
-fn open_index(dir: &Path, generation: u64) -> Result<Index, String> {
-    let index = Index::open_in_dir(dir).map_err(|e| format!("it cannot be opened ({e})"))?;
-    let payload = index.load_metas().ok().and_then(|m| m.payload);
-    if payload.as_deref() != Some(&generation.to_string()) {
-        return Err("it does not match its catalog (an interrupted update?)".into());
-    }
-    if index.schema() != schema().0 {
-        return Err("its schema changed".into());
-    }
-    Ok(index)
-}
-
-/// Removes the index files and the change log (not the catalog, already read, or the
-/// lock) before creating a new index. Generations go on counting from the catalog's,
-/// so no stale log record can follow the new base.
-fn clear_index_files(dir: &Path) -> anyhow::Result<()> {
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        if name == CATALOG || name == STAMPS || name == LOCK {
-            continue;
-        }
-        if entry.file_type()?.is_dir() {
-            fs::remove_dir_all(entry.path())?;
-        } else {
-            fs::remove_file(entry.path())?;
-        }
-    }
-    Ok(())
-}
-
-/// Holds the cache for one refresh. Waits for another confnotes that holds it.
-fn lock(dir: &Path, progress: &mut Progress) -> anyhow::Result<fs::File> {
-    let file = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dir.join(LOCK))?;
-    let start = Instant::now();
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(file),
-            Err(fs::TryLockError::WouldBlock) => {
-                if start.elapsed() > Duration::from_secs(120) {
-                    anyhow::bail!("another confnotes has been updating this cache for two minutes");
-                }
-                progress(Stage::Waiting);
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(fs::TryLockError::Error(e)) => return Err(e.into()),
-        }
-    }
-}
-
-fn writer_with_retry(index: &Index, threads: usize) -> Option<IndexWriter> {
-    let start = Instant::now();
-    loop {
-        match index.writer_with_num_threads(threads, 32_000_000 * threads) {
-            Ok(w) => return Some(w),
-            Err(tantivy::TantivyError::LockFailure(..)) if start.elapsed() < Duration::from_millis(1500) => {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(_) => return None,
-        }
-    }
 }

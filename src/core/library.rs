@@ -2,7 +2,7 @@
 //! resolves links between notes and computes backlinks.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::bundled::BUNDLED;
 use super::model::{Event, Link, LinkTarget, Session, SessionRef, Warning};
-use super::parse::{date_part, parse_note, ParsedNote};
-use super::scan::{scan, NoteFile};
+use super::parse::{cut_to_limit, date_part, parse_note, ParsedNote};
+use super::scan::{read_note_text, scan, NoteFile};
 use super::slug::Slugger;
 
 /// Where notes come from.
@@ -86,7 +86,14 @@ pub fn unreadable(file: &NoteFile, message: String) -> ParsedFile {
 /// Parses a note whose text has been read.
 pub fn parse_text(file: &NoteFile, text: &str) -> ParsedFile {
     let note = parse_note(&file.id, &file.display, text, file.path_date.clone()).map_err(|e| e.0);
-    parsed_file(file, text.len() as u64, content_hash(text), note)
+    // A note read in part keeps the size of its file: with the size of what was read,
+    // every scan would find it changed and read it again.
+    let size = if cut_to_limit(text).is_some() {
+        file.size.max(text.len() as u64)
+    } else {
+        text.len() as u64
+    };
+    parsed_file(file, size, content_hash(text), note)
 }
 
 fn parsed_file(file: &NoteFile, size: u64, hash: u64, note: Result<ParsedNote, String>) -> ParsedFile {
@@ -188,14 +195,16 @@ impl Library {
 
         // Links: worked out against every note first, then written where they changed.
         let notes: Vec<&ParsedNote> = linked.iter().map(|(_, n)| &**n).collect();
+        let mut anchors = AnchorMaps::default();
         let resolved: Vec<Option<Vec<LinkTarget>>> = linked
             .iter()
             .map(|(path, note)| {
-                let targets = resolve_links(path, note, &notes, &paths, &mut warnings);
+                let targets = resolve_links(path, note, &notes, &paths, &mut anchors, &mut warnings);
                 let same = all_links(&note.event).map(|l| &l.target).eq(targets.iter());
                 (!same).then_some(targets)
             })
             .collect();
+        drop(anchors);
         drop(notes);
         for ((_, note), targets) in linked.iter_mut().zip(resolved) {
             if let Some(targets) = targets {
@@ -249,19 +258,26 @@ impl Library {
                 .map(|(_, text)| text.to_string())
                 .ok_or_else(|| "no longer bundled".to_string())?
         } else {
-            std::fs::read_to_string(&event.file).map_err(|e| format!("cannot read {}: {e}", event.source))?
+            // As much as the index was made from (see `MAX_NOTE_BYTES`): opening a huge
+            // note costs no more than opening one at the limit.
+            read_note_text(Path::new(&event.file))
+                .map_err(|e| format!("cannot read {}: {e}", event.source))?
         };
         let parsed = Arc::unwrap_or_clone(
             parse_note(&event.id, &event.source, &text, None)
                 .map_err(|e| e.0)?
                 .event,
         );
+        let mut bodies: HashMap<String, String> = HashMap::with_capacity(parsed.sessions.len());
+        for s in parsed.sessions {
+            bodies.entry(s.id).or_insert(s.body);
+        }
         let mut full = event.clone();
         full.overview = parsed.overview;
         full.has_text = true;
         for session in &mut full.sessions {
-            if let Some(fresh) = parsed.sessions.iter().find(|s| s.id == session.id) {
-                session.body = fresh.body.clone();
+            if let Some(body) = bodies.remove(&session.id) {
+                session.body = body;
             }
         }
         Ok(Cow::Owned(full))
@@ -440,11 +456,12 @@ fn all_links_mut(event: &mut Event) -> impl Iterator<Item = &mut Link> {
 
 /// Where each of a note's links points, in `all_links` order; a link to a note that is
 /// not there becomes a warning.
-fn resolve_links(
+fn resolve_links<'n>(
     path: &Path,
-    note: &ParsedNote,
-    notes: &[&ParsedNote],
+    note: &'n ParsedNote,
+    notes: &[&'n ParsedNote],
     paths: &HashMap<Cow<Path>, usize>,
+    anchors: &mut AnchorMaps<'n>,
     warnings: &mut Vec<Warning>,
 ) -> Vec<LinkTarget> {
     let event = &note.event;
@@ -479,7 +496,9 @@ fn resolve_links(
             };
             let session = target.and_then(|t| match anchor.as_deref() {
                 None | Some("") => Some(""),
-                Some(a) => session_of_anchor(t, a).or_else(|| session_of_anchor(t, &a.to_lowercase())),
+                Some(a) => anchors
+                    .session_of(t, a)
+                    .or_else(|| anchors.session_of(t, &a.to_lowercase())),
             });
             match (target, session) {
                 (Some(t), Some(session)) => LinkTarget::Note(SessionRef::new(&t.event.id, session)),
@@ -496,24 +515,53 @@ fn resolve_links(
         .collect()
 }
 
-/// The session a heading anchor falls in ("" = the overview).
-fn session_of_anchor<'a>(note: &'a ParsedNote, anchor: &str) -> Option<&'a str> {
-    note.event
-        .sessions
-        .iter()
-        .find(|s| s.id == anchor)
-        .map(|s| s.id.as_str())
-        .or_else(|| {
-            note.anchors
+/// Finds the session a heading anchor falls in: by a walk through a small note, by a
+/// map (made once per linking) in a big one, where a walk per link was quadratic.
+#[derive(Default)]
+struct AnchorMaps<'n> {
+    maps: HashMap<*const ParsedNote, HashMap<&'n str, &'n str>>,
+}
+
+/// Sessions and anchors a note may have for a walk to beat building a map.
+const WALK_ANCHORS: usize = 32;
+
+impl<'n> AnchorMaps<'n> {
+    /// The session `anchor` falls in ("" = the overview): a session id first, then the
+    /// first heading with that anchor.
+    fn session_of(&mut self, note: &'n ParsedNote, anchor: &str) -> Option<&'n str> {
+        let sessions = &note.event.sessions;
+        if sessions.len() + note.anchors.len() <= WALK_ANCHORS {
+            return sessions
                 .iter()
-                .find(|(a, _)| a == anchor)
-                .map(|(_, s)| s.as_str())
-        })
+                .find(|s| s.id == anchor)
+                .map(|s| s.id.as_str())
+                .or_else(|| {
+                    note.anchors
+                        .iter()
+                        .find(|(a, _)| a == anchor)
+                        .map(|(_, s)| s.as_str())
+                });
+        }
+        let map = self.maps.entry(std::ptr::from_ref(note)).or_insert_with(|| {
+            let mut map = HashMap::with_capacity(sessions.len() + note.anchors.len());
+            for s in sessions {
+                map.entry(s.id.as_str()).or_insert(s.id.as_str());
+            }
+            for (a, s) in &note.anchors {
+                map.entry(a.as_str()).or_insert(s.as_str());
+            }
+            map
+        });
+        map.get(anchor).copied()
+    }
 }
 
 /// Which sessions link to each session (overviews are not linked back to).
 fn backlinks<'a>(events: impl Iterator<Item = &'a Event>) -> HashMap<SessionRef, Vec<SessionRef>> {
     let mut incoming: HashMap<SessionRef, Vec<SessionRef>> = HashMap::new();
+    // Pairs already counted: looking through the list for each link was quadratic in
+    // the sessions linking to one.
+    let mut seen: HashSet<(SessionRef, SessionRef)> = HashSet::new();
     for event in events {
         let from_overview = event
             .overview_links
@@ -526,11 +574,8 @@ fn backlinks<'a>(events: impl Iterator<Item = &'a Event>) -> HashMap<SessionRef,
         });
         for (from, link) in from_overview.chain(from_sessions) {
             if let LinkTarget::Note(to) = &link.target {
-                if *to != from && !to.session.is_empty() {
-                    let list = incoming.entry(to.clone()).or_default();
-                    if !list.contains(&from) {
-                        list.push(from);
-                    }
+                if *to != from && !to.session.is_empty() && seen.insert((to.clone(), from.clone())) {
+                    incoming.entry(to.clone()).or_default().push(from);
                 }
             }
         }

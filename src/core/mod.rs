@@ -3,6 +3,7 @@
 
 pub mod browse;
 pub mod bundled;
+pub mod frontmatter;
 pub mod library;
 pub mod model;
 pub mod parse;

@@ -1,12 +1,15 @@
 //! Parses one Markdown note file into an [`Event`]: front matter (YAML or TOML), the
 //! event title, sessions with their field lists, and the raw links in each part.
+//! Linear in the size of the note, whatever it holds.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use pulldown_cmark::{Event as MdEvent, HeadingLevel, Options, Parser, Tag, TagEnd};
-use serde_json::Value;
 
-use super::model::{Event, Link, LinkTarget, Report, Session, Warning};
+pub use super::frontmatter::{date_part, ParseError};
+use super::frontmatter::{split_front_matter, split_list, FrontMatter};
+use super::model::{Event, Link, LinkTarget, Session, Warning};
 use super::slug::{slug, Slugger};
 
 /// Markdown extensions confnotes understands (and renders).
@@ -19,23 +22,28 @@ pub fn markdown_options() -> Options {
 }
 
 /// Bumped whenever parsing could give a different result, so cached parses are redone.
-pub const PARSER_VERSION: u32 = 2;
+pub const PARSER_VERSION: u32 = 3;
+
+/// A note longer than this is read and indexed up to here (its last whole line before
+/// it), with a warning. 2 MB is ten times the longest real event note; past it is a
+/// log or a dump pasted by mistake, whose every open (read, parse, render: linear, but
+/// on the screen's thread) would otherwise freeze the app for seconds.
+pub const MAX_NOTE_BYTES: usize = 2 << 20;
+
+/// Warnings kept per note; the rest are counted in one more.
+const MAX_WARNINGS: usize = 100;
 
 /// What parsing a file gives: the event (with unresolved links), anchors of every
 /// heading (for resolving links to sub-headings), and warnings.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ParsedNote {
     /// Shared with the library once linked.
-    pub event: std::sync::Arc<Event>,
+    pub event: Arc<Event>,
     /// Every heading anchor in the file, with the session it falls in ("" = overview),
     /// but for the sessions' own headings (their anchor is their id).
     pub anchors: Vec<(String, String)>,
     pub warnings: Vec<Warning>,
 }
-
-/// Why a file was skipped as a whole.
-#[derive(Debug)]
-pub struct ParseError(pub String);
 
 struct Heading {
     level: HeadingLevel,
@@ -43,6 +51,30 @@ struct Heading {
     anchor: String,
     /// Byte range of the heading itself in the source.
     range: Range<usize>,
+}
+
+/// 1-based line numbers of byte offsets in the body, by binary search over its line
+/// breaks (counting them from the start for each offset was quadratic).
+struct Lines {
+    breaks: Vec<usize>,
+    /// Lines before the body (the front matter).
+    base: usize,
+}
+
+impl Lines {
+    fn new(body: &str, base: usize) -> Self {
+        let breaks = body
+            .bytes()
+            .enumerate()
+            .filter(|(_, b)| *b == b'\n')
+            .map(|(i, _)| i)
+            .collect();
+        Lines { breaks, base }
+    }
+
+    fn line(&self, offset: usize) -> usize {
+        self.base + self.breaks.partition_point(|&b| b < offset) + 1
+    }
 }
 
 /// Parses a note. `id` is the event id and `source` the name used in messages;
@@ -53,32 +85,34 @@ pub fn parse_note(
     text: &str,
     path_date: Option<String>,
 ) -> Result<ParsedNote, ParseError> {
-    let text = normalize_text(text);
     let mut warnings = Vec::new();
+    let text = match cut_to_limit(text) {
+        Some(head) => {
+            warnings.push(Warning {
+                file: source.to_string(),
+                line: None,
+                message: format!(
+                    "larger than {} MB: only the first {} bytes are read and indexed",
+                    MAX_NOTE_BYTES >> 20,
+                    head.len()
+                ),
+            });
+            head
+        }
+        None => text,
+    };
+    let text = normalize_text(text);
     let (front, body_start) = split_front_matter(&text)?;
-    let fm = FrontMatter::from_value(front.unwrap_or(Value::Null));
-    let body = &text[body_start..];
-    let line_base = text[..body_start].matches('\n').count();
-    let line_of = |offset: usize| line_base + body[..offset.min(body.len())].matches('\n').count() + 1;
+    let (fm, fm_warnings) = FrontMatter::read(front, source);
+    warnings.extend(fm_warnings);
+    let body = text.get(body_start..).unwrap_or_default();
+    let base = text.get(..body_start).unwrap_or_default().matches('\n').count();
+    let lines = Lines::new(body, base);
+    let line_of = |offset: usize| lines.line(offset);
 
     let headings = collect_headings(body);
-    let h1: Vec<usize> = (0..headings.len())
-        .filter(|&i| headings[i].level == HeadingLevel::H1)
-        .collect();
-    let has_h2 = headings.iter().any(|h| h.level == HeadingLevel::H2);
-    let has_fm_title = fm.title.is_some();
-    // Which heading (if any) is the event title, and which level the sessions are:
-    // `##` under a single `#` title; `#` when the title comes from front matter or
-    // there are several `#` headings (a Jekyll post whose talks are `#` headings).
-    let (title_index, session_level) = match h1.as_slice() {
-        [] => (None, HeadingLevel::H2),
-        [only] if !has_fm_title || has_h2 => (Some(*only), HeadingLevel::H2),
-        [first, ..] if !has_fm_title && has_h2 && body[..headings[*first].range.start].trim().is_empty() => {
-            (Some(*first), HeadingLevel::H2)
-        }
-        _ => (None, HeadingLevel::H1),
-    };
-    let title_heading = title_index.map(|i| &headings[i]);
+    let (title_index, session_level) = title_and_session_level(body, &headings, fm.title.is_some());
+    let title_heading = title_index.and_then(|i| headings.get(i));
     let title = fm
         .title
         .clone()
@@ -103,70 +137,158 @@ pub fn parse_note(
         dates: if fm.dates.is_empty() {
             path_date.into_iter().collect()
         } else {
-            fm.dates.clone()
+            fm.dates
         },
-        venue: fm.venue.clone(),
-        url: fm.url.clone(),
-        tags: fm.tags.clone(),
-        report: fm.report.clone(),
+        venue: fm.venue,
+        url: fm.url,
+        tags: fm.tags,
+        report: fm.report,
         source: source.to_string(),
         file: source.to_string(),
-        overview: body[overview_range.clone()].trim().to_string(),
+        overview: section(body, overview_range.clone()).trim().to_string(),
         has_text: true,
         bundled: false,
-        overview_links: collect_links(body, overview_range.clone(), &line_of),
-        sessions: Vec::new(),
+        overview_links: collect_links(body, overview_range, &line_of),
+        sessions: Vec::with_capacity(session_headings.len()),
     };
 
-    let mut anchors = Vec::new();
     for (i, heading) in session_headings.iter().enumerate() {
         let end = session_headings.get(i + 1).map_or(body.len(), |h| h.range.start);
-        let section = heading.range.end..end;
-        let (fields, fields_end) = parse_fields(body, section.clone());
-        let mut session = Session {
-            id: heading.anchor.clone(),
-            title: heading.text.clone(),
-            line: line_of(heading.range.start),
-            ..Session::default()
-        };
-        for field in fields {
-            apply_field(&mut session, &field, source, line_of(field.offset), &mut warnings);
-        }
-        let body_range = fields_end..end;
-        session.body = body[body_range.clone()].trim().to_string();
-        session.links = collect_links(body, body_range, &line_of);
-        if session.body.is_empty() {
-            warnings.push(Warning {
-                file: source.to_string(),
-                line: Some(session.line),
-                message: format!("session \"{}\" has no text", session.title),
-            });
-        }
+        let session = parse_session(body, heading, end, source, &line_of, &mut warnings);
         event.sessions.push(session);
     }
+    let anchors = anchors(&headings, &session_headings, &event.sessions);
+    bound_warnings(&mut warnings, source);
 
-    // Every heading's anchor belongs to the session it sits in, so a link to a
-    // sub-heading (`#qa-1`) still finds its session.
-    for heading in &headings {
-        let owner = event
-            .sessions
-            .iter()
-            .zip(&session_headings)
-            .rev()
-            .find(|(_, h)| h.range.start <= heading.range.start)
-            .map(|(s, _)| s.id.clone())
+    Ok(ParsedNote {
+        event: Arc::new(event),
+        anchors,
+        warnings,
+    })
+}
+
+/// Which heading (if any) is the event title, and which level the sessions are:
+/// `##` under a single `#` title; `#` when the title comes from front matter or there
+/// are several `#` headings (a Jekyll post whose talks are `#` headings).
+fn title_and_session_level(
+    body: &str,
+    headings: &[Heading],
+    has_fm_title: bool,
+) -> (Option<usize>, HeadingLevel) {
+    let h1: Vec<usize> = (0..headings.len())
+        .filter(|&i| headings.get(i).is_some_and(|h| h.level == HeadingLevel::H1))
+        .collect();
+    let has_h2 = headings.iter().any(|h| h.level == HeadingLevel::H2);
+    let before = |i: usize| headings.get(i).map_or("", |h| section(body, 0..h.range.start));
+    match h1.as_slice() {
+        [] => (None, HeadingLevel::H2),
+        [only] if !has_fm_title || has_h2 => (Some(*only), HeadingLevel::H2),
+        [first, ..] if !has_fm_title && has_h2 && before(*first).trim().is_empty() => {
+            (Some(*first), HeadingLevel::H2)
+        }
+        _ => (None, HeadingLevel::H1),
+    }
+}
+
+/// One session: from its heading to `end`, with its field list, body and links.
+fn parse_session(
+    body: &str,
+    heading: &Heading,
+    end: usize,
+    source: &str,
+    line_of: &dyn Fn(usize) -> usize,
+    warnings: &mut Vec<Warning>,
+) -> Session {
+    let range = heading.range.end.min(end)..end;
+    let (fields, fields_end) = parse_fields(body, range);
+    let mut session = Session {
+        id: heading.anchor.clone(),
+        title: heading.text.clone(),
+        line: line_of(heading.range.start),
+        ..Session::default()
+    };
+    for field in fields {
+        apply_field(&mut session, &field, source, line_of(field.offset), warnings);
+    }
+    let body_range = fields_end.min(end)..end;
+    session.body = section(body, body_range.clone()).trim().to_string();
+    session.links = collect_links(body, body_range, line_of);
+    if session.body.is_empty() {
+        warnings.push(Warning {
+            file: source.to_string(),
+            line: Some(session.line),
+            message: format!("session \"{}\" has no text", session.title),
+        });
+    }
+    session
+}
+
+/// Every heading's anchor with the session it sits in, so a link to a sub-heading
+/// (`#qa-1`) still finds its session. Headings and sessions are both in document
+/// order: one walk pairs them.
+fn anchors(
+    headings: &[Heading],
+    session_headings: &[&Heading],
+    sessions: &[Session],
+) -> Vec<(String, String)> {
+    let mut anchors = Vec::new();
+    let mut next = 0;
+    for heading in headings {
+        while session_headings
+            .get(next)
+            .is_some_and(|h| h.range.start <= heading.range.start)
+        {
+            next += 1;
+        }
+        let owner = next
+            .checked_sub(1)
+            .and_then(|i| sessions.get(i))
+            .map(|s| s.id.clone())
             .unwrap_or_default();
         // A session's own heading is its id: the library adds those back.
         if heading.anchor != owner {
             anchors.push((heading.anchor.clone(), owner));
         }
     }
+    anchors
+}
 
-    Ok(ParsedNote {
-        event: std::sync::Arc::new(event),
-        anchors,
-        warnings,
-    })
+/// Keeps the first warnings of a note and counts the rest: a generated note with a
+/// hundred thousand empty sessions is one problem, not a hundred thousand lines.
+fn bound_warnings(warnings: &mut Vec<Warning>, source: &str) {
+    if warnings.len() > MAX_WARNINGS {
+        let more = warnings.len() - MAX_WARNINGS;
+        warnings.truncate(MAX_WARNINGS);
+        warnings.push(Warning {
+            file: source.to_string(),
+            line: None,
+            message: format!("… and {more} more warnings in this note"),
+        });
+    }
+}
+
+/// `range` of `text`, or nothing if it is not one (offsets come from the Markdown parser).
+fn section(text: &str, range: Range<usize>) -> &str {
+    text.get(range).unwrap_or_default()
+}
+
+/// The part of an over-long note that is read: up to its last line break before
+/// [`MAX_NOTE_BYTES`], or its last whole character when it is one long line. `None`
+/// when the note is within the limit.
+pub fn cut_to_limit(text: &str) -> Option<&str> {
+    if text.len() <= MAX_NOTE_BYTES {
+        return None;
+    }
+    let mut end = MAX_NOTE_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = text.get(..end).unwrap_or_default();
+    match head.rfind('\n') {
+        // Only a break in the last half: a note of few long lines is not halved.
+        Some(at) if at >= end / 2 => head.get(..at + 1),
+        _ => Some(head),
+    }
 }
 
 /// Drops a UTF-8 BOM and turns CRLF / CR line ends into LF (line numbers stay right).
@@ -177,146 +299,6 @@ fn normalize_text(text: &str) -> String {
     } else {
         text.to_string()
     }
-}
-
-/// Splits `---` YAML or `+++` TOML front matter from the body.
-fn split_front_matter(text: &str) -> Result<(Option<Value>, usize), ParseError> {
-    for (fence, is_yaml) in [("---", true), ("+++", false)] {
-        let Some(rest) = text.strip_prefix(fence) else {
-            continue;
-        };
-        let Some(rest) = rest.strip_prefix('\n') else {
-            continue;
-        };
-        let start = fence.len() + 1;
-        let mut offset = start;
-        for line in rest.split_inclusive('\n') {
-            let trimmed = line.trim_end();
-            if trimmed == fence || (is_yaml && trimmed == "...") {
-                let raw = &text[start..offset];
-                let value = if is_yaml {
-                    serde_yaml_ng::from_str::<Value>(raw)
-                        .map_err(|e| ParseError(format!("malformed YAML front matter: {e}")))?
-                } else {
-                    toml::from_str::<Value>(raw)
-                        .map_err(|e| ParseError(format!("malformed TOML front matter: {e}")))?
-                };
-                return Ok((Some(value), offset + line.len()));
-            }
-            offset += line.len();
-        }
-        return Err(ParseError(format!(
-            "front matter opened with `{fence}` is never closed"
-        )));
-    }
-    Ok((None, 0))
-}
-
-/// The front matter keys confnotes reads; everything else (Jekyll's `layout`, …) is ignored.
-#[derive(Debug, Default)]
-struct FrontMatter {
-    title: Option<String>,
-    dates: Vec<String>,
-    venue: Option<String>,
-    url: Option<String>,
-    tags: Vec<String>,
-    report: Option<Report>,
-}
-
-impl FrontMatter {
-    fn from_value(value: Value) -> Self {
-        let get = |key: &str| value.get(key).and_then(scalar);
-        let mut dates: Vec<String> = match value.get("dates") {
-            Some(Value::Array(items)) => items
-                .iter()
-                .filter_map(scalar)
-                .filter_map(|d| date_part(&d))
-                .collect(),
-            Some(v) => scalar(v)
-                .into_iter()
-                .flat_map(|s| s.split(',').filter_map(date_part).collect::<Vec<_>>())
-                .collect(),
-            None => Vec::new(),
-        };
-        if dates.is_empty() {
-            dates.extend(get("date").and_then(|d| date_part(&d)));
-            dates.extend(get("end_date").and_then(|d| date_part(&d)));
-        }
-        let report = match value.get("report") {
-            Some(Value::Object(map)) => Some(Report {
-                title: map.get("title").and_then(scalar),
-                author: map.get("author").and_then(scalar),
-                blog: map.get("blog").and_then(scalar),
-                url: map.get("url").and_then(scalar),
-            }),
-            Some(v) => scalar(v).map(|title| Report {
-                title: Some(title),
-                ..Report::default()
-            }),
-            None => None,
-        };
-        let report = report.or_else(|| {
-            get("author").map(|author| Report {
-                author: Some(author),
-                ..Report::default()
-            })
-        });
-        FrontMatter {
-            title: get("title"),
-            dates,
-            venue: get("venue").or_else(|| get("location")),
-            url: get("url"),
-            tags: list(value.get("tags")),
-            report,
-        }
-    }
-}
-
-/// A scalar as text; TOML dates arrive as a one-key object and are unwrapped.
-fn scalar(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Object(map) if map.len() == 1 => map.values().next().and_then(scalar),
-        _ => None,
-    }
-}
-
-fn list(v: Option<&Value>) -> Vec<String> {
-    match v {
-        Some(Value::Array(items)) => items.iter().filter_map(scalar).collect(),
-        Some(v) => scalar(v).map(|s| split_list(&s)).unwrap_or_default(),
-        None => Vec::new(),
-    }
-}
-
-fn split_list(s: &str) -> Vec<String> {
-    s.split([',', '、', '，'])
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
-        .collect()
-}
-
-/// `2019-03-27 13:42` -> `2019-03-27`; partial dates (`2019-07`, `2017`) are kept.
-pub fn date_part(s: &str) -> Option<String> {
-    let s = s.trim();
-    let digits_ok = |part: &str, n: usize| part.len() == n && part.bytes().all(|b| b.is_ascii_digit());
-    for len in [10, 7, 4] {
-        let Some(candidate) = s.get(..len) else { continue };
-        let parts: Vec<&str> = candidate.split(['-', '/']).collect();
-        let ok = match parts.as_slice() {
-            [y, m, d] => digits_ok(y, 4) && digits_ok(m, 2) && digits_ok(d, 2),
-            [y, m] => digits_ok(y, 4) && digits_ok(m, 2),
-            [y] => digits_ok(y, 4),
-            _ => false,
-        };
-        let boundary_ok = s[len..].chars().next().is_none_or(|c| !c.is_ascii_digit());
-        if ok && boundary_ok {
-            return Some(candidate.replace('/', "-"));
-        }
-    }
-    None
 }
 
 fn collect_headings(body: &str) -> Vec<Heading> {
@@ -336,14 +318,17 @@ fn collect_headings(body: &str) -> Vec<Heading> {
             MdEvent::End(TagEnd::Heading(_)) => {
                 if let Some((level, explicit, start, text)) = current.take() {
                     let text = text.trim().to_string();
-                    let anchor = match explicit {
-                        Some(id) => slugger.unique(id),
-                        None => slugger.unique(slug(&text)),
+                    let base = explicit.unwrap_or_else(|| slug(&text));
+                    // An empty id would read as the event's overview.
+                    let base = if base.is_empty() {
+                        "section".to_string()
+                    } else {
+                        base
                     };
                     out.push(Heading {
                         level,
                         text,
-                        anchor,
+                        anchor: slugger.unique(base),
                         range: start..range.end,
                     });
                 }
@@ -364,11 +349,11 @@ struct Field {
 /// Reads the field list right under a session heading. Returns the fields and where
 /// the body starts. A list that is not made of `key: value` items with at least one
 /// known key is left in the body.
-fn parse_fields(body: &str, section: Range<usize>) -> (Vec<Field>, usize) {
-    let text = &body[section.clone()];
+fn parse_fields(body: &str, range: Range<usize>) -> (Vec<Field>, usize) {
+    let text = section(body, range.clone());
     let mut fields = Vec::new();
-    let mut offset = section.start;
-    let mut end = section.start;
+    let mut offset = range.start;
+    let mut end = range.start;
     let mut started = false;
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim();
@@ -387,7 +372,7 @@ fn parse_fields(body: &str, section: Range<usize>) -> (Vec<Field>, usize) {
         let Some((key, value)) = item.and_then(split_key_value) else {
             if started && line.starts_with([' ', '\t']) {
                 // A nested list under a field item: this is content, not a field list.
-                return (Vec::new(), section.start);
+                return (Vec::new(), range.start);
             }
             break;
         };
@@ -399,19 +384,19 @@ fn parse_fields(body: &str, section: Range<usize>) -> (Vec<Field>, usize) {
     if fields.iter().any(|f| canonical_key(&f.key).is_some()) {
         (fields, end)
     } else {
-        (Vec::new(), section.start)
+        (Vec::new(), range.start)
     }
 }
 
 fn split_key_value(item: &str) -> Option<(String, String)> {
     let idx = item.find([':', '：'])?;
-    let key = item[..idx].trim();
+    let key = item.get(..idx)?.trim();
     // Keys are short words; `Q: なぜ…` or a URL's `https:` are not fields.
     if key.is_empty() || key.chars().count() > 16 || key.contains(char::is_whitespace) {
         return None;
     }
-    let sep_len = item[idx..].chars().next().map_or(1, char::len_utf8);
-    let value = item[idx + sep_len..].trim();
+    let sep_len = item.get(idx..)?.chars().next().map_or(1, char::len_utf8);
+    let value = item.get(idx + sep_len..)?.trim();
     if value.starts_with("//") {
         return None;
     }
@@ -476,7 +461,7 @@ fn apply_field(session: &mut Session, field: &Field, source: &str, line: usize, 
 fn collect_links(body: &str, range: Range<usize>, line_of: &dyn Fn(usize) -> usize) -> Vec<Link> {
     let mut links = Vec::new();
     let mut open: Option<(String, usize, String)> = None;
-    let slice = &body[range.clone()];
+    let slice = section(body, range.clone());
     for (event, r) in Parser::new_ext(slice, markdown_options()).into_offset_iter() {
         match event {
             MdEvent::Start(Tag::Link { dest_url, .. }) => {

@@ -7,6 +7,7 @@
 //! more than the rest of the walk (measured on a 10,000-folder tree).
 
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::UNIX_EPOCH;
@@ -16,6 +17,7 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use super::bundled::{BUNDLED, BUNDLED_ROOT};
 use super::library::{date_from_path, id_from_path};
 use super::model::Warning;
+use super::parse::MAX_NOTE_BYTES;
 
 /// A note file found by a scan: where it is, what it is called, and its stamp.
 #[derive(Debug, Clone)]
@@ -38,16 +40,10 @@ impl NoteFile {
     /// The note's text. A file that cannot be read or is not UTF-8 gives the message
     /// to show for it.
     pub fn read(&self) -> Result<String, String> {
-        if let Some(text) = self.bundled {
-            return Ok(text.to_string());
+        match self.bundled {
+            Some(text) => Ok(text.to_string()),
+            None => read_note_text(&self.path),
         }
-        let bytes = fs::read(&self.path).map_err(|e| format!("cannot read: {e}"))?;
-        String::from_utf8(bytes).map_err(|e| {
-            format!(
-                "not valid UTF-8 (first bad byte at offset {})",
-                e.utf8_error().valid_up_to()
-            )
-        })
     }
 
     /// A note in memory (tests, or text that did not come from a folder).
@@ -60,6 +56,34 @@ impl NoteFile {
             size: text.len() as u64,
             mtime_ns: 0,
             bundled: Some(text),
+        }
+    }
+}
+
+/// A note file's text, or the message to show for it: at most a few bytes more than
+/// [`MAX_NOTE_BYTES`] (the parser cuts it there and says so), so a 50 MB file costs no
+/// more than one at the limit. A character cut by that read is dropped.
+pub fn read_note_text(path: &Path) -> Result<String, String> {
+    let file = fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    // Four more bytes than the limit: what is read past it tells the parser to cut, even
+    // after an incomplete character is dropped from the end.
+    let limit = MAX_NOTE_BYTES as u64 + 4;
+    let mut bytes = Vec::new();
+    file.take(limit)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let full = (bytes.len() as u64) < limit;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(e) => {
+            let error = e.utf8_error();
+            let valid = error.valid_up_to();
+            if !full && error.error_len().is_none() {
+                let mut bytes = e.into_bytes();
+                bytes.truncate(valid);
+                return String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_string());
+            }
+            Err(format!("not valid UTF-8 (first bad byte at offset {valid})"))
         }
     }
 }
@@ -89,7 +113,11 @@ pub fn scan(bundled: bool, dirs: &[PathBuf]) -> (Vec<NoteFile>, Vec<Warning>) {
 /// gone or no longer a note of `root`.
 pub fn rescan_file(root: &Path, path: &Path) -> Option<NoteFile> {
     let rel = path.strip_prefix(root).ok()?;
-    if !is_note_name(path) || is_folder_readme(rel) || rel.components().any(|c| is_hidden(c.as_os_str())) {
+    if path.to_str().is_none()
+        || !is_note_name(path)
+        || is_folder_readme(rel)
+        || rel.components().any(|c| is_hidden(c.as_os_str()))
+    {
         return None;
     }
     // The ignore files on the way down, outermost first, as the walk would see them.
@@ -151,7 +179,13 @@ fn scan_dir(root: &Path, files: &mut Vec<NoteFile>, warnings: &mut Vec<Warning>)
         found: &found,
         problems: &problems,
     };
-    rayon::scope(|scope| walk.dir(scope, root.to_path_buf(), Vec::new()));
+    let place = Place {
+        dir: root.to_path_buf(),
+        real: fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()),
+        links: Arc::new(Vec::new()),
+        ignores: Vec::new(),
+    };
+    rayon::scope(|scope| walk.dir(scope, place));
     let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
     found.sort_by(|a: &NoteFile, b| a.path.cmp(&b.path));
     files.extend(found);
@@ -166,22 +200,40 @@ struct Walk<'a> {
     problems: &'a Mutex<Vec<Warning>>,
 }
 
+/// Symlinked folders followed one inside another, at most: each may be reached again
+/// through others, so the walk grows with their product.
+const MAX_LINK_DEPTH: usize = 8;
+
+/// A folder being walked: its path as the user will see it, where it really is, and
+/// the ignore rules that apply.
+struct Place {
+    dir: PathBuf,
+    /// Its path with links resolved, worked out from its parent's without a system call
+    /// (only a symlinked folder is resolved).
+    real: PathBuf,
+    /// Where each symlinked folder on the way here was followed from, resolved: with
+    /// `real`, the folders a link must not lead back into.
+    links: Arc<Vec<PathBuf>>,
+    ignores: Vec<Arc<Gitignore>>,
+}
+
 impl<'a> Walk<'a> {
-    fn dir<'s>(&'s self, scope: &rayon::Scope<'s>, dir: PathBuf, mut ignores: Vec<Arc<Gitignore>>) {
-        let entries = match fs::read_dir(&dir) {
+    fn dir<'s>(&'s self, scope: &rayon::Scope<'s>, mut place: Place) {
+        let dir = &place.dir;
+        let entries = match fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(e) => {
-                self.problem(&dir, format!("cannot read part of the folder: {e}"));
+                self.problem(dir, format!("cannot read part of the folder: {e}"));
                 return;
             }
         };
         let entries: Vec<fs::DirEntry> = entries.filter_map(Result::ok).collect();
         let has_ignore_file = entries.iter().any(|e| is_ignore_file(&e.file_name()));
         if has_ignore_file {
-            let (gitignore, problem) = ignore_rules(&dir);
-            ignores.push(Arc::new(gitignore));
+            let (gitignore, problem) = ignore_rules(dir);
+            place.ignores.push(Arc::new(gitignore));
             if let Some(message) = problem {
-                self.problem(&dir, message);
+                self.problem(dir, message);
             }
         }
         let mut notes = Vec::new();
@@ -192,25 +244,40 @@ impl<'a> Walk<'a> {
             }
             let Ok(kind) = entry.file_type() else { continue };
             let path = entry.path();
-            // A symlinked file is read; a symlinked folder is not walked (it may loop).
-            let is_dir = kind.is_dir();
-            if ignored(&ignores, &path, is_dir) {
+            // A symlink is followed to what it points to (a link that leads nowhere is
+            // left alone: editors leave such lock files).
+            let target = if kind.is_symlink() {
+                fs::metadata(&path).ok()
+            } else {
+                None
+            };
+            let is_dir = kind.is_dir() || target.as_ref().is_some_and(fs::Metadata::is_dir);
+            if ignored(&place.ignores, &path, is_dir) {
                 continue;
             }
+            let unicode = name.to_str().is_some();
             if is_dir {
-                let ignores = ignores.clone();
-                scope.spawn(move |scope| self.dir(scope, path, ignores));
+                if !unicode {
+                    // Its notes' paths could not be kept in the cache.
+                    self.problem(&path, "skipped: the folder name is not valid UTF-8".into());
+                } else if let Some(sub) = self.enter(&place, path, &name, kind.is_symlink()) {
+                    scope.spawn(move |scope| self.dir(scope, sub));
+                }
                 continue;
             }
             let rel = path.strip_prefix(self.root).unwrap_or(&path);
             if !is_note_name(&path) || is_folder_readme(rel) {
                 continue;
             }
+            if !unicode {
+                self.problem(&path, "skipped: the file name is not valid UTF-8".into());
+                continue;
+            }
             // Stat relative to the open folder (no path walk); a symlink is followed.
-            let meta = if kind.is_symlink() {
-                fs::metadata(&path)
-            } else {
-                entry.metadata()
+            let meta = match target {
+                Some(meta) => Ok(meta),
+                None if kind.is_symlink() => fs::metadata(&path),
+                None => entry.metadata(),
             };
             match meta {
                 Ok(meta) if meta.is_file() => notes.push(note_file(self.root, &path, &meta)),
@@ -221,6 +288,49 @@ impl<'a> Walk<'a> {
         if !notes.is_empty() {
             self.found.lock().unwrap_or_else(|e| e.into_inner()).extend(notes);
         }
+    }
+
+    /// The sub-folder `path` of `place` to walk, or `None` (with a warning) when it is
+    /// a link back into a folder on the way here, which would never end.
+    fn enter(&self, place: &Place, path: PathBuf, name: &std::ffi::OsStr, link: bool) -> Option<Place> {
+        let ignores = place.ignores.clone();
+        if !link {
+            let real = place.real.join(name);
+            let links = Arc::clone(&place.links);
+            return Some(Place {
+                dir: path,
+                real,
+                links,
+                ignores,
+            });
+        }
+        let real = fs::canonicalize(&path).ok()?;
+        let on_the_way = place
+            .links
+            .iter()
+            .chain([&place.real])
+            .any(|p| p.starts_with(&real));
+        if on_the_way {
+            let message = format!(
+                "symlinked folder not followed: it leads back to {} (a loop)",
+                real.display()
+            );
+            self.problem(&path, message);
+            return None;
+        }
+        if place.links.len() >= MAX_LINK_DEPTH {
+            let message = format!("symlinked folder not followed: more than {MAX_LINK_DEPTH} links deep");
+            self.problem(&path, message);
+            return None;
+        }
+        let mut links = place.links.as_ref().clone();
+        links.push(place.real.clone());
+        Some(Place {
+            dir: path,
+            real,
+            links: Arc::new(links),
+            ignores,
+        })
     }
 
     fn problem(&self, path: &Path, message: String) {

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod common;
 mod data;
+mod parser;
 mod picker;
 mod props;
 mod quality;

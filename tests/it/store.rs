@@ -314,3 +314,204 @@ fn a_torn_log_or_another_writer_is_noticed() {
         assert_eq!(hits(&notes, word), 1, "{word}");
     }
 }
+
+/// Each query's hits as sorted `event#session` ids.
+fn answers(index: &confnotes::search::SearchIndex) -> Vec<Vec<String>> {
+    ["spinnaker", "秘匿情報", "tag:t3", "\"秘匿情報の話\"", "その7"]
+        .iter()
+        .map(|q| {
+            let mut ids: Vec<String> = index
+                .search(&parse_query(q), 1000)
+                .unwrap()
+                .into_iter()
+                .map(|h| h.session.to_string())
+                .collect();
+            ids.sort();
+            ids
+        })
+        .collect()
+}
+
+/// Every file of the cache whose name ends with `suffix`.
+fn cache_files(store_dir: &Path, suffix: &str) -> Vec<std::path::PathBuf> {
+    fs::read_dir(store_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_str().unwrap().ends_with(suffix))
+        .collect()
+}
+
+#[test]
+fn a_damaged_index_is_rebuilt_once_then_used_from_disk_again() {
+    let (tmp, source) = folder_of(12);
+    let (dir, cache) = (source.dirs[0].clone(), tmp.path().join("cache"));
+    let fresh = {
+        let library = confnotes::core::Library::load(&source);
+        let index = confnotes::search::SearchIndex::build_in_ram(
+            &library,
+            confnotes::search::Analyzer::new().unwrap(),
+        )
+        .unwrap();
+        answers(&index)
+    };
+    assert!(fresh.iter().all(|hits| !hits.is_empty()), "{fresh:?}");
+    // Saved a minute ago: a note saved just now is read again by every run (racily
+    // clean stamps), which would keep the search fast path from the cache.
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    for entry in fs::read_dir(&dir).unwrap() {
+        let file = fs::File::options()
+            .write(true)
+            .open(entry.unwrap().path())
+            .unwrap();
+        file.set_modified(past).unwrap();
+    }
+    drop(open(&dir, &cache, false));
+    let store_dir = fs::read_dir(&cache).unwrap().next().unwrap().unwrap().path();
+    let analyzer = confnotes::search::Analyzer::new().unwrap();
+
+    let kinds = [
+        ".pos",
+        ".idx",
+        ".term",
+        ".store",
+        ".fast",
+        ".fieldnorm",
+        "meta.json",
+    ];
+    for kind in kinds {
+        for damage in ["truncate", "garble", "delete"] {
+            let files = cache_files(&store_dir, kind);
+            assert!(!files.is_empty(), "no {kind} file in the cache");
+            for file in &files {
+                let bytes = fs::read(file).unwrap();
+                match damage {
+                    "truncate" => fs::write(file, &bytes[..bytes.len() / 2]).unwrap(),
+                    "delete" => fs::remove_file(file).unwrap(),
+                    _ => {
+                        // Bytes in the middle flipped: only a checksum tells.
+                        let mut bytes = bytes;
+                        let mid = bytes.len() / 2;
+                        for b in bytes.iter_mut().skip(mid.saturating_sub(4)).take(8) {
+                            *b ^= 0x5a;
+                        }
+                        fs::write(file, bytes).unwrap();
+                    }
+                }
+            }
+            let case = format!("{kind} {damage}");
+            let notes = open(&dir, &cache, false);
+            assert!(notes.report.rebuilt.is_some(), "{case}: {:?}", notes.report);
+            assert!(!notes.report.in_memory_fallback, "{case}: {:?}", notes.report);
+            assert!(
+                notes
+                    .library
+                    .warnings
+                    .iter()
+                    .any(|w| w.message.starts_with("search index rebuilt")),
+                "{case}"
+            );
+            assert_eq!(
+                answers(&notes.index),
+                fresh,
+                "{case}: the next run answers like a fresh index"
+            );
+            drop(notes);
+
+            let again = open(&dir, &cache, false);
+            let r = &again.report;
+            assert!(r.rebuilt.is_none() && !r.in_memory_fallback, "{case}: {r:?}");
+            assert_eq!((r.changes(), r.unchanged), (0, 12), "{case}: from the disk cache");
+            assert_eq!(answers(&again.index), fresh, "{case}");
+            drop(again);
+            let (files, _) = scan(false, &source.dirs);
+            let (index, _) = confnotes::store::fresh_index(&store_dir, &files, analyzer.clone())
+                .unwrap_or_else(|| panic!("{case}: the search fast path opens the cache"));
+            assert_eq!(answers(&index), fresh, "{case}");
+        }
+    }
+}
+
+#[test]
+fn the_in_memory_fallback_has_every_note_in_full() {
+    let (tmp, source) = folder_of(10);
+    let (dir, cache) = (source.dirs[0].clone(), tmp.path().join("cache"));
+    drop(open(&dir, &cache, false));
+    let store_dir = fs::read_dir(&cache).unwrap().next().unwrap().unwrap().path();
+    fs::write(dir.join("event-3.md"), "# 三\n\n## 改\n\nKnative だけの話。\n").unwrap();
+    // Another program holds the index's writer lock.
+    let index = tantivy::Index::open_in_dir(&store_dir).unwrap();
+    let writer: tantivy::IndexWriter = index.writer(15_000_000).unwrap();
+    let notes = open(&dir, &cache, false);
+    assert!(notes.report.in_memory_fallback, "{:?}", notes.report);
+    assert_eq!(
+        hits(&notes, "spinnaker"),
+        9,
+        "notes kept from the cache are searched in full"
+    );
+    assert_eq!(hits(&notes, "その7"), 1);
+    assert_eq!(hits(&notes, "knative"), 1);
+    drop(writer);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinked_folders_are_followed_and_a_loop_is_reported() {
+    use std::os::unix::fs::symlink;
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, elsewhere) = (tmp.path().join("notes"), tmp.path().join("elsewhere"));
+    fs::create_dir_all(dir.join("real/deeper")).unwrap();
+    fs::create_dir_all(&elsewhere).unwrap();
+    fs::write(dir.join("real/a.md"), "# A\n\n## S\n\ntext\n").unwrap();
+    fs::write(elsewhere.join("b.md"), "# B\n\n## S\n\ntext\n").unwrap();
+    symlink(&elsewhere, dir.join("linked")).unwrap();
+    // A loop back to the notes folder, reached both directly and through two links.
+    symlink(&dir, dir.join("real/deeper/up")).unwrap();
+    symlink(dir.join("real"), elsewhere.join("to-real")).unwrap();
+
+    let (files, warnings) = scan(false, std::slice::from_ref(&dir));
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.path.strip_prefix(&dir).unwrap().display().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        ["linked/b.md", "linked/to-real/a.md", "real/a.md"],
+        "{warnings:?}"
+    );
+    let loops: Vec<&str> = warnings
+        .iter()
+        .filter(|w| w.message.contains("a loop"))
+        .map(|w| w.file.as_str())
+        .collect();
+    assert_eq!(loops.len(), 2, "{warnings:?}");
+    assert!(loops.iter().all(|f| f.ends_with("real/deeper/up")), "{loops:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_is_skipped_and_the_cache_still_works() {
+    use std::os::unix::ffi::OsStrExt;
+    let (tmp, source) = folder_of(4);
+    let (dir, cache) = (source.dirs[0].clone(), tmp.path().join("cache"));
+    let bad = dir.join(std::ffi::OsStr::from_bytes(b"bad\xff.md"));
+    fs::write(&bad, "# Bad\n\n## S\n\ntext\n").unwrap();
+    let first = open(&dir, &cache, false);
+    assert!(!first.report.in_memory_fallback, "{:?}", first.library.warnings);
+    let warning = first
+        .library
+        .warnings
+        .iter()
+        .find(|w| w.message.contains("not valid UTF-8"))
+        .expect("a warning about the name");
+    assert!(warning.file.ends_with("bad\u{fffd}.md"), "{warning}");
+    assert_eq!(hits(&first, "spinnaker"), 4);
+    drop(first);
+    let second = open(&dir, &cache, false);
+    assert_eq!(
+        (second.report.changes(), second.report.unchanged),
+        (0, 4),
+        "{:?}",
+        second.report
+    );
+    assert!(second.report.rebuilt.is_none() && !second.report.in_memory_fallback);
+}
