@@ -75,12 +75,23 @@ pub fn search(
     }
     let hits = index.search(&query, limit)?;
     let matcher = Matcher::new(&query, &index.analyzer);
-    // Each hit's note is read and its snippet made on its own: in parallel, in order.
+    // Each note is read once however many of its sessions are hits (a note with
+    // thousands of sessions is parsed once, not per hit).
+    type Once = std::sync::Arc<std::sync::OnceLock<Option<std::sync::Arc<Event>>>>;
+    let notes: std::sync::Mutex<std::collections::HashMap<String, Once>> = Default::default();
+    let event_of = |hit: &Hit| {
+        let cell = {
+            let mut map = notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            map.entry(hit.session.event.clone()).or_default().clone()
+        };
+        cell.get_or_init(|| note_of(hit).map(std::sync::Arc::new)).clone()
+    };
+    // Each hit's snippet is made on its own: in parallel, in order.
     let results: Vec<(JsonHit, Snippet)> = {
         use rayon::prelude::*;
         hits.par_iter()
             .filter_map(|hit| {
-                let event = note_of(hit)?;
+                let event = event_of(hit)?;
                 let session = if hit.session.session.is_empty() {
                     None
                 } else {
