@@ -28,6 +28,10 @@ mod checked;
 pub use checked::catching_panics;
 use checked::{clear_index_files, guarded, lock, open_index, open_search, writer_with_retry};
 
+/// How many notes are read and analysed together before their documents go to the
+/// index writer.
+const INDEX_CHUNK: usize = 64;
+
 /// The stamps of the indexed files: small, read by every start to see what changed.
 const STAMPS: &str = "stamps.bin";
 /// The parsed notes (without their text), read when the library is needed.
@@ -506,22 +510,28 @@ impl Store {
             writer.delete_term(path_term(path));
         }
         let total = to_index.len();
-        for (done, file) in indexed.enumerate() {
-            if let Ok(note) = &file.note {
-                // A file kept from the catalog has no text in memory (its event id changed,
-                // or the index is rebuilt): it is read again. If it vanished meanwhile, its
-                // titles are still indexed and the next refresh removes it.
-                let event = &*note.event;
-                let full = self
-                    .library
-                    .with_text(event)
-                    .unwrap_or(std::borrow::Cow::Borrowed(event));
-                self.index
-                    .add_event(&mut writer, &full, &file.path.display().to_string())?;
+        let files: Vec<&ParsedFile> = indexed.collect();
+        let mut done = 0;
+        // Read and analysed in parallel, a chunk at a time (bounded memory), then handed
+        // to the index writer in order.
+        for chunk in files.chunks(INDEX_CHUNK) {
+            let docs: Vec<Vec<tantivy::TantivyDocument>> = chunk
+                .par_iter()
+                .map(|file| {
+                    let Ok(note) = &file.note else { return Vec::new() };
+                    // A file kept from the catalog has no text in memory (its event id
+                    // changed, or the index is rebuilt): it is read again. If it vanished
+                    // meanwhile, its titles are still indexed and the next refresh removes it.
+                    let event = &*note.event;
+                    let full = self.library.with_text(event).unwrap_or(Cow::Borrowed(event));
+                    self.index.documents(&full, &file.path.display().to_string())
+                })
+                .collect();
+            for doc in docs.into_iter().flatten() {
+                writer.add_document(doc)?;
             }
-            if done % 64 == 0 {
-                progress(Stage::Indexing { done, total });
-            }
+            done += chunk.len();
+            progress(Stage::Indexing { done, total });
         }
         progress(Stage::Indexing { done: total, total });
         let generation = self.generation + 1;

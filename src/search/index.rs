@@ -192,15 +192,23 @@ impl SearchIndex {
 
     /// Adds the event's overview and each of its sessions as documents.
     pub fn add_event(&self, writer: &mut IndexWriter, event: &Event, path: &str) -> anyhow::Result<()> {
+        for doc in self.documents(event, path) {
+            writer.add_document(doc)?;
+        }
+        Ok(())
+    }
+
+    /// The event's overview and sessions as documents: the analysis, without touching the
+    /// index, so that many events can be analysed in parallel.
+    pub fn documents(&self, event: &Event, path: &str) -> Vec<TantivyDocument> {
         // `event:` matches every document of the event: analysed once, not per session.
         let event_words = self
             .analyzer
             .tantivy_tokens(&format!("{} {}", event.id, event.title));
-        writer.add_document(self.document(event, None, path, &event_words))?;
-        for session in &event.sessions {
-            writer.add_document(self.document(event, Some(session), path, &event_words))?;
-        }
-        Ok(())
+        std::iter::once(None)
+            .chain(event.sessions.iter().map(Some))
+            .map(|session| self.document(event, session, path, &event_words))
+            .collect()
     }
 
     fn analyse(&self, parts: &[(&str, String)]) -> Analysed {

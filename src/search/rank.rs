@@ -38,7 +38,10 @@ pub struct Ranked {
 }
 
 /// How many documents per word the fallback looks at.
-const FALLBACK_PER_CLAUSE: usize = 500;
+const FALLBACK_PER_CLAUSE: usize = 300;
+
+/// The fallback runs only while fewer notes than this hold every word.
+const FALLBACK_FILL: usize = 50;
 
 pub fn run(index: &SearchIndex, searcher: &Searcher, query: &Query, limit: usize) -> anyhow::Result<Ranked> {
     if query.is_empty() || limit == 0 {
@@ -60,10 +63,13 @@ pub fn run(index: &SearchIndex, searcher: &Searcher, query: &Query, limit: usize
             tier: Tier::All,
         })
         .collect();
-    if hits.len() >= limit || text_clauses(query) < 2 {
+    // The fallback fills a short list, not a long one: past a screenful of notes with
+    // every word, notes with some of them would only be scrolled past.
+    let room = limit.min(FALLBACK_FILL).saturating_sub(hits.len());
+    if room == 0 || text_clauses(query) < 2 {
         return Ok(Ranked { hits, total });
     }
-    let extra = fallback(index, searcher, query, &hits, limit - hits.len())?;
+    let extra = fallback(index, searcher, query, &hits, room)?;
     let total = total + extra.len();
     hits.extend(extra);
     Ok(Ranked { hits, total })
