@@ -74,6 +74,8 @@ pub enum Action {
     OpenPicker(PickerKind),
     /// Star or unstar the selected session (`s`).
     ToggleStar,
+    /// Search inside the open note only, like `/` in a pager (`F`): the lists stay.
+    FindInNote,
     /// Answer to "open this web link?".
     ConfirmYes,
     ConfirmNo,

@@ -53,6 +53,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("S", "every session by the selected session's speakers"),
     ("T", "the tags with their counts (Enter searches tag:X)"),
     ("s  *", "star / unstar the session; the starred sessions"),
+    ("F", "find in the open note only (n N walk the matches, Esc ends)"),
     (
         "in a list",
         "type to filter, ↑ ↓ to move, Enter to open, Esc to close",
@@ -184,6 +185,7 @@ fn browse_key(key: &KeyEvent, ctrl: bool, alt: bool) -> Option<Action> {
         KeyCode::Char('T') => Action::OpenPicker(PickerKind::Tags),
         KeyCode::Char('*') => Action::OpenPicker(PickerKind::Starred),
         KeyCode::Char('s') => Action::ToggleStar,
+        KeyCode::Char('F') => Action::FindInNote,
         KeyCode::Esc => Action::Escape,
         KeyCode::Char(c @ '1'..='9') => Action::FollowLinkNumber(c as usize - '0' as usize),
         _ => return None,

@@ -317,7 +317,10 @@ impl App {
                 }
             }
             Action::Escape => {
-                if self.search.editing || self.search.is_active() {
+                if self.search.in_note {
+                    self.search.clear();
+                    self.render_note(false);
+                } else if self.search.editing || self.search.is_active() {
                     let current = self.note.key.and_then(|k| k.to_ref(&self.notes.library));
                     self.search.clear();
                     self.rebuild_events();
@@ -347,6 +350,14 @@ impl App {
             Action::ToggleHelp => self.overlay = Overlay::Help { scroll: 0 },
             Action::ToggleWarnings => self.overlay = Overlay::Warnings { scroll: 0 },
             Action::OpenPicker(kind) => self.open_picker(kind),
+            Action::FindInNote => {
+                if self.search.is_active() {
+                    self.search.clear();
+                    self.rebuild_events();
+                }
+                self.search.in_note = true;
+                self.search.editing = true;
+            }
             Action::ToggleStar => self.toggle_star(),
             Action::ExplainSearch => {
                 let analyzer = &self.notes.index.analyzer;
@@ -473,6 +484,10 @@ impl App {
     fn run_search(&mut self) {
         let keys = self.keys.get_or_init(|| keys_of(&self.notes.library));
         self.search.run(&self.notes.index, keys);
+        if self.search.in_note {
+            self.render_note(true);
+            return;
+        }
         self.rebuild_events();
     }
 

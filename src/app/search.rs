@@ -26,6 +26,8 @@ pub struct LiveSearch {
     pub last_ms: f64,
     /// The starred sessions, for `is:starred`.
     pub starred: Vec<(String, String)>,
+    /// Finding in the open note only: matches are marked there, the lists stay whole.
+    pub in_note: bool,
 }
 
 /// Hits grouped by event; events ordered by their best hit, sessions by score.
@@ -107,6 +109,7 @@ impl LiveSearch {
         self.query = Query::default();
         self.matcher = None;
         self.results = None;
+        self.in_note = false;
     }
 
     /// Re-runs the query for the current input.
@@ -114,6 +117,12 @@ impl LiveSearch {
         let started = Instant::now();
         self.query = parse_query(&self.input);
         self.query.starred = self.starred.clone();
+        if self.in_note {
+            let matcher = Matcher::new(&self.query, &index.analyzer);
+            self.matcher = (!matcher.is_empty()).then_some(matcher);
+            self.results = None;
+            return;
+        }
         if self.query.is_empty() {
             self.matcher = None;
             self.results = None;

@@ -308,7 +308,7 @@ fn render_search(app: &App, area: Rect, buf: &mut Buffer) {
     let [left, right] =
         Layout::horizontal([Constraint::Min(10), Constraint::Length(summary.width() as u16)]).areas(area);
     let mut spans = vec![Span::styled(
-        "/ ",
+        if s.in_note { "find in note: " } else { "/ " },
         if s.editing {
             FOCUS.add_modifier(Modifier::BOLD)
         } else {
