@@ -21,6 +21,14 @@ pub struct ConfigFile {
     /// (`synonyms = [["社内勉強会", "LT会"]]`), added to the built-in table.
     #[serde(default)]
     pub synonyms: Vec<Vec<String>>,
+    /// The app's colours: `base = "dark"` or `"light"`, then styles by name
+    /// (`match = "black on yellow"`); see `ui::theme`.
+    #[serde(default)]
+    pub theme: toml::Table,
+    /// Key bindings of one's own: action name = key or list of keys
+    /// (`zoom = "Z"`, `back = ["ctrl-o", "H"]`); see `app::keymap::Bindings`.
+    #[serde(default)]
+    pub keys: toml::Table,
 }
 
 /// The default config path, or `$CONFNOTES_CONFIG` when set.
@@ -108,4 +116,23 @@ pub fn notes_source(cli_dirs: &[PathBuf], no_bundled: bool) -> (NotesSource, Vec
         },
         warnings,
     )
+}
+
+/// The app's theme and key bindings from the config file (and `NO_COLOR`), with what is
+/// wrong in them as warnings naming the file.
+pub fn ui_settings() -> (
+    crate::ui::theme::Theme,
+    crate::app::keymap::Bindings,
+    Vec<Warning>,
+) {
+    // A file that does not parse at all is already reported by `notes_source`.
+    let (config, path) = match config_path() {
+        Some(path) => (read_config(&path).0, path),
+        None => (ConfigFile::default(), PathBuf::new()),
+    };
+    let (theme, mut errors) = crate::ui::theme::from_config(&config.theme, crate::ui::theme::no_color());
+    let (bindings, key_errors) = crate::app::keymap::Bindings::from_table(&config.keys);
+    errors.extend(key_errors);
+    let warnings = errors.into_iter().map(|e| config_warning(&path, e)).collect();
+    (theme, bindings, warnings)
 }

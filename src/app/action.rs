@@ -61,6 +61,22 @@ pub enum Action {
     PrevLink,
     /// Follow link number N (1-based), as numbered in the note.
     FollowLinkNumber(usize),
+    /// A digit of a link number: followed as soon as no longer number starts with the
+    /// digits typed, or on Enter (`1` `2` is link 12 in a note of twelve links or more).
+    LinkDigit(u8),
+    /// The note alone, full width, and back (`z`).
+    ToggleZoom,
+    /// Hide or show the events pane (`E`).
+    ToggleEvents,
+    /// A wider (`>`) or narrower (`<`) note pane.
+    WidenNote(i8),
+    /// The note's headings, to jump to one (`o`).
+    Outline,
+    /// Open the note in `$VISUAL` / `$EDITOR` at the session's line (`e`).
+    Edit,
+    /// Copy the selected link's URL, else the session id (`y`); its file and line (`Y`).
+    Copy,
+    CopyLocation,
     /// Browser-like history of jumps.
     Back,
     Forward,

@@ -1,5 +1,5 @@
 //! Terminal events to actions. The whole key binding table lives here (and in the
-//! help overlay, which is generated from `HELP`).
+//! help overlay, which is generated from `HELP` and the config file's `[keys]`).
 
 use ratatui::crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
@@ -21,6 +21,8 @@ pub enum KeyContext {
     Confirm,
     /// A list to pick from, filtered by what is typed.
     Picker,
+    /// A list to pick from (the outline).
+    Menu,
 }
 
 /// Every binding, for the help overlay and the README: (keys, what they do).
@@ -37,10 +39,20 @@ pub const HELP: &[(&str, &str)] = &[
     ("PgDn PgUp, Space", "a page down / up"),
     ("] [", "select the next / previous link in the note"),
     ("Enter", "follow the selected link (web links ask first)"),
-    ("1-9", "follow link number N"),
-    ("b, Backspace, Alt-←", "back to where you jumped from"),
+    (
+        "1-9",
+        "follow link N; past 9 type all digits (1 2), Enter if it could go on",
+    ),
+    ("b, Ctrl-o, Backspace, Alt-←", "back to where you jumped from"),
     ("f, Alt-→", "forward again"),
     ("n N", "next / previous search match in the note"),
+    ("z", "zoom: the note alone, full width (again: all panes)"),
+    ("E", "hide / show the events pane"),
+    ("> <", "a wider / narrower note pane"),
+    ("o", "outline: the note's headings; Enter jumps to one"),
+    ("e", "edit the note in $VISUAL / $EDITOR at the session's line"),
+    ("y", "copy the selected link's URL, else the session id"),
+    ("Y", "copy the note's file and line"),
     ("w", "list the warnings from loading notes"),
     (
         "x, Ctrl-x",
@@ -66,6 +78,137 @@ pub const HELP: &[(&str, &str)] = &[
         "click selects / focuses / follows a link; the wheel scrolls",
     ),
 ];
+
+/// The search line's syntax, for the help overlay (the README has the long form).
+pub const QUERY_HELP: &[(&str, &str)] = &[
+    ("spinnaker argo", "every word must match"),
+    ("spinn", "the last word also matches as a prefix"),
+    ("\"継続的デリバリ\"", "a phrase: words adjacent, no synonyms"),
+    ("-jenkins", "exclude"),
+    ("argo OR flux", "either (also between filters)"),
+    (
+        "tag:gitops",
+        "filters: tag: speaker: event: year: (-tag:x excludes)",
+    ),
+];
+
+/// Actions the config file's `[keys]` section can bind, by name.
+fn named_actions() -> Vec<(&'static str, Action)> {
+    vec![
+        ("quit", Action::Quit),
+        ("search", Action::StartSearch),
+        ("next_pane", Action::FocusNext),
+        ("previous_pane", Action::FocusPrev),
+        ("down", Action::Down),
+        ("up", Action::Up),
+        ("left", Action::Left),
+        ("open", Action::Open),
+        ("top", Action::Top),
+        ("bottom", Action::Bottom),
+        ("half_page_down", Action::HalfPageDown),
+        ("half_page_up", Action::HalfPageUp),
+        ("page_down", Action::PageDown),
+        ("page_up", Action::PageUp),
+        ("next_link", Action::NextLink),
+        ("previous_link", Action::PrevLink),
+        ("next_match", Action::NextMatch),
+        ("previous_match", Action::PrevMatch),
+        ("back", Action::Back),
+        ("forward", Action::Forward),
+        ("help", Action::ToggleHelp),
+        ("warnings", Action::ToggleWarnings),
+        ("explain", Action::ExplainSearch),
+        ("zoom", Action::ToggleZoom),
+        ("toggle_events", Action::ToggleEvents),
+        ("wider_note", Action::WidenNote(1)),
+        ("narrower_note", Action::WidenNote(-1)),
+        ("outline", Action::Outline),
+        ("edit", Action::Edit),
+        ("copy", Action::Copy),
+        ("copy_location", Action::CopyLocation),
+        ("results", Action::OpenPicker(PickerKind::Results)),
+        ("speaker", Action::OpenPicker(PickerKind::Speaker)),
+        ("tags", Action::OpenPicker(PickerKind::Tags)),
+        ("starred", Action::OpenPicker(PickerKind::Starred)),
+        ("star", Action::ToggleStar),
+    ]
+}
+
+/// Key bindings of one's own (the config file's `[keys]`: `zoom = "Z"`,
+/// `back = ["ctrl-o", "H"]`), looked up before the built-in ones while browsing.
+#[derive(Debug, Clone, Default)]
+pub struct Bindings {
+    bound: Vec<(String, KeyEvent, Action, &'static str)>,
+}
+
+impl Bindings {
+    /// Reads `action = "key"` or `action = ["key", ...]` pairs; what is wrong is
+    /// returned as messages and left out.
+    pub fn from_table(table: &toml::Table) -> (Bindings, Vec<String>) {
+        let actions = named_actions();
+        let mut bound = Vec::new();
+        let mut errors = Vec::new();
+        for (name, value) in table {
+            let Some((name, action)) = actions.iter().find(|(n, _)| n == name) else {
+                let names: Vec<&str> = actions.iter().map(|(n, _)| *n).collect();
+                errors.push(format!(
+                    "[keys] {name}: no such action (there are: {})",
+                    names.join(", ")
+                ));
+                continue;
+            };
+            let keys: Vec<&str> = match value {
+                toml::Value::String(k) => vec![k.as_str()],
+                toml::Value::Array(a) => a.iter().filter_map(toml::Value::as_str).collect(),
+                _ => Vec::new(),
+            };
+            if keys.is_empty() {
+                errors.push(format!(
+                    "[keys] {name}: give a key string or a list of them (\"ctrl-o\", \"Z\")"
+                ));
+            }
+            for key in keys {
+                match parse_key(key) {
+                    Some(event) => bound.push((key.to_string(), event, action.clone(), *name)),
+                    None => errors.push(format!(
+                        "[keys] {name}: cannot read the key {key:?} (write keys like \"Z\", \"ctrl-o\", \"alt-left\", \"enter\")"
+                    )),
+                }
+            }
+        }
+        (Bindings { bound }, errors)
+    }
+
+    fn lookup(&self, key: &KeyEvent) -> Option<Action> {
+        // Letters arrive with SHIFT for capitals in some terminals: compare without it.
+        let plain = |k: &KeyEvent| (k.code, k.modifiers - KeyModifiers::SHIFT);
+        (self.bound.iter())
+            .find(|(_, k, _, _)| plain(k) == plain(key))
+            .map(|(_, _, a, _)| a.clone())
+    }
+
+    /// The help table: the built-in keys, then one's own.
+    pub fn help(&self) -> Vec<(String, String)> {
+        let mut rows: Vec<(String, String)> =
+            HELP.iter().map(|(k, w)| (k.to_string(), w.to_string())).collect();
+        for (key, _, _, name) in &self.bound {
+            rows.push((key.clone(), format!("{} (your binding)", name.replace('_', " "))));
+        }
+        rows
+    }
+
+    /// Maps a terminal event, one's own bindings first while browsing.
+    pub fn map_event(&self, event: &Event, context: KeyContext) -> Option<Action> {
+        if let (Event::Key(key), KeyContext::Browse(_)) = (event, context) {
+            if key.kind != KeyEventKind::Release {
+                if let Some(action) = self.lookup(key) {
+                    return Some(action);
+                }
+            }
+        }
+        map_event(event, context)
+    }
+}
 
 /// Maps one terminal event to an action, if it means anything here.
 pub fn map_event(event: &Event, context: KeyContext) -> Option<Action> {
@@ -106,8 +249,13 @@ pub fn map_key(key: &KeyEvent, context: KeyContext) -> Option<Action> {
             }
             KeyCode::Char('j') | KeyCode::Down => Some(Action::Down),
             KeyCode::Char('k') | KeyCode::Up => Some(Action::Up),
+            KeyCode::Char('g') | KeyCode::Home => Some(Action::Top),
+            KeyCode::Char('G') | KeyCode::End => Some(Action::Bottom),
+            KeyCode::Char(' ') | KeyCode::PageDown => Some(Action::PageDown),
+            KeyCode::PageUp => Some(Action::PageUp),
             _ => None,
         },
+        KeyContext::Menu => super::outline::outline_key(key.code),
         KeyContext::Browse(_) => browse_key(key, ctrl, alt),
     }
 }
@@ -157,6 +305,7 @@ fn browse_key(key: &KeyEvent, ctrl: bool, alt: bool) -> Option<Action> {
         KeyCode::Char('u') if ctrl => Action::HalfPageUp,
         KeyCode::Char('f') if ctrl => Action::PageDown,
         KeyCode::Char('b') if ctrl => Action::PageUp,
+        KeyCode::Char('o') if ctrl => Action::Back,
         KeyCode::Left if alt => Action::Back,
         KeyCode::Right if alt => Action::Forward,
         _ if ctrl || alt => return None,
@@ -187,7 +336,15 @@ fn browse_key(key: &KeyEvent, ctrl: bool, alt: bool) -> Option<Action> {
         KeyCode::Char('s') => Action::ToggleStar,
         KeyCode::Char('F') => Action::FindInNote,
         KeyCode::Esc => Action::Escape,
-        KeyCode::Char(c @ '1'..='9') => Action::FollowLinkNumber(c as usize - '0' as usize),
+        KeyCode::Char(c @ '0'..='9') => Action::LinkDigit(c as u8 - b'0'),
+        KeyCode::Char('z') => Action::ToggleZoom,
+        KeyCode::Char('E') => Action::ToggleEvents,
+        KeyCode::Char('>') => Action::WidenNote(1),
+        KeyCode::Char('<') => Action::WidenNote(-1),
+        KeyCode::Char('o') => Action::Outline,
+        KeyCode::Char('e') => Action::Edit,
+        KeyCode::Char('y') => Action::Copy,
+        KeyCode::Char('Y') => Action::CopyLocation,
         _ => return None,
     })
 }
@@ -263,7 +420,13 @@ mod tests {
         assert_eq!(browse("backspace"), Some(Action::Back));
         assert_eq!(browse("alt-left"), Some(Action::Back));
         assert_eq!(browse("alt-right"), Some(Action::Forward));
-        assert_eq!(browse("3"), Some(Action::FollowLinkNumber(3)));
+        assert_eq!(browse("3"), Some(Action::LinkDigit(3)));
+        assert_eq!(browse("ctrl-o"), Some(Action::Back));
+        assert_eq!(browse("z"), Some(Action::ToggleZoom));
+        assert_eq!(browse("E"), Some(Action::ToggleEvents));
+        assert_eq!(browse("o"), Some(Action::Outline));
+        assert_eq!(browse("e"), Some(Action::Edit));
+        assert_eq!(browse("y"), Some(Action::Copy));
         assert_eq!(browse("q"), Some(Action::Quit));
         assert_eq!(browse("ctrl-c"), Some(Action::Quit));
         assert_eq!(browse("ctrl-x"), None);
@@ -287,6 +450,32 @@ mod tests {
             map_event(&paste, KeyContext::Search),
             Some(Action::SearchInsert("継続的デリバリ".into()))
         );
+    }
+
+    #[test]
+    fn bindings_of_ones_own_come_first_and_mistakes_are_named() {
+        let table: toml::Table = toml::from_str(
+            "zoom = \"Z\"\nback = [\"H\", \"ctrl-p\"]\nzoom_out = \"x\"\nedit = \"ctrl-nope\"",
+        )
+        .unwrap();
+        let (bindings, errors) = Bindings::from_table(&table);
+        let key = |s: &str| Event::Key(parse_key(s).unwrap());
+        let browse = KeyContext::Browse(Pane::Note);
+        assert_eq!(bindings.map_event(&key("Z"), browse), Some(Action::ToggleZoom));
+        assert_eq!(bindings.map_event(&key("ctrl-p"), browse), Some(Action::Back));
+        assert_eq!(bindings.map_event(&key("j"), browse), Some(Action::Down));
+        // Typing a search is never taken over by a binding.
+        assert_eq!(
+            bindings.map_event(&key("Z"), KeyContext::Search),
+            Some(Action::SearchInsert("Z".into()))
+        );
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors.iter().any(|e| e.contains("zoom_out: no such action")));
+        assert!(errors.iter().any(|e| e.contains("\"ctrl-nope\"")));
+        assert!(bindings
+            .help()
+            .iter()
+            .any(|(k, w)| k == "H" && w.contains("back")));
     }
 
     #[test]

@@ -3,11 +3,16 @@
 
 pub mod action;
 mod browse;
+mod external;
 pub mod keymap;
+mod lists;
 pub mod loader;
+mod moves;
 pub mod note;
+pub mod outline;
 pub mod picker;
 pub mod search;
+pub mod state;
 pub mod terminal;
 
 use std::cell::OnceCell;
@@ -15,130 +20,20 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use action::{Action, Loaded, Pane};
+pub use moves::Request;
+pub use state::{EventRow, ListView, Location, NoteView, Overlay, SessionRow, HIGHLIGHT_BUDGET};
 pub use terminal::run_tui;
 
-use self::keymap::KeyContext;
+use self::keymap::{Bindings, KeyContext};
 use self::note::{compose, resolve_href, NoteKey};
-use self::picker::Picker;
 use self::search::LiveSearch;
 use crate::core::{Library, LinkTarget, SessionRef, Warning};
 use crate::notes::Notes;
 use crate::search::note_key;
 use crate::stars::Stars;
-use crate::ui::layout::{inner, visible_rows, Areas, ROW_HEIGHT};
+use crate::ui::layout::{inner, visible_rows, Areas, PaneLayout};
 use crate::ui::markdown::{self, RenderOptions, RenderedNote};
-
-/// A list pane's rows and where the user is in them.
-#[derive(Debug, Clone)]
-pub struct ListView<T> {
-    pub rows: Vec<T>,
-    pub selected: usize,
-    /// First visible row (kept so the selection stays on screen).
-    pub offset: usize,
-}
-
-impl<T> Default for ListView<T> {
-    fn default() -> Self {
-        Self {
-            rows: Vec::new(),
-            selected: 0,
-            offset: 0,
-        }
-    }
-}
-
-impl<T> ListView<T> {
-    fn select(&mut self, i: usize, visible: usize) {
-        self.selected = i.min(self.rows.len().saturating_sub(1));
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + visible {
-            self.offset = self.selected + 1 - visible;
-        }
-    }
-
-    pub fn current(&self) -> Option<&T> {
-        self.rows.get(self.selected)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct EventRow {
-    pub event: usize,
-    /// Hits in this event while a search is active.
-    pub hits: Option<usize>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SessionRow {
-    pub key: NoteKey,
-    pub score: Option<f32>,
-}
-
-/// The note pane: which note, its rendered lines, and the reader's place in it.
-pub struct NoteView {
-    pub key: Option<NoteKey>,
-    pub rendered: RenderedNote,
-    pub scroll: usize,
-    pub selected_link: Option<usize>,
-    pub current_match: Option<usize>,
-    /// The width it was rendered for.
-    pub width: u16,
-    /// The Markdown composed for `key` (reading the note's file, for notes from the
-    /// cache), kept so that a keystroke or a scroll does not read it again.
-    composed: Option<(NoteKey, String)>,
-}
-
-impl Default for NoteView {
-    fn default() -> Self {
-        Self {
-            key: None,
-            rendered: RenderedNote {
-                lines: Vec::new(),
-                links: Vec::new(),
-                matches: Vec::new(),
-            },
-            scroll: 0,
-            selected_link: None,
-            current_match: None,
-            width: 0,
-            composed: None,
-        }
-    }
-}
-
-/// How many bytes of a note are searched for matches to highlight, per drawing.
-pub const HIGHLIGHT_BUDGET: usize = 256 * 1024;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Overlay {
-    None,
-    Help {
-        scroll: usize,
-    },
-    Warnings {
-        scroll: usize,
-    },
-    /// `confnotes analyze` for the search line's query.
-    Explain {
-        scroll: usize,
-        text: String,
-    },
-    /// "Open this web link in the browser?"
-    Confirm(String),
-    /// A list to pick from (see [`picker`]).
-    Picker(Box<Picker>),
-}
-
-/// A place to come back to.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Location {
-    pub search: String,
-    pub note: SessionRef,
-    pub scroll: usize,
-    pub focus: Pane,
-    pub selected_link: Option<usize>,
-}
+use crate::ui::theme::Theme;
 
 /// Opens a web link; swapped out in tests.
 pub type UrlOpener = fn(&str) -> Result<(), String>;
@@ -165,6 +60,14 @@ pub struct App {
     pub open_url: UrlOpener,
     /// Starred sessions: in memory for tests; the terminal loop loads the user's file.
     pub stars: Stars,
+    pub theme: Theme,
+    /// Zoom and the events pane: kept while the app runs.
+    pub layout: PaneLayout,
+    pub bindings: Bindings,
+    /// Work for the terminal loop (an editor to run, text to copy).
+    pub request: Option<Request>,
+    /// Digits of a link number typed so far (`1` of `12`).
+    pending_link: Option<usize>,
     /// Index note keys to positions in the library: made after the first frame (see
     /// `prepare_search`) so a big folder's first frame does not wait for it.
     keys: OnceCell<HashMap<u64, NoteKey>>,
@@ -223,6 +126,11 @@ impl App {
             should_quit: false,
             open_url: open_in_browser,
             stars: Stars::default(),
+            theme: Theme::default(),
+            layout: PaneLayout::default(),
+            bindings: Bindings::default(),
+            request: None,
+            pending_link: None,
             keys: OnceCell::new(),
         };
         app.rebuild_events();
@@ -237,13 +145,14 @@ impl App {
     }
 
     pub fn areas(&self) -> Option<Areas> {
-        Areas::from_size(self.size.0, self.size.1)
+        Areas::from_size(self.size.0, self.size.1, self.layout)
     }
 
     /// What the keys mean right now.
     pub fn key_context(&self) -> KeyContext {
         match self.overlay {
             Overlay::Confirm(_) => KeyContext::Confirm,
+            Overlay::Outline(_) => KeyContext::Menu,
             Overlay::Help { .. } | Overlay::Warnings { .. } | Overlay::Explain { .. } => KeyContext::Overlay,
             Overlay::Picker(_) => KeyContext::Picker,
             Overlay::None if self.search.editing => KeyContext::Search,
@@ -258,6 +167,7 @@ impl App {
         ) {
             self.status = None;
         }
+        let pending_link = self.pending_link.take();
         match action {
             Action::Quit => self.should_quit = true,
             Action::NotesLoaded(loaded) => self.replace_notes(loaded.0),
@@ -269,10 +179,20 @@ impl App {
                 self.render_note(false);
             }
             _ if self.overlay != Overlay::None => self.update_overlay(action),
-            Action::FocusNext => self.focus = next_pane(self.focus),
-            Action::FocusPrev => self.focus = prev_pane(self.focus),
-            Action::Left if self.focus != Pane::Events => self.focus = prev_pane(self.focus),
-            Action::Left => {}
+            Action::FocusNext => self.cycle_focus(true),
+            Action::FocusPrev => self.cycle_focus(false),
+            Action::Left => self.go_left(),
+            Action::Open if pending_link.is_some() => {
+                self.update(Action::FollowLinkNumber(pending_link.unwrap_or_default()))
+            }
+            Action::LinkDigit(_)
+            | Action::ToggleZoom
+            | Action::ToggleEvents
+            | Action::WidenNote(_)
+            | Action::Outline
+            | Action::Edit
+            | Action::Copy
+            | Action::CopyLocation => self.reader_move(action, pending_link),
             Action::Open => match self.focus {
                 Pane::Events => self.focus = Pane::Sessions,
                 Pane::Sessions => self.focus = Pane::Note,
@@ -359,20 +279,22 @@ impl App {
                 self.search.editing = true;
             }
             Action::ToggleStar => self.toggle_star(),
-            Action::ExplainSearch => {
-                let analyzer = &self.notes.index.analyzer;
-                let text = if self.search.input.trim().is_empty() {
-                    "no search yet: press / and type one".to_string()
-                } else {
-                    crate::search::explain::query(analyzer, &self.search.input)
-                };
-                self.overlay = Overlay::Explain { scroll: 0, text };
-            }
+            Action::ExplainSearch => self.explain_search(),
             Action::ConfirmYes | Action::ConfirmNo => {}
             Action::Click(x, y) => self.click(x, y),
             Action::ScrollUp(x, y) => self.wheel(x, y, -3),
             Action::ScrollDown(x, y) => self.wheel(x, y, 3),
         }
+    }
+
+    fn explain_search(&mut self) {
+        let analyzer = &self.notes.index.analyzer;
+        let text = if self.search.input.trim().is_empty() {
+            "no search yet: press / and type one".to_string()
+        } else {
+            crate::search::explain::query(analyzer, &self.search.input)
+        };
+        self.overlay = Overlay::Explain { scroll: 0, text };
     }
 
     fn update_overlay(&mut self, action: Action) {
@@ -395,6 +317,19 @@ impl App {
             }
             return;
         }
+        if matches!(self.overlay, Overlay::Outline(_)) {
+            return self.outline_action(action);
+        }
+        // Scrolling past the end is undone in drawing; this bound keeps `k` from
+        // having to climb back from far below it.
+        let page = usize::from(self.size.1.saturating_sub(6));
+        let lines = match &self.overlay {
+            Overlay::Help { .. } => self.bindings.help().len() * 2 + keymap::QUERY_HELP.len() + 2,
+            Overlay::Warnings { .. } => self.warnings.len() * 2,
+            Overlay::Explain { text, .. } => text.lines().count() * 2,
+            _ => 0,
+        };
+        let last = lines.saturating_sub(page);
         match (&mut self.overlay, action) {
             (Overlay::Confirm(url), Action::ConfirmYes) => {
                 let url = url.clone();
@@ -411,11 +346,22 @@ impl App {
             (
                 Overlay::Help { scroll } | Overlay::Warnings { scroll } | Overlay::Explain { scroll, .. },
                 Action::Down | Action::ScrollDown(..),
-            ) => *scroll += 1,
+            ) => *scroll = (*scroll + 1).min(last),
             (
                 Overlay::Help { scroll } | Overlay::Warnings { scroll } | Overlay::Explain { scroll, .. },
                 Action::Up | Action::ScrollUp(..),
             ) => *scroll = scroll.saturating_sub(1),
+            (
+                Overlay::Help { scroll } | Overlay::Warnings { scroll } | Overlay::Explain { scroll, .. },
+                step @ (Action::Top | Action::Bottom | Action::PageDown | Action::PageUp),
+            ) => {
+                *scroll = match step {
+                    Action::Top => 0,
+                    Action::PageUp => scroll.saturating_sub(page),
+                    Action::PageDown => (*scroll + page).min(last),
+                    _ => last,
+                }
+            }
             (
                 _,
                 Action::Escape
@@ -451,8 +397,8 @@ impl App {
             .collect();
         if self.notes.library.warnings.len() > had_warnings {
             self.status = Some(format!(
-                "{} warnings from loading notes: press w to see them",
-                self.warnings.len()
+                "{} from loading notes: press w to see them",
+                crate::ui::plural(self.warnings.len(), "warning")
             ));
         }
         if self.search.input.trim().is_empty() {
@@ -471,7 +417,7 @@ impl App {
             let e = self.notes.library.event_index(&id)?;
             self.events.rows.iter().position(|r| r.event == e)
         }) {
-            self.events.select(i, self.visible(Pane::Events));
+            self.select_event(i);
             self.rebuild_sessions();
         }
     }
@@ -513,7 +459,7 @@ impl App {
             .and_then(|e| self.events.rows.iter().position(|r| r.event == e))
             .unwrap_or(0);
         self.events.offset = 0;
-        self.events.select(index, self.visible(Pane::Events));
+        self.select_event(index);
         self.rebuild_sessions();
     }
 
@@ -551,7 +497,7 @@ impl App {
             }
         }
         self.sessions.offset = 0;
-        self.sessions.select(0, self.visible(Pane::Sessions));
+        self.select_session(0);
         self.load_note();
     }
 
@@ -570,31 +516,27 @@ impl App {
         let width = inner(areas.note).width.max(1);
         self.note.width = width;
         let Some(key) = self.note.key else {
-            self.note.rendered = RenderedNote {
-                lines: Vec::new(),
-                links: Vec::new(),
-                matches: Vec::new(),
-            };
+            self.note.rendered = RenderedNote::default();
             return;
         };
         if self.note.composed.as_ref().is_none_or(|(k, _)| *k != key) {
             self.note.composed = Some((key, compose(&self.notes.library, key)));
         }
         let doc = self.note.composed.as_ref().map_or("", |(_, doc)| doc.as_str());
-        let matcher = &self.search.matcher;
+        let search = &self.search;
         // Matches are marked in the first part of a long note only: analysing a whole
         // huge note on every keystroke would freeze the screen.
         let budget = std::cell::Cell::new(HIGHLIGHT_BUDGET);
         let find = |text: &str| {
-            let Some(m) = matcher.as_ref() else {
+            if search.matcher.is_none() && search.filter_marks.is_empty() {
                 return Vec::new();
-            };
+            }
             if text.len() > budget.get() {
                 budget.set(0);
                 return Vec::new();
             }
             budget.set(budget.get() - text.len());
-            m.find(text)
+            search.marks(text)
         };
         if to_first_match {
             // Marking match 0 up front costs nothing when there is none, and saves
@@ -602,6 +544,7 @@ impl App {
             self.note.current_match = Some(0);
         }
         let opts = RenderOptions {
+            theme: &self.theme,
             width,
             selected_link: self.note.selected_link,
             current_match: self.note.current_match,
@@ -654,27 +597,19 @@ impl App {
         self.visible(self.focus).max(1)
     }
 
-    fn keep_lists_in_view(&mut self) {
-        let (ve, vs) = (self.visible(Pane::Events), self.visible(Pane::Sessions));
-        let e = self.events.selected;
-        self.events.select(e, ve);
-        let s = self.sessions.selected;
-        self.sessions.select(s, vs);
-    }
-
     fn move_by(&mut self, delta: isize) {
         match self.focus {
             Pane::Events => {
                 let i = self.events.selected.saturating_add_signed(delta);
                 if i.min(self.events.rows.len().saturating_sub(1)) != self.events.selected {
-                    self.events.select(i, self.visible(Pane::Events));
+                    self.select_event(i);
                     self.rebuild_sessions();
                 }
             }
             Pane::Sessions => {
                 let i = self.sessions.selected.saturating_add_signed(delta);
                 if i.min(self.sessions.rows.len().saturating_sub(1)) != self.sessions.selected {
-                    self.sessions.select(i, self.visible(Pane::Sessions));
+                    self.select_session(i);
                     self.load_note();
                 }
             }
@@ -783,9 +718,19 @@ impl App {
             self.back.push(here);
         }
         self.forward.clear();
+        let search = self.search.is_active().then(|| self.search.input.clone());
         self.select_note(target);
         self.focus = Pane::Note;
-        self.status = Some(format!("→ {target}   (b: back)"));
+        self.status = Some(match search {
+            // The note is not among the hits: say that the search made way.
+            Some(q) if !self.search.is_active() => {
+                format!(
+                    "→ {target}   (not a hit of \"{}\": search cleared; b: back to it)",
+                    q.trim()
+                )
+            }
+            _ => format!("→ {target}   (b: back)"),
+        });
     }
 
     /// Selects a note in the panes; clears the search if the note is not among its hits.
@@ -823,9 +768,9 @@ impl App {
             self.rebuild_events();
         }
         let Some((e, s)) = shown(self) else { return false };
-        self.events.select(e, self.visible(Pane::Events));
+        self.select_event(e);
         self.rebuild_sessions();
-        self.sessions.select(s, self.visible(Pane::Sessions));
+        self.select_session(s);
         self.load_note();
         true
     }
@@ -892,19 +837,19 @@ impl App {
         if y < area.y || y >= area.y + area.height {
             return;
         }
-        let row = ((y - area.y) / ROW_HEIGHT) as usize;
+        let row = self.row_at(pane, usize::from(y - area.y));
         match pane {
             Pane::Events => {
-                let i = self.events.offset + row;
-                if i < self.events.rows.len() && i != self.events.selected {
-                    self.events.select(i, self.visible(Pane::Events));
+                let Some(i) = row else { return };
+                if i != self.events.selected {
+                    self.select_event(i);
                     self.rebuild_sessions();
                 }
             }
             Pane::Sessions => {
-                let i = self.sessions.offset + row;
-                if i < self.sessions.rows.len() && i != self.sessions.selected {
-                    self.sessions.select(i, self.visible(Pane::Sessions));
+                let Some(i) = row else { return };
+                if i != self.sessions.selected {
+                    self.select_session(i);
                     self.load_note();
                 }
             }
@@ -934,21 +879,5 @@ impl App {
         let step = if pane == Pane::Note { delta } else { delta.signum() };
         self.move_by(step);
         self.focus = focus;
-    }
-}
-
-fn next_pane(p: Pane) -> Pane {
-    match p {
-        Pane::Events => Pane::Sessions,
-        Pane::Sessions => Pane::Note,
-        Pane::Note => Pane::Events,
-    }
-}
-
-fn prev_pane(p: Pane) -> Pane {
-    match p {
-        Pane::Events => Pane::Note,
-        Pane::Sessions => Pane::Events,
-        Pane::Note => Pane::Sessions,
     }
 }

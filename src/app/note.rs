@@ -149,7 +149,10 @@ fn compose_session(library: &Library, event: &Event, s: &Session) -> String {
 }
 
 fn compose_overview(event: &Event) -> String {
-    let mut md = format!("# {}\n\n", escape(&event.title));
+    let mut md = String::new();
+    if !event.title.trim().is_empty() {
+        md.push_str(&format!("# {}\n\n", escape(&event.title)));
+    }
     let mut fields = Vec::new();
     let date = event.date_label();
     if !date.is_empty() {
@@ -180,9 +183,17 @@ fn compose_overview(event: &Event) -> String {
     }
     fields.push(format!("- **File**: {}", escape(&event.source)));
     md.push_str(&fields.join("\n"));
-    md.push_str("\n\n---\n\n");
-    md.push_str(&event.overview);
-    md.push_str("\n\n---\n\n**Sessions**\n\n");
+    md.push_str("\n\n");
+    // Rules and headings only around what is there: an event of a title alone is a
+    // title and its fields.
+    if !event.overview.trim().is_empty() {
+        md.push_str("---\n\n");
+        md.push_str(&event.overview);
+        md.push_str("\n\n");
+    }
+    if !event.sessions.is_empty() {
+        md.push_str("---\n\n**Sessions**\n\n");
+    }
     for s in &event.sessions {
         let code = s
             .code

@@ -2,9 +2,11 @@
 //! by event, re-run on every keystroke.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::time::Instant;
 
 use super::note::NoteKey;
+use crate::search::query::{Atom, FilterKind};
 use crate::search::{parse_query, Matcher, Query, SearchIndex, Tier};
 
 /// The panes list the best hits only: fetching thousands of hits on every keystroke
@@ -20,6 +22,8 @@ pub struct LiveSearch {
     pub editing: bool,
     pub query: Query,
     pub matcher: Option<Matcher>,
+    /// What `tag:` and `speaker:` filters ask for, marked in the note like matches.
+    pub filter_marks: Vec<String>,
     /// `None` when no query is active (the lists show everything).
     pub results: Option<Results>,
     /// How long the last query took, in milliseconds (shown on the status line).
@@ -108,8 +112,19 @@ impl LiveSearch {
         self.editing = false;
         self.query = Query::default();
         self.matcher = None;
+        self.filter_marks.clear();
         self.results = None;
         self.in_note = false;
+    }
+
+    /// Byte ranges to mark in a note's text: the query's words, and the tags and
+    /// speakers its filters name (a search of filters only marks something too).
+    pub fn marks(&self, text: &str) -> Vec<Range<usize>> {
+        let mut found = self.matcher.as_ref().map(|m| m.find(text)).unwrap_or_default();
+        for want in &self.filter_marks {
+            found.extend(find_ignoring_case(text, want));
+        }
+        found
     }
 
     /// Re-runs the query for the current input.
@@ -129,6 +144,15 @@ impl LiveSearch {
             self.last_ms = 0.0;
             return;
         }
+        self.filter_marks = (self.query.clauses.iter().flatten())
+            .filter_map(|a| match a {
+                Atom::Filter(f) if !f.negated && matches!(f.kind, FilterKind::Tag | FilterKind::Speaker) => {
+                    Some(f.term.text.clone())
+                }
+                _ => None,
+            })
+            .filter(|t| !t.is_empty())
+            .collect();
         let matcher = Matcher::new(&self.query, &index.analyzer);
         self.matcher = (!matcher.is_empty()).then_some(matcher);
         // A failing query (it should not happen) shows as no results, never a crash.
@@ -147,6 +171,14 @@ impl LiveSearch {
             });
             by_event[i].1.push((*key, *score));
         }
+        if !self.query.has_text() {
+            // Filters alone rank nothing: list like the unfiltered panes, newest event
+            // first and sessions in their order.
+            by_event.sort_by_key(|(event, _)| *event);
+            for (_, hits) in &mut by_event {
+                hits.sort_by_key(|(key, _)| key.session.map_or(0, |s| s + 1));
+            }
+        }
         self.results = Some(Results {
             total,
             shown: hits.len(),
@@ -155,5 +187,43 @@ impl LiveSearch {
             truncated: self.query.truncated,
         });
         self.last_ms = started.elapsed().as_secs_f64() * 1000.0;
+    }
+}
+
+/// Where `want` occurs in `text`, ASCII letters compared without case.
+fn find_ignoring_case(text: &str, want: &str) -> Vec<Range<usize>> {
+    if !want.is_ascii() {
+        return text.match_indices(want).map(|(i, m)| i..i + m.len()).collect();
+    }
+    let (hay, needle) = (text.as_bytes(), want.as_bytes());
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + needle.len() <= hay.len() {
+        if hay
+            .get(i..i + needle.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(needle))
+        {
+            out.push(i..i + needle.len());
+            i += needle.len();
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_ignoring_case;
+
+    #[test]
+    fn filter_words_are_found_without_case() {
+        let text = "GitOps と gitops、ＧｉｔＯｐｓ";
+        let found: Vec<&str> = find_ignoring_case(text, "gitops")
+            .into_iter()
+            .map(|r| &text[r])
+            .collect();
+        assert_eq!(found, ["GitOps", "gitops"]);
+        assert_eq!(find_ignoring_case("秘匿情報", "匿情").len(), 1);
     }
 }

@@ -16,9 +16,9 @@ use ratatui::DefaultTerminal;
 use signal_hook::consts::{SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGSTOP, SIGTERM, SIGTSTP};
 use signal_hook::iterator::Signals;
 
-use super::keymap::map_event;
+use super::external::{copy, run_editor, spawn_input, InputGate};
 use super::loader::{Loader, Shown};
-use super::{Action, App};
+use super::{Action, App, Request};
 use crate::core::{NotesSource, SessionRef, Warning};
 use crate::notes::Notes;
 
@@ -111,6 +111,8 @@ pub fn run_tui(
         None => (Notes::empty()?, None),
     };
     let size = terminal.size()?;
+    let (theme, bindings, ui_warnings) = crate::config::ui_settings();
+    let warnings = warnings.into_iter().chain(ui_warnings).collect();
     let mut app = App::new(notes, warnings, (size.width, size.height));
     // A stars file that cannot be read is said, not overwritten: starring stays off.
     match crate::stars::Stars::load(crate::stars::default_path()) {
@@ -120,6 +122,8 @@ pub fn run_tui(
         }
         Err(e) => app.status = Some(e.to_string()),
     }
+    app.theme = theme;
+    app.bindings = bindings;
     crate::timing::mark("app state built");
     if first_run {
         app.loading = Some("loading notes…".into());
@@ -130,14 +134,8 @@ pub fn run_tui(
     });
     // Kept until the app ends: the loader stops when it is dropped.
     let _loader_stops_with_this = show;
-    std::thread::spawn(move || {
-        while let Ok(ev) = event::read() {
-            if send.send(Message::Terminal(ev)).is_err() {
-                break;
-            }
-        }
-    });
-    let ended_by = event_loop(&mut terminal, &mut app, &messages, open)?;
+    let input = spawn_input(move |ev| send.send(Message::Terminal(ev)).is_ok());
+    let ended_by = event_loop(&mut terminal, &mut app, &messages, open, &input)?;
     signals_handle.close();
     drop(_restore);
     io::stdout().flush()?;
@@ -190,13 +188,42 @@ fn resume(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
     Ok(())
 }
 
+/// Carries out what `update` asked of the terminal; returns what to say on the status line.
+fn carry_out(
+    request: Request,
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    input: &InputGate,
+    clipboard: &mut Option<arboard::Clipboard>,
+) -> io::Result<String> {
+    Ok(match request {
+        Request::Edit { file, line } => {
+            // The editor gets every key: the input thread reads none meanwhile.
+            let _paused = input.pause();
+            restore_terminal();
+            let ran = run_editor(&file, line);
+            resume(terminal, app)?;
+            match ran {
+                Ok(()) => format!(
+                    "back from the editor: {} (a saved change shows up by itself)",
+                    file.display()
+                ),
+                Err(e) => format!("could not run the editor: {e}"),
+            }
+        }
+        Request::Copy(text) => copy(&text, clipboard),
+    })
+}
+
 /// Runs until the app quits; returns the signal that ended it, if one did.
 fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
     messages: &Receiver<Message>,
     mut open: Option<SessionRef>,
+    input: &InputGate,
 ) -> anyhow::Result<Option<i32>> {
+    let mut clipboard = None;
     open_when_loaded(app, &mut open);
     terminal.draw(|frame| frame.render_widget(&*app, frame.area()))?;
     crate::timing::mark("first frame drawn");
@@ -215,7 +242,7 @@ fn event_loop(
                     dirty = true;
                     None
                 }
-                Message::Terminal(ev) => map_event(&ev, app.key_context()),
+                Message::Terminal(ev) => app.bindings.map_event(&ev, app.key_context()),
                 Message::Loader(action) => {
                     let loaded = matches!(action, Action::NotesLoaded(_));
                     reloaded |= loaded;
@@ -241,6 +268,11 @@ fn event_loop(
             };
             if let Some(action) = action {
                 app.update(action);
+                dirty = true;
+            }
+            if let Some(request) = app.request.take() {
+                let said = carry_out(request, terminal, app, input, &mut clipboard)?;
+                app.update(Action::Notice(said));
                 dirty = true;
             }
             if app.should_quit {

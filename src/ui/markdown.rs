@@ -1,41 +1,23 @@
-//! Markdown fragment → wrapped ratatui lines for the note pane, with link and search-match spots, plus the shared text styles.
+//! Markdown fragment → wrapped ratatui lines for the note pane, with link, match and heading spots.
 
 use std::mem::take;
 use std::ops::Range;
 
 use pulldown_cmark::{Alignment, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-pub const LINK: Style = Style::new()
-    .fg(Color::LightBlue)
-    .add_modifier(Modifier::UNDERLINED);
-/// The `[n]` after a link.
-pub const LINK_MARKER: Style = Style::new().fg(Color::DarkGray);
-/// Patched on top of the link style.
-pub const SELECTED_LINK: Style = Style::new().add_modifier(Modifier::REVERSED.union(Modifier::BOLD));
-pub const MATCH: Style = Style::new().fg(Color::Black).bg(Color::Yellow);
-pub const CURRENT_MATCH: Style = Style::new()
-    .fg(Color::Black)
-    .bg(Color::LightMagenta)
-    .add_modifier(Modifier::BOLD);
-/// Inline `code`.
-pub const CODE: Style = Style::new().fg(Color::LightYellow);
-pub const CODE_BLOCK: Style = Style::new().fg(Color::Gray).bg(Color::Indexed(236));
-pub const HEADING: Style = Style::new().fg(Color::LightCyan).add_modifier(Modifier::BOLD);
-/// The `│ ` gutter of block quotes.
-pub const QUOTE: Style = Style::new().fg(Color::DarkGray);
-pub const LIST_MARKER: Style = Style::new().fg(Color::LightCyan);
-/// Inline HTML, table rules, footnote labels.
-pub const DIM: Style = Style::new().fg(Color::DarkGray);
+use super::theme::Theme;
 
 const BOLD: Style = Style::new().add_modifier(Modifier::BOLD);
 const BULLETS: [&str; 3] = ["• ", "◦ ", "▪ "];
 /// Quote gutters and list indents are dropped (outermost first) before the text gets narrower than this.
 const MIN_TEXT: usize = 8;
 /// Kinsoku: never at the start of a line.
-const NO_START: &str = "、。，．・：；？！゛゜ヽヾゝゞ々ー）］｝」』】〕〉》〙〗〟’”｠»ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ…‥,.:;!?)]}%";
+const NO_START: &str = "〜～、。，．・：；？！゛゜ヽヾゝゞ々ー）］｝」』】〕〉》〙〗〟’”｠»ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ…‥,.:;!?)]}%";
+/// Drawn where a word or URL too long for the line is cut.
+const CUT_SIGN: &str = "↩";
 /// Kinsoku: never at the end of a line.
 const NO_END: &str = "（［｛「『【〔〈《〘〖〝‘“｟«([{";
 
@@ -48,6 +30,16 @@ pub struct RenderedNote {
     /// Every search match, in document order (line index + display columns);
     /// a match wrapped over several lines has one entry per line piece.
     pub matches: Vec<Spot>,
+    /// Every heading, in document order: the note's outline.
+    pub headings: Vec<Heading>,
+}
+
+/// A heading: its level (1 for `#`), its text and the line it starts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    pub level: u8,
+    pub text: String,
+    pub line: usize,
 }
 
 /// A link may wrap over several lines: one Spot per piece, covering the link text (not its `[n]`).
@@ -69,9 +61,11 @@ pub struct Spot {
 pub struct RenderOptions<'a> {
     /// Wrap width in terminal columns (0 is treated as 1).
     pub width: u16,
-    /// Index into links: drawn with [`SELECTED_LINK`].
+    /// Colours and attributes.
+    pub theme: &'a Theme,
+    /// Index into links: drawn with the theme's `selected_link`.
     pub selected_link: Option<usize>,
-    /// Index into matches: that piece is drawn with [`CURRENT_MATCH`].
+    /// Index into matches: that piece is drawn with the theme's `current_match`.
     pub current_match: Option<usize>,
     /// Finds search matches in a block's plain text; returns byte ranges into the given &str.
     pub find_matches: &'a dyn Fn(&str) -> Vec<Range<usize>>,
@@ -259,25 +253,27 @@ impl<'o, 'a> Renderer<'o, 'a> {
             Event::End(tag) => self.end(tag),
             Event::Text(t) => self.text(&t, self.style(), Kind::Text),
             Event::Code(t) | Event::InlineMath(t) | Event::DisplayMath(t) => {
-                self.text(&t, self.style().patch(CODE), Kind::Text)
+                self.text(&t, self.style().patch(self.opts.theme.code), Kind::Text)
             }
             Event::InlineHtml(h) => {
                 let tag = h.trim().to_ascii_lowercase();
                 if tag.starts_with("<br") {
                     self.inline.push("\n", self.style(), Kind::Hard, None);
                 } else if !tag.starts_with("<!--") {
-                    self.inline.push(&h, DIM, Kind::Deco, None);
+                    self.inline.push(&h, self.opts.theme.dim, Kind::Deco, None);
                 }
             }
             Event::Html(_) => {} // block HTML is layout noise in a terminal
             Event::FootnoteReference(label) => {
-                self.inline.push(&format!("[^{label}]"), DIM, Kind::Mark, None)
+                self.inline
+                    .push(&format!("[^{label}]"), self.opts.theme.dim, Kind::Mark, None)
             }
             Event::SoftBreak => self.text(" ", self.style(), Kind::Soft),
             Event::HardBreak => self.inline.push("\n", self.style(), Kind::Hard, None),
             Event::Rule => {
                 self.begin();
-                self.raw(|avail| vec![Span::styled("─".repeat(avail), DIM)]);
+                let dim = self.opts.theme.dim;
+                self.raw(|avail| vec![Span::styled("─".repeat(avail), dim)]);
                 self.need_blank = true;
             }
             Event::TaskListMarker(done) => {
@@ -307,9 +303,9 @@ impl<'o, 'a> Renderer<'o, 'a> {
             Tag::Paragraph => self.begin(),
             Tag::Heading { level, .. } => {
                 self.begin();
-                self.push_style(heading_style(level));
+                self.push_style(heading_style(self.opts.theme, level));
             }
-            Tag::BlockQuote(_) => self.open_container(container("│ ", "│ ", QUOTE)),
+            Tag::BlockQuote(_) => self.open_container(container("│ ", "│ ", self.opts.theme.quote)),
             Tag::CodeBlock(_) => {
                 self.begin();
                 self.code = Some(String::new());
@@ -329,12 +325,13 @@ impl<'o, 'a> Renderer<'o, 'a> {
                     _ => BULLETS[(depth - 1) % BULLETS.len()].to_string(),
                 };
                 let rest = " ".repeat(marker.width());
-                self.open_container(container(marker, rest, LIST_MARKER));
+                self.open_container(container(marker, rest, self.opts.theme.list_marker));
             }
             Tag::FootnoteDefinition(label) => {
                 let mut first = Block::default();
-                first.push(&format!("[^{label}] "), DIM, Kind::Deco, None);
-                self.open_container(container(first.text, "  ", DIM));
+                let dim = self.opts.theme.dim;
+                first.push(&format!("[^{label}] "), dim, Kind::Deco, None);
+                self.open_container(container(first.text, "  ", dim));
             }
             Tag::Table(aligns) => {
                 self.begin();
@@ -360,6 +357,18 @@ impl<'o, 'a> Renderer<'o, 'a> {
     fn end(&mut self, tag: TagEnd) {
         match tag {
             TagEnd::Paragraph | TagEnd::Heading(_) => {
+                if let TagEnd::Heading(level) = tag {
+                    let b = &self.inline;
+                    let text: String = (b.cells.iter())
+                        .filter(|c| matches!(c.kind, Kind::Text | Kind::Soft))
+                        .map(|c| &b.text[c.range.clone()])
+                        .collect();
+                    self.out.headings.push(Heading {
+                        level: level as u8,
+                        text: text.trim().to_string(),
+                        line: self.out.lines.len(),
+                    });
+                }
                 self.flush();
                 self.need_blank = true;
                 if tag != TagEnd::Paragraph {
@@ -426,8 +435,12 @@ impl<'o, 'a> Renderer<'o, 'a> {
                 }
                 self.styles.pop();
                 if let Some(id) = link {
-                    self.inline
-                        .push(&format!("[{}]", id + 1), LINK_MARKER, Kind::Mark, None);
+                    self.inline.push(
+                        &format!("[{}]", id + 1),
+                        self.opts.theme.link_marker,
+                        Kind::Mark,
+                        None,
+                    );
                 }
             }
             _ => {}
@@ -460,7 +473,7 @@ impl<'o, 'a> Renderer<'o, 'a> {
             ..LinkSpot::default()
         });
         self.open_links.push(self.out.links.len() - 1);
-        self.push_style(LINK);
+        self.push_style(self.opts.theme.link);
     }
 
     fn flush(&mut self) {
@@ -552,7 +565,7 @@ impl<'o, 'a> Renderer<'o, 'a> {
             b.text.push('…');
             (c.range, c.ch, c.w) = (s..b.text.len(), '…', 1);
         }
-        for (k, r) in wrap(&b.cells, first, rest, code).into_iter().enumerate() {
+        for (k, (r, cut)) in wrap(&b.cells, first, rest, code).into_iter().enumerate() {
             let line = self.out.lines.len();
             let (mut spans, mut col) = self.prefix(k == 0);
             let (mut run, mut run_style) = (String::new(), Style::default());
@@ -569,9 +582,10 @@ impl<'o, 'a> Renderer<'o, 'a> {
                 // A match inside the selected link shows as a match: reversed colours would hide it.
                 let st = if c.mat.is_some() {
                     let current = self.opts.current_match == Some(self.out.matches.len());
-                    c.style.patch(if current { CURRENT_MATCH } else { MATCH })
+                    let t = self.opts.theme;
+                    c.style.patch(if current { t.current_match } else { t.matched })
                 } else if c.link.is_some() && c.link == self.opts.selected_link {
-                    c.style.patch(SELECTED_LINK)
+                    c.style.patch(self.opts.theme.selected_link)
                 } else {
                     c.style
                 };
@@ -584,6 +598,10 @@ impl<'o, 'a> Renderer<'o, 'a> {
             }
             self.close(line, col, link, mat);
             spans.push(Span::styled(run, run_style));
+            if cut {
+                spans.push(Span::styled(CUT_SIGN, self.opts.theme.dim));
+                col += 1;
+            }
             if let Some(f) = fill.filter(|_| col < self.width) {
                 spans.push(Span::styled(" ".repeat(self.width - col), f));
             }
@@ -614,13 +632,15 @@ impl<'o, 'a> Renderer<'o, 'a> {
                 }
             }
             let mut b = Block::default();
-            b.push(&expanded, CODE_BLOCK, Kind::Text, None);
+            let style = self.opts.theme.code_block;
+            b.push(&expanded, style, Kind::Text, None);
             self.mark_matches(&mut b);
-            self.emit(b, true, Some(CODE_BLOCK));
+            self.emit(b, true, Some(style));
         }
     }
 
     fn render_table(&mut self, t: Table) {
+        let dim = self.opts.theme.dim;
         let ncols = t.rows.iter().map(Vec::len).max().unwrap_or(0);
         let mut widths = vec![0; ncols];
         for row in &t.rows {
@@ -640,7 +660,7 @@ impl<'o, 'a> Renderer<'o, 'a> {
                         Some(Alignment::Center) => (pad / 2, pad - pad / 2),
                         _ => (0, pad),
                     };
-                    b.push(if ci > 0 { " │ " } else { "" }, DIM, Kind::Deco, None);
+                    b.push(if ci > 0 { " │ " } else { "" }, dim, Kind::Deco, None);
                     b.push(&" ".repeat(l), Style::default(), Kind::Deco, None);
                     if let Some(cell) = cell {
                         b.append(cell);
@@ -650,7 +670,7 @@ impl<'o, 'a> Renderer<'o, 'a> {
                 self.emit(b, true, None);
                 if ri + 1 == t.head_rows {
                     let rule: Vec<String> = widths.iter().map(|&w| "─".repeat(w)).collect();
-                    self.raw(|_| vec![Span::styled(rule.join("─┼─"), DIM)]);
+                    self.raw(|_| vec![Span::styled(rule.join("─┼─"), dim)]);
                 }
             }
             return;
@@ -674,7 +694,7 @@ impl<'o, 'a> Renderer<'o, 'a> {
                     b.push(": ", BOLD, Kind::Deco, None);
                 }
                 b.append(cell);
-                self.containers.push(container("", "  ", DIM));
+                self.containers.push(container("", "  ", self.opts.theme.dim));
                 self.emit(b, false, None);
                 self.containers.pop();
             }
@@ -682,11 +702,11 @@ impl<'o, 'a> Renderer<'o, 'a> {
     }
 }
 
-fn heading_style(level: HeadingLevel) -> Style {
+fn heading_style(t: &Theme, level: HeadingLevel) -> Style {
     match level {
-        HeadingLevel::H1 => HEADING.fg(Color::LightMagenta).add_modifier(Modifier::UNDERLINED),
-        HeadingLevel::H2 => HEADING,
-        _ => HEADING.fg(Color::LightGreen),
+        HeadingLevel::H1 => t.heading1,
+        HeadingLevel::H2 => t.heading2,
+        _ => t.heading3,
     }
 }
 
@@ -699,17 +719,48 @@ fn spot(line: usize, start: usize, end: usize) -> Spot {
     }
 }
 
-/// Whether a prose line may end between `a` and `b`: after spaces, around CJK (minus kinsoku).
+/// Whether a prose line may end between `a` and `b`: after spaces, around CJK, never before a
+/// kinsoku character (not even after a space or a Latin word).
 fn can_break(a: &Cell, b: &Cell) -> bool {
-    if b.w == 0 || b.kind == Kind::Mark || b.is_space() {
+    if b.w == 0 || b.kind == Kind::Mark || b.is_space() || NO_START.contains(b.ch) {
         return false;
     }
-    a.is_space() || ((a.w == 2 || b.w == 2) && !NO_START.contains(b.ch) && !NO_END.contains(a.ch))
+    a.is_space() || ((a.w == 2 || b.w == 2) && !NO_END.contains(a.ch))
+}
+
+/// Where to cut a line that has no place to break before column `avail` (`j` is the cell
+/// that overflows). Between two Latin characters it is a word cut: one column is kept for
+/// [`CUT_SIGN`]. Either way the cut never leaves a kinsoku character at the start of the
+/// next line, where the line has room to carry the character before it down too.
+fn cut_word(cells: &[Cell], start: usize, j: usize, avail: usize) -> (usize, bool) {
+    let starts_badly = |e: usize| {
+        (cells.get(e..).unwrap_or_default().iter())
+            .find(|c| !c.is_space())
+            .is_some_and(|c| c.kind == Kind::Mark || NO_START.contains(c.ch))
+    };
+    let narrow = |c: Option<&Cell>| c.is_some_and(|c| c.w == 1 && !c.is_space());
+    let in_word = |e: usize| e > start && narrow(cells.get(e - 1)) && narrow(cells.get(e));
+    let width = |e: usize| {
+        cells
+            .get(start..e)
+            .map_or(0, |r| r.iter().map(|c| c.w).sum::<usize>())
+    };
+    let mut e = j.max(start + 1);
+    while e > start + 1 && starts_badly(e) {
+        e -= 1;
+    }
+    if avail < 2 || !in_word(e) {
+        return (e, false);
+    }
+    while e > start + 1 && (width(e) + 1 > avail || starts_badly(e)) {
+        e -= 1;
+    }
+    (e, in_word(e) && width(e) < avail)
 }
 
 /// Greedy line breaking; returns the cells drawn on each line (hard breaks, and prose spaces at line
-/// ends, left out). No cell may be wider than `min(first, rest)`.
-fn wrap(cells: &[Cell], first: usize, rest: usize, code: bool) -> Vec<Range<usize>> {
+/// ends, left out), and whether a word was cut at its end. No cell may be wider than `min(first, rest)`.
+fn wrap(cells: &[Cell], first: usize, rest: usize, code: bool) -> Vec<(Range<usize>, bool)> {
     let mut rows = Vec::new();
     let mut i = 0;
     while i < cells.len() || (code && rows.is_empty()) {
@@ -721,19 +772,24 @@ fn wrap(cells: &[Cell], first: usize, rest: usize, code: bool) -> Vec<Range<usiz
             break;
         }
         let (start, mut w, mut brk, mut j) = (i, 0, None, i);
-        let (end, next) = loop {
-            let Some(c) = cells.get(j) else { break (j, j) };
+        let (end, next, cut) = loop {
+            let Some(c) = cells.get(j) else {
+                break (j, j, false);
+            };
             if c.kind == Kind::Hard {
-                break (j, j + 1);
+                break (j, j + 1, false);
             }
-            if j > start && c.w > 0 && (code || can_break(&cells[j - 1], c)) {
+            if !code && j > start && c.w > 0 && can_break(&cells[j - 1], c) {
                 brk = Some(j);
             }
             // Prose spaces may hang past the edge: they are trimmed off the line end.
             if c.w > 0 && (code || !c.is_space()) && w + c.w > avail {
                 break match brk {
-                    Some(b) => (b, b),
-                    None => (j.max(start + 1), j.max(start + 1)),
+                    Some(b) => (b, b, false),
+                    None => {
+                        let (e, cut) = cut_word(cells, start, j, avail);
+                        (e, e, cut)
+                    }
                 };
             }
             w += c.w;
@@ -743,212 +799,11 @@ fn wrap(cells: &[Cell], first: usize, rest: usize, code: bool) -> Vec<Range<usiz
         while !code && e > start && (cells[e - 1].is_space() || cells[e - 1].w == 0) {
             e -= 1;
         }
-        rows.push(start..e);
+        rows.push((start..e, cut));
         i = next;
     }
     rows
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn go(
-        md: &str,
-        width: u16,
-        find: &dyn Fn(&str) -> Vec<Range<usize>>,
-        sel: Option<usize>,
-    ) -> RenderedNote {
-        let opts = RenderOptions {
-            width,
-            selected_link: sel,
-            current_match: sel,
-            find_matches: find,
-        };
-        render(md, &opts)
-    }
-
-    /// The lines' text, joined with newlines.
-    fn r(md: &str, width: u16) -> String {
-        let lines: Vec<String> = go(md, width, &|_| Vec::new(), None)
-            .lines
-            .iter()
-            .map(text)
-            .collect();
-        lines.join("\n")
-    }
-
-    fn text(line: &Line) -> String {
-        line.spans.iter().map(|s| s.content.as_ref()).collect()
-    }
-
-    fn fits(md: &str, width: u16) -> bool {
-        go(md, width, &|_| Vec::new(), None)
-            .lines
-            .iter()
-            .all(|l| l.width() <= usize::from(width))
-    }
-
-    /// The text drawn in a spot's columns, and the style at its first column.
-    fn at(note: &RenderedNote, s: Spot) -> (String, Style) {
-        let (mut col, mut out, mut style) = (0, String::new(), None);
-        for span in &note.lines[s.line].spans {
-            for ch in span.content.chars() {
-                if (s.col_start..s.col_end).contains(&col) {
-                    out.push(ch);
-                    style.get_or_insert(span.style);
-                }
-                col += ch.width().unwrap_or(0) as u16;
-            }
-        }
-        (out, style.unwrap_or_default())
-    }
-
-    #[test]
-    fn japanese_paragraph_fits_every_width_and_loses_nothing() {
-        let md = "Rustの所有権は、メモリ安全性を実現する仕組みです。borrow checkerが参照の有効期間（ライフタイム）を検査します。";
-        let want: String = md.chars().filter(|c| !c.is_whitespace()).collect();
-        for w in 1..=40 {
-            let out = r(md, w);
-            assert!(
-                out.lines()
-                    .all(|l| l.width() <= usize::from(w) && !l.starts_with(' ')),
-                "{w}: {out}"
-            );
-            let got: String = out.chars().filter(|c| !c.is_whitespace()).collect();
-            assert!(w < 2 || got == want, "width {w}: {got}");
-        }
-    }
-
-    #[test]
-    fn breaks_between_cjk_with_kinsoku_and_at_latin_spaces() {
-        assert_eq!(r("あいうえおかきくけこ", 10), "あいうえお\nかきくけこ");
-        assert_eq!(r("あいうえ。お、かき」く", 8), "あいう\nえ。お、\nかき」く");
-        assert_eq!(r("hello big world", 9), "hello big\nworld");
-        assert_eq!(r("abcdefghij", 4), "abcd\nefgh\nij");
-        assert_eq!(r("日本語の\n文章 and\nmore", 40), "日本語の文章 and more");
-        assert_eq!(r("a  \nb<br>c", 40), "a\nb\nc");
-    }
-
-    #[test]
-    fn lists_have_bullets_numbers_tasks_and_hanging_indent() {
-        let md = "- aaa bbb ccc ddd\n  - 入れ子の項目です\n- [x] done\n-\n\n3. one\n4. two";
-        let want = "• aaa bbb\n  ccc ddd\n  ◦ 入れ子の\n    項目です\n[x] done\n• \n\n3. one\n4. two";
-        assert_eq!(r(md, 12), want);
-        let deep: String = (0..12)
-            .map(|d| format!("{}- 項目{d} text\n", "  ".repeat(d)))
-            .collect();
-        assert!((1..=20).all(|w| fits(&format!("> > {deep}"), w)));
-    }
-
-    #[test]
-    fn links_and_images_are_numbered_spotted_and_selectable() {
-        let note = go(
-            "前 [リンク](https://a.example) と ![会場の写真](hall.png)",
-            80,
-            &|_| Vec::new(),
-            Some(1),
-        );
-        assert_eq!(text(&note.lines[0]), "前 リンク[1] と [image: 会場の写真][2]");
-        let [a, b] = &note.links[..] else {
-            panic!("{:?}", note.links)
-        };
-        assert_eq!(
-            (a.href.as_str(), a.text.as_str()),
-            ("https://a.example", "リンク")
-        );
-        assert_eq!((b.href.as_str(), b.text.as_str()), ("hall.png", "会場の写真"));
-        let (shown, style) = at(&note, a.spots[0]);
-        assert_eq!((shown.as_str(), style), ("リンク", LINK));
-        assert_eq!(
-            at(&note, b.spots[0]),
-            ("[image: 会場の写真]".into(), LINK.patch(SELECTED_LINK))
-        );
-
-        let note = go("x [alpha beta gamma](u)", 8, &|_| Vec::new(), None);
-        let pieces: Vec<String> = note.links[0].spots.iter().map(|&s| at(&note, s).0).collect();
-        assert_eq!(pieces, ["alpha", "beta", "gamma"]);
-    }
-
-    #[test]
-    fn matches_cross_style_changes_and_wrap_into_pieces() {
-        let find =
-            |s: &str| -> Vec<Range<usize>> { s.match_indices("東京").map(|(i, _)| i..i + 6).collect() };
-        let note = go("今日は**東**京と東京へ", 40, &find, Some(1));
-        assert_eq!(note.matches, [spot(0, 6, 10), spot(0, 12, 16)]);
-        assert_eq!(at(&note, note.matches[0]), ("東京".into(), BOLD.patch(MATCH)));
-        assert_eq!(at(&note, note.matches[1]), ("東京".into(), CURRENT_MATCH));
-        assert_eq!(
-            go("あい東京", 6, &find, None).matches,
-            [spot(0, 4, 6), spot(1, 0, 2)]
-        );
-        // Ranges off char boundaries, out of bounds or backwards are ignored.
-        let note = go(
-            "あいう",
-            10,
-            &|_| vec![1..2, 0..1000, Range { start: 3, end: 1 }, 0..3],
-            None,
-        );
-        assert_eq!(note.matches, [spot(0, 0, 2)]);
-    }
-
-    #[test]
-    fn tables_align_japanese_or_fall_back() {
-        let md = "| 名前 | 役割 |\n|---|--:|\n| 山田太郎 | 発表 |\n| Bob | 司会者 |";
-        let want = "名前     │   役割\n─────────┼───────\n山田太郎 │   発表\nBob      │ 司会者";
-        assert_eq!(r(md, 40), want);
-        assert_eq!(r(md, 16), "名前: 山田太郎\n役割: 発表\n\n名前: Bob\n役割: 司会者");
-    }
-
-    #[test]
-    fn code_blocks_keep_indentation_and_fit() {
-        let md = "```rust\nfn main() {\n\tlet x = \"とても長い文字列リテラル\";\n}\n```";
-        let note = go(md, 40, &|_| Vec::new(), None);
-        assert_eq!(text(&note.lines[0]).trim_end(), "fn main() {");
-        assert!(text(&note.lines[1]).starts_with("    let x"));
-        assert_eq!(note.lines[1].spans[0].style, CODE_BLOCK);
-        assert!((1..=20).all(|w| fits(md, w)));
-    }
-
-    #[test]
-    fn headings_quotes_rules_and_blank_lines() {
-        let md = "## セッション\n本文\n\n> **感想**: よかった\n>\n> > 入れ子\n\n---";
-        let want = format!(
-            "セッション\n\n本文\n\n│ 感想: よかった\n│\n│ │ 入れ子\n\n{}",
-            "─".repeat(20)
-        );
-        assert_eq!(r(md, 20), want);
-        assert_eq!(r("", 20) + &r("  \n\n\t\n", 20) + &r("<!-- c -->", 20), "");
-    }
-
-    #[test]
-    fn weird_input_never_panics_or_overflows() {
-        let parts = "# 見出し¦- ¦  - ¦1. ¦> ¦**太¦*斜¦~~x¦`co¦```\n¦\t¦\u{7}¦\u{301}¦  ¦👨\u{200D}👩¦❤\u{FE0F}¦[l](u)¦![i](p)\
-            ¦| a | 表 |\n|-|-|\n| 1 |¦\n¦\n\n¦  \n¦あいう¦word ¦averyveryverylongword¦<b>x</b>¦<br>¦[^1]¦[^1]: 注¦---¦- [ ] t¦。」¦\r\n";
-        let parts: Vec<&str> = parts.split('¦').collect();
-        let find = |s: &str| -> Vec<Range<usize>> { (0..s.len()).step_by(3).map(|i| i..i + 2).collect() };
-        let mut seed = 7u64;
-        for round in 0..5000 {
-            let mut md = String::new();
-            for _ in 0..(round % 13) {
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                md.push_str(parts[(seed >> 33) as usize % parts.len()]);
-            }
-            let width = (round % 14 + 1) as u16;
-            let note = go(&md, width, &find, Some(0));
-            assert!(
-                note.lines.iter().all(|l| l.width() <= usize::from(width)),
-                "{md:?} @{width}"
-            );
-            let mut spots = note
-                .matches
-                .iter()
-                .chain(note.links.iter().flat_map(|l| &l.spots));
-            assert!(spots
-                .all(|s| s.col_start < s.col_end && usize::from(s.col_end) <= note.lines[s.line].width()));
-            assert!(note.matches.is_sorted_by_key(|s| (s.line, s.col_start)), "{md:?}");
-        }
-    }
-}
+mod tests;

@@ -3,54 +3,69 @@
 pub mod layout;
 pub mod markdown;
 mod picker;
+pub mod rows;
+pub mod theme;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Widget, Wrap};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use self::layout::{inner, Areas, MIN_HEIGHT, MIN_WIDTH, ROW_HEIGHT};
-use crate::app::keymap::HELP;
+use self::layout::{inner, Areas, MIN_HEIGHT, MIN_WIDTH};
+use self::theme::Theme;
+use crate::app::keymap::QUERY_HELP;
+use crate::app::outline::Outline;
 use crate::app::{App, Overlay, Pane};
-
-const FOCUS: Style = Style::new().fg(Color::Cyan);
-const DIM: Style = Style::new().fg(Color::DarkGray);
-const SELECTED_FOCUSED: Style = Style::new().fg(Color::Black).bg(Color::Cyan);
-const SELECTED: Style = Style::new().bg(Color::DarkGray);
-const HIT_COUNT: Style = Style::new().fg(Color::Yellow);
 
 impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let Some(areas) = Areas::new(area) else {
-            too_small(area, buf);
+        let Some(areas) = Areas::new(area, self.layout) else {
+            too_small(&self.theme, area, buf);
             return;
         };
-        render_events(self, areas.events, buf);
-        render_sessions(self, areas.sessions, buf);
+        rows::render_events(self, areas.events, buf);
+        rows::render_sessions(self, areas.sessions, buf);
         render_note(self, areas.note, buf);
         render_search(self, areas.search, buf);
         render_status(self, areas.status, buf);
+        let t = &self.theme;
         match &self.overlay {
-            Overlay::Help { scroll } => render_help(*scroll, area, buf),
-            Overlay::Warnings { scroll } => render_warnings(self, *scroll, area, buf),
-            Overlay::Explain { scroll, text } => render_explain(text, *scroll, area, buf),
-            Overlay::Picker(p) => picker::render(p, area, buf),
+            Overlay::Help { scroll } => render_help(self, *scroll, area, buf),
+            Overlay::Warnings { scroll } => {
+                let lines: Vec<Line> = if self.warnings.is_empty() {
+                    vec![Line::from(Span::styled(
+                        "no warnings: every note loaded cleanly",
+                        t.dim,
+                    ))]
+                } else {
+                    self.warnings.iter().map(|w| Line::from(w.to_string())).collect()
+                };
+                let title = "Warnings from loading notes";
+                scrolling_overlay(t, title, lines, *scroll, area, buf);
+            }
+            Overlay::Explain { scroll, text } => {
+                let lines = text.lines().map(|l| Line::from(l.to_string())).collect();
+                let title = "How the search is understood";
+                scrolling_overlay(t, title, lines, *scroll, area, buf);
+            }
+            Overlay::Outline(outline) => render_outline(t, outline, area, buf),
+            Overlay::Picker(p) => picker::render(t, p, area, buf),
             Overlay::Confirm(_) | Overlay::None => {}
         }
         crate::printable::scrub(buf);
     }
 }
 
-fn too_small(area: Rect, buf: &mut Buffer) {
+fn too_small(t: &Theme, area: Rect, buf: &mut Buffer) {
     let text = vec![
         Line::from("confnotes needs a bigger terminal"),
         Line::from(format!(
             "at least {MIN_WIDTH}×{MIN_HEIGHT}, now {}×{}",
             area.width, area.height
         )),
-        Line::from("(q quits)").style(DIM),
+        Line::from("(q quits)").style(t.dim),
     ];
     let y = area.y + area.height.saturating_sub(3) / 2;
     let rect = Rect::new(area.x, y, area.width, area.height.min(3));
@@ -60,20 +75,28 @@ fn too_small(area: Rect, buf: &mut Buffer) {
         .render(rect, buf);
 }
 
+/// "1 hit", "2 hits", "2 matches".
+pub fn plural(n: usize, word: &str) -> String {
+    match n {
+        1 => format!("1 {word}"),
+        _ if word.ends_with("ch") || word.ends_with('s') => format!("{n} {word}es"),
+        _ => format!("{n} {word}s"),
+    }
+}
+
 fn pane_block(app: &App, pane: Pane, title: String) -> Block<'static> {
     let focused = app.focus == pane && !app.search.editing;
-    let block = Block::default().borders(Borders::ALL).title(Span::styled(
-        title,
-        if focused {
-            FOCUS.add_modifier(Modifier::BOLD)
-        } else {
-            Style::new()
-        },
-    ));
-    if focused {
-        block.border_type(BorderType::Thick).border_style(FOCUS)
+    let t = &app.theme;
+    let title = if focused {
+        Span::styled(title, t.focus.add_modifier(Modifier::BOLD))
     } else {
-        block.border_style(DIM)
+        Span::raw(title)
+    };
+    let block = Block::default().borders(Borders::ALL).title(title);
+    if focused {
+        block.border_type(BorderType::Thick).border_style(t.focus)
+    } else {
+        block.border_style(t.dim)
     }
 }
 
@@ -92,155 +115,28 @@ pub fn truncate(text: &str, width: usize) -> String {
         out.push(c);
         used += w;
     }
-    out.push('…');
+    if width > 0 {
+        out.push('…');
+    }
     out
-}
-
-/// Draws two-line list rows with the selection highlighted.
-/// Draws the rows on screen; `row_at` builds only those (a list can hold 10,000).
-fn render_rows<'a>(
-    count: usize,
-    row_at: impl Fn(usize) -> (Line<'a>, Line<'a>),
-    selected: usize,
-    offset: usize,
-    focused: bool,
-    area: Rect,
-    buf: &mut Buffer,
-) {
-    for i in offset..count {
-        let y = area.y + ((i - offset) as u16) * ROW_HEIGHT;
-        if y + ROW_HEIGHT > area.y + area.height {
-            break;
-        }
-        let (first, second) = row_at(i);
-        let rect = Rect::new(area.x, y, area.width, ROW_HEIGHT);
-        if i == selected {
-            buf.set_style(rect, if focused { SELECTED_FOCUSED } else { SELECTED });
-        }
-        first.render(Rect::new(area.x, y, area.width, 1), buf);
-        second.render(Rect::new(area.x, y + 1, area.width, 1), buf);
-    }
-}
-
-fn render_events(app: &App, area: Rect, buf: &mut Buffer) {
-    let library = &app.notes.library;
-    let title = match &app.search.results {
-        Some(r) => format!(" Events {}/{} ", r.by_event.len(), library.events.len()),
-        None => format!(" Events {} ", library.events.len()),
-    };
-    let block = pane_block(app, Pane::Events, title);
-    let body = inner(area);
-    block.render(area, buf);
-    let width = body.width as usize;
-    let row_at = |i: usize| {
-        let row = &app.events.rows[i];
-        let e = &library.events[row.event];
-        let first = match row.hits {
-            Some(n) => {
-                let count = format!(" {n}");
-                let title = truncate(&e.title, width.saturating_sub(count.width()));
-                let pad = width.saturating_sub(title.width() + count.width());
-                Line::from(vec![
-                    Span::styled(title, Style::new().add_modifier(Modifier::BOLD)),
-                    Span::raw(" ".repeat(pad)),
-                    Span::styled(count, HIT_COUNT),
-                ])
-            }
-            None => Line::from(Span::styled(
-                truncate(&e.title, width),
-                Style::new().add_modifier(Modifier::BOLD),
-            )),
-        };
-        let detail = format!("{}  {} sessions", e.date_label(), e.sessions.len());
-        (first, Line::from(Span::styled(truncate(&detail, width), DIM)))
-    };
-    let focused = app.focus == Pane::Events && !app.search.editing;
-    render_rows(
-        app.events.rows.len(),
-        row_at,
-        app.events.selected,
-        app.events.offset,
-        focused,
-        body,
-        buf,
-    );
-    if app.events.rows.is_empty() {
-        Paragraph::new(Span::styled("no matches", DIM)).render(body, buf);
-    }
-}
-
-fn render_sessions(app: &App, area: Rect, buf: &mut Buffer) {
-    let library = &app.notes.library;
-    let title = match app.events.current() {
-        Some(row) if app.search.is_active() => format!(" Hits in {} ", library.events[row.event].title),
-        Some(row) => format!(" {} ", library.events[row.event].title),
-        None => " Sessions ".to_string(),
-    };
-    let block = pane_block(
-        app,
-        Pane::Sessions,
-        truncate(&title, area.width.saturating_sub(4) as usize),
-    );
-    let body = inner(area);
-    block.render(area, buf);
-    let width = body.width as usize;
-    let row_at = |i: usize| {
-        let row = &app.sessions.rows[i];
-        let e = &library.events[row.key.event];
-        match row.key.session.and_then(|i| e.sessions.get(i)) {
-            Some(s) => {
-                let code = s.code.as_deref().map(|c| format!("{c} ")).unwrap_or_default();
-                let starred = app
-                    .stars
-                    .is_starred(&crate::core::SessionRef::new(e.id.clone(), s.id.clone()));
-                let star = if starred { "★ " } else { "" };
-                let title = truncate(&format!("{star}{code}{}", s.title), width);
-                let mut detail = s.speakers.join(", ");
-                if detail.is_empty() {
-                    detail = s.affiliation.clone().unwrap_or_else(|| s.tags.join(" "));
-                }
-                (
-                    Line::from(title),
-                    Line::from(Span::styled(truncate(&detail, width), DIM)),
-                )
-            }
-            None => (
-                Line::from(Span::styled(
-                    truncate("概要 Overview", width),
-                    Style::new().add_modifier(Modifier::ITALIC),
-                )),
-                Line::from(Span::styled(
-                    truncate(
-                        &format!("{} sessions · {}", e.sessions.len(), e.date_label()),
-                        width,
-                    ),
-                    DIM,
-                )),
-            ),
-        }
-    };
-    let focused = app.focus == Pane::Sessions && !app.search.editing;
-    render_rows(
-        app.sessions.rows.len(),
-        row_at,
-        app.sessions.selected,
-        app.sessions.offset,
-        focused,
-        body,
-        buf,
-    );
 }
 
 fn render_note(app: &App, area: Rect, buf: &mut Buffer) {
     let total = app.note.rendered.lines.len();
     let body = inner(area);
+    let t = &app.theme;
     let position = if total <= body.height as usize {
         String::new()
     } else {
         let bottom = (app.note.scroll + body.height as usize).min(total);
         format!(" {}% ", bottom * 100 / total.max(1))
     };
-    let mut block = pane_block(app, Pane::Note, " Note ".into());
+    let title = if app.layout.zoom {
+        " Note (z: panes) "
+    } else {
+        " Note "
+    };
+    let mut block = pane_block(app, Pane::Note, title.into());
     if !position.is_empty() {
         block = block.title_bottom(Line::from(position).alignment(Alignment::Right));
     }
@@ -253,16 +149,26 @@ fn render_note(app: &App, area: Rect, buf: &mut Buffer) {
             .current_match
             .map(|i| format!("{}/", i + 1))
             .unwrap_or_default();
-        info.push(format!("{at}{matches} matches n/N"));
+        info.push(format!("{at}{} n/N", plural(matches, "match")));
     }
     if links > 0 {
-        info.push(format!("{links} links ]/["));
+        info.push(format!("{} ]/[", plural(links, "link")));
+    }
+    // Narrow: the counts alone, so that they leave room for the pane's name.
+    let room = usize::from(area.width).saturating_sub(title.width() + 4);
+    if info.join(" · ").width() + 2 > room {
+        for part in &mut info {
+            *part = part.replace(" n/N", "").replace(" ]/[", "");
+        }
+    }
+    if info.join(" · ").width() + 2 > room {
+        info.clear();
     }
     if !info.is_empty() {
         block = block.title(
             Line::from(format!(" {} ", info.join(" · ")))
                 .alignment(Alignment::Right)
-                .style(DIM),
+                .style(t.dim),
         );
     }
     block.render(area, buf);
@@ -280,45 +186,44 @@ fn render_note(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
+fn search_summary(app: &App) -> String {
+    let Some(r) = &app.search.results else {
+        return String::new();
+    };
+    let events = plural(r.by_event.len(), "event");
+    let mut summary = if r.shown < r.total {
+        format!(" {} hits, best {} in {events}", r.total, r.shown)
+    } else {
+        format!(" {} in {events}", plural(r.total, "hit"))
+    };
+    if r.partial {
+        summary.push_str(" (some partial)");
+    }
+    if r.truncated {
+        summary.push_str(" (query cut)");
+    }
+    summary.push(' ');
+    summary
+}
+
 fn render_search(app: &App, area: Rect, buf: &mut Buffer) {
     let s = &app.search;
-    let summary = match &s.results {
-        Some(r) => {
-            let mut summary = if r.shown < r.total {
-                format!(
-                    " {} hits, best {} in {} events",
-                    r.total,
-                    r.shown,
-                    r.by_event.len()
-                )
-            } else {
-                format!(" {} hits in {} events", r.total, r.by_event.len())
-            };
-            if r.partial {
-                summary.push_str(" (some partial)");
-            }
-            if r.truncated {
-                summary.push_str(" (query cut)");
-            }
-            summary.push(' ');
-            summary
-        }
-        None => String::new(),
-    };
+    let t = &app.theme;
+    let summary = truncate(&search_summary(app), usize::from(area.width / 2));
     let [left, right] =
         Layout::horizontal([Constraint::Min(10), Constraint::Length(summary.width() as u16)]).areas(area);
     let mut spans = vec![Span::styled(
         if s.in_note { "find in note: " } else { "/ " },
         if s.editing {
-            FOCUS.add_modifier(Modifier::BOLD)
+            t.focus.add_modifier(Modifier::BOLD)
         } else {
-            DIM
+            t.dim
         },
     )];
     if s.input.is_empty() && !s.editing {
         spans.push(Span::styled(
             "type / to search every note (Japanese and English)",
-            DIM,
+            t.dim,
         ));
     } else if s.editing {
         let (before, after) = s.input.split_at(s.cursor.min(s.input.len()));
@@ -332,42 +237,77 @@ fn render_search(app: &App, area: Rect, buf: &mut Buffer) {
             s.input.clone(),
             Style::new().add_modifier(Modifier::BOLD),
         ));
-        spans.push(Span::styled("   (/ edit, Esc clear)", DIM));
+        spans.push(Span::styled("   (/ edit, Esc clear)", t.dim));
     }
     Line::from(spans).render(left, buf);
-    Span::styled(summary, HIT_COUNT).render(right, buf);
+    Span::styled(summary, t.hit_count).render(right, buf);
 }
 
 fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
     let warnings = if app.warnings.is_empty() {
         String::new()
     } else {
-        format!(" {} warnings (w) ", app.warnings.len())
+        format!(" {} (w) ", plural(app.warnings.len(), "warning"))
     };
     let [left, right] =
         Layout::horizontal([Constraint::Min(10), Constraint::Length(warnings.width() as u16)]).areas(area);
+    let fit = |text: &str| truncate(text, usize::from(left.width));
     let line = match (&app.overlay, &app.status) {
         (Overlay::Confirm(url), _) => Line::from(Span::styled(
-            format!("open {url} in the browser? y/n"),
-            Style::new().fg(Color::Black).bg(Color::Yellow),
+            fit(&format!("open {url} in the browser? y/n")),
+            t.alert,
         )),
-        (_, Some(message)) => Line::from(Span::raw(message.clone())),
+        (_, Some(message)) => Line::from(Span::raw(fit(message))),
         (_, None) if app.loading.is_some() => Line::from(Span::styled(
-            app.loading.clone().unwrap_or_default(),
-            Style::new().fg(Color::Yellow),
+            fit(app.loading.as_deref().unwrap_or_default()),
+            t.busy,
         )),
-        _ => Line::from(Span::styled(
-            "? help  / search  Tab pane  ]/[ links  Enter open  b back  n/N matches  q quit",
-            DIM,
-        )),
+        _ => Line::from(Span::styled(hints(usize::from(left.width)), t.dim)),
     };
     line.render(left, buf);
-    Span::styled(warnings, Style::new().fg(Color::Black).bg(Color::Yellow)).render(right, buf);
+    Span::styled(warnings, t.alert).render(right, buf);
 }
 
-fn overlay_box(area: Rect, width: u16, height: u16, title: &str, buf: &mut Buffer) -> Rect {
-    let w = width.min(area.width.saturating_sub(4));
-    let h = height.min(area.height.saturating_sub(2));
+/// The keys worth knowing first, as many as fit.
+fn hints(width: usize) -> String {
+    const HINTS: &[&str] = &[
+        "? help",
+        "/ search",
+        "Tab pane",
+        "z zoom",
+        "o outline",
+        "]/[ links",
+        "b back",
+        "e edit",
+        "y copy",
+        "q quit",
+    ];
+    let mut line = String::new();
+    for hint in HINTS {
+        if line.width() + hint.width() + 2 > width {
+            break;
+        }
+        if !line.is_empty() {
+            line.push_str("  ");
+        }
+        line.push_str(hint);
+    }
+    line
+}
+
+/// A framed box in the middle of `area`; returns its inside. `more` goes in the bottom
+/// border (a scroll sign), left of "Esc closes".
+pub fn overlay_box(
+    t: &Theme,
+    area: Rect,
+    size: (u16, u16),
+    title: &str,
+    more: &str,
+    buf: &mut Buffer,
+) -> Rect {
+    let w = size.0.min(area.width.saturating_sub(4));
+    let h = size.1.min(area.height.saturating_sub(2));
     let rect = Rect::new(
         area.x + (area.width - w) / 2,
         area.y + (area.height - h) / 2,
@@ -375,73 +315,142 @@ fn overlay_box(area: Rect, width: u16, height: u16, title: &str, buf: &mut Buffe
         h,
     );
     Clear.render(rect, buf);
-    Block::default()
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
-        .border_style(FOCUS)
+        .border_style(t.focus)
         .title(Span::styled(
-            format!(" {title} "),
-            FOCUS.add_modifier(Modifier::BOLD),
+            truncate(&format!(" {title} "), usize::from(w.saturating_sub(2))),
+            t.focus.add_modifier(Modifier::BOLD),
         ))
-        .title_bottom(Line::from(" Esc closes ").alignment(Alignment::Right))
-        .render(rect, buf);
+        .title_bottom(Line::from(" Esc closes ").alignment(Alignment::Right));
+    if !more.is_empty() {
+        block = block.title_bottom(
+            Line::from(Span::styled(
+                format!(" {more} "),
+                t.focus.add_modifier(Modifier::BOLD),
+            ))
+            .alignment(Alignment::Left),
+        );
+    }
+    block.render(rect, buf);
     inner(rect)
 }
 
-fn render_help(scroll: usize, area: Rect, buf: &mut Buffer) {
-    let body = overlay_box(area, 100, HELP.len() as u16 + 4, "Keys", buf);
-    let key_width = HELP.iter().map(|(k, _)| k.width()).max().unwrap_or(0);
-    let lines: Vec<Line> = HELP
-        .iter()
-        .map(|(keys, what)| {
-            Line::from(vec![
-                Span::styled(
-                    format!(" {keys:<key_width$}  "),
-                    FOCUS.add_modifier(Modifier::BOLD),
-                ),
-                Span::raw(*what),
-            ])
-        })
-        .collect();
-    Paragraph::new(lines)
-        .scroll((scroll.min(HELP.len()) as u16, 0))
-        .render(body, buf);
+/// The scroll sign for `total` lines seen `height` at a time from `scroll`.
+pub fn scroll_sign(total: usize, height: usize, scroll: usize) -> String {
+    let below = total.saturating_sub(scroll + height);
+    match (scroll > 0, below > 0) {
+        (false, false) => String::new(),
+        (true, false) => "↑ k".into(),
+        (false, true) => format!("↓ {below} more: j"),
+        (true, true) => format!("↑↓ {below} more: j/k"),
+    }
 }
 
-fn render_explain(text: &str, scroll: usize, area: Rect, buf: &mut Buffer) {
-    let body = overlay_box(
-        area,
-        area.width.saturating_sub(8),
-        area.height.saturating_sub(4),
-        "How the search is understood",
-        buf,
-    );
-    let lines: Vec<Line> = text.lines().map(|l| Line::from(l.to_string())).collect();
-    let scroll = scroll.min(lines.len().saturating_sub(1));
+/// An overlay of wrapped lines that scrolls, with a sign when there is more.
+fn scrolling_overlay(t: &Theme, title: &str, lines: Vec<Line>, scroll: usize, area: Rect, buf: &mut Buffer) {
+    let (w, h) = (area.width.saturating_sub(8), area.height.saturating_sub(4));
+    let body_width = usize::from(w.saturating_sub(2).max(1));
+    let total: usize = lines.iter().map(|l| l.width().max(1).div_ceil(body_width)).sum();
+    let height = usize::from(h.saturating_sub(2));
+    let scroll = scroll.min(total.saturating_sub(height));
+    let body = overlay_box(t, area, (w, h), title, &scroll_sign(total, height, scroll), buf);
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
-        .scroll((scroll as u16, 0))
+        .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
         .render(body, buf);
 }
 
-fn render_warnings(app: &App, scroll: usize, area: Rect, buf: &mut Buffer) {
-    let body = overlay_box(
-        area,
-        area.width.saturating_sub(8),
-        area.height.saturating_sub(4),
-        "Warnings from loading notes",
-        buf,
-    );
-    let lines: Vec<Line> = if app.warnings.is_empty() {
-        vec![Line::from(Span::styled(
-            "no warnings: every note loaded cleanly",
-            DIM,
-        ))]
-    } else {
-        app.warnings.iter().map(|w| Line::from(w.to_string())).collect()
+/// Greedy word wrap of `text` to `width` columns (a word longer than that is cut).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let Some(line) = lines.last_mut() else { break };
+        if !line.is_empty() && line.width() + 1 + word.width() > width {
+            lines.push(truncate(word, width));
+        } else if line.is_empty() {
+            line.push_str(&truncate(word, width));
+        } else {
+            line.push(' ');
+            line.push_str(word);
+        }
+    }
+    lines
+}
+
+fn render_help(app: &App, scroll: usize, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let keys = app.bindings.help();
+    let key_width = keys.iter().map(|(k, _)| k.width()).max().unwrap_or(0);
+    let query_width = QUERY_HELP.iter().map(|(k, _)| k.width()).max().unwrap_or(0);
+    let widest = (keys.iter().map(|(_, w)| w.width()))
+        .chain(QUERY_HELP.iter().map(|(_, w)| w.width()))
+        .map(|w| key_width.max(query_width) + 3 + w)
+        .max()
+        .unwrap_or(0) as u16;
+    let w = (widest + 2).min(area.width.saturating_sub(4));
+    let body_width = usize::from(w.saturating_sub(2));
+    // A description too long for the box goes on under itself.
+    let entry = |k: &str, what: &str, kw: usize| -> Vec<Line> {
+        let pad = kw.saturating_sub(k.width());
+        let room = body_width.saturating_sub(kw + 3).max(10);
+        wrap_words(what, room)
+            .into_iter()
+            .enumerate()
+            .map(|(i, part)| {
+                let key = if i == 0 {
+                    format!(" {k}{}  ", " ".repeat(pad))
+                } else {
+                    " ".repeat(kw + 3)
+                };
+                Line::from(vec![
+                    Span::styled(key, t.focus.add_modifier(Modifier::BOLD)),
+                    Span::raw(part),
+                ])
+            })
+            .collect()
     };
+    let mut lines: Vec<Line> = keys
+        .iter()
+        .flat_map(|(k, what)| entry(k, what, key_width))
+        .collect();
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        " Search syntax",
+        Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+    )));
+    lines.extend(
+        QUERY_HELP
+            .iter()
+            .flat_map(|(k, what)| entry(k, what, query_width)),
+    );
+    let h = lines.len() as u16 + 2;
+    let height = usize::from(h.min(area.height.saturating_sub(2)).saturating_sub(2));
+    let scroll = scroll.min(lines.len().saturating_sub(height));
+    let more = scroll_sign(lines.len(), height, scroll);
+    let body = overlay_box(t, area, (w, h), "Keys", &more, buf);
     Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .scroll((scroll.min(app.warnings.len()) as u16, 0))
+        .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
         .render(body, buf);
+}
+
+fn render_outline(t: &Theme, outline: &Outline, area: Rect, buf: &mut Buffer) {
+    let lines: Vec<String> = (outline.items.iter())
+        .map(|item| format!(" {}{}", "  ".repeat(usize::from(item.depth)), item.text))
+        .collect();
+    let width = lines.iter().map(|l| l.width()).max().unwrap_or(0) as u16 + 4;
+    let size = (width.max(30), lines.len() as u16 + 2);
+    let height = usize::from(size.1.min(area.height.saturating_sub(2)).saturating_sub(2)).max(1);
+    // Keep the selected heading in view.
+    let scroll = outline.selected.saturating_sub(height - 1);
+    let more = scroll_sign(lines.len(), height, scroll);
+    let body = overlay_box(t, area, size, "Outline: Enter jumps", &more, buf);
+    for (i, text) in lines.iter().enumerate().skip(scroll).take(height) {
+        let row = Rect::new(body.x, body.y + (i - scroll) as u16, body.width, 1);
+        Line::from(truncate(text, usize::from(body.width))).render(row, buf);
+        if i == outline.selected {
+            buf.set_style(row, t.selected_focused);
+        }
+    }
 }

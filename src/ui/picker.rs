@@ -8,14 +8,15 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Widget};
 
-use super::{overlay_box, truncate, DIM};
+use super::theme::Theme;
+use super::{overlay_box, truncate};
 use crate::app::picker::{PickItem, Picker, PickerKind};
 
 const MATCH: Style = Style::new()
     .add_modifier(Modifier::BOLD)
     .add_modifier(Modifier::UNDERLINED);
 
-fn item_lines(item: &PickItem, kind: PickerKind, width: usize) -> Vec<Line<'static>> {
+fn item_lines(t: &Theme, item: &PickItem, kind: PickerKind, width: usize) -> Vec<Line<'static>> {
     let star = if item.starred { "★ " } else { "  " };
     let mut lines = vec![Line::from(vec![
         Span::raw(star),
@@ -26,7 +27,7 @@ fn item_lines(item: &PickItem, kind: PickerKind, width: usize) -> Vec<Line<'stat
     ])];
     let secondary = Line::from(vec![
         Span::raw("  "),
-        Span::styled(truncate(&item.secondary, width.saturating_sub(2)), DIM),
+        Span::styled(truncate(&item.secondary, width.saturating_sub(2)), t.dim),
     ]);
     if kind == PickerKind::Results {
         lines.push(secondary);
@@ -46,17 +47,18 @@ fn item_lines(item: &PickItem, kind: PickerKind, width: usize) -> Vec<Line<'stat
     } else {
         lines[0]
             .spans
-            .push(Span::styled(format!("  {}", item.secondary), DIM));
+            .push(Span::styled(format!("  {}", item.secondary), t.dim));
     }
     lines
 }
 
-pub fn render(picker: &Picker, area: Rect, buf: &mut Buffer) {
+pub fn render(t: &Theme, picker: &Picker, area: Rect, buf: &mut Buffer) {
     let body = overlay_box(
+        t,
         area,
-        area.width.saturating_sub(6),
-        area.height.saturating_sub(2),
+        (area.width.saturating_sub(6), area.height.saturating_sub(2)),
         &picker.title,
+        "",
         buf,
     );
     if body.height < 2 || body.width < 4 {
@@ -65,13 +67,13 @@ pub fn render(picker: &Picker, area: Rect, buf: &mut Buffer) {
     Clear.render(body, buf);
     let count = format!("{}/{}", picker.shown.len(), picker.items.len());
     let filter = format!("> {}▏", picker.filter);
-    Line::from(vec![Span::raw(filter), Span::styled(format!("  {count}"), DIM)])
+    Line::from(vec![Span::raw(filter), Span::styled(format!("  {count}"), t.dim)])
         .render(Rect::new(body.x, body.y, body.width, 1), buf);
     let width = usize::from(body.width);
     let per_item = if picker.kind == PickerKind::Results { 3 } else { 1 };
     let rows = usize::from(body.height - 1) / per_item;
     if picker.shown.is_empty() {
-        Span::styled("  nothing matches the filter", DIM)
+        Span::styled("  nothing matches the filter", t.dim)
             .render(Rect::new(body.x, body.y + 1, body.width, 1), buf);
         return;
     }
@@ -79,7 +81,7 @@ pub fn render(picker: &Picker, area: Rect, buf: &mut Buffer) {
     let mut y = body.y + 1;
     for (n, &i) in picker.shown.iter().enumerate().skip(first).take(rows) {
         let Some(item) = picker.items.get(i) else { continue };
-        for mut line in item_lines(item, picker.kind, width) {
+        for mut line in item_lines(t, item, picker.kind, width) {
             if n == picker.selected {
                 line = line.patch_style(Style::new().add_modifier(Modifier::REVERSED));
             }

@@ -513,3 +513,78 @@ fn stars_survive_a_restart_and_a_speaker_spans_events() {
     t.wait_gone("/ spinnaker");
     quit(&t);
 }
+
+#[test]
+fn zoom_outline_copy_and_an_editor_in_tmux() {
+    if !have_tmux() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let notes = tmp.path().join("notes");
+    std::fs::create_dir_all(&notes).unwrap();
+    let filler: String = (1..=40).map(|i| format!("本文の{i}行目。\n\n")).collect();
+    std::fs::write(
+        notes.join("reading.md"),
+        format!(
+            "# 読書会\n\n## 第一回\n\n- speaker: 山田\n\n### 見出しA\n\n{filler}### 見出しB\n\nおわり。\n"
+        ),
+    )
+    .unwrap();
+    // A stand-in for $EDITOR: notes its arguments, appends a word, exits.
+    let editor = tmp.path().join("editor.sh");
+    let args = tmp.path().join("editor-args");
+    std::fs::write(
+        &editor,
+        format!(
+            "#!/bin/sh\necho \"$@\" > {args}\nprintf '\\n追記 zebrafish\\n' >> \"$2\"\n",
+            args = args.display()
+        ),
+    )
+    .unwrap();
+    let mut perms = std::fs::metadata(&editor).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&editor, perms).unwrap();
+    let bin = env!("CARGO_BIN_EXE_confnotes");
+    let command = format!(
+        "env VISUAL= EDITOR={editor} CONFNOTES_CONFIG={cfg} CONFNOTES_CACHE={cache} {bin} --no-bundled --notes {notes}",
+        editor = editor.display(),
+        cfg = tmp.path().join("none.toml").display(),
+        cache = tmp.path().join("cache").display(),
+        notes = notes.display(),
+    );
+    let t = start("editor", &command);
+    t.wait_for("Events 1");
+    t.keys(&["Enter", "j", "Enter", "z"]);
+    let screen = t.wait_for("Note (z: panes)");
+    assert!(!screen.contains("Events 1"), "zoomed: the note alone\n{screen}");
+    t.keys(&["o"]);
+    t.wait_for("Outline");
+    t.keys(&["j", "j", "Enter"]);
+    let screen = t.wait_gone("Outline");
+    assert!(
+        screen.contains("見出しB") && !screen.contains("見出しA"),
+        "the outline jumped to the second heading:\n{screen}"
+    );
+
+    // y puts the session id on the clipboard by OSC 52, which tmux takes as a buffer.
+    t.tmux(&["set-option", "-s", "set-clipboard", "on"]);
+    t.keys(&["y"]);
+    t.wait_for("copied reading#第一回");
+    let buffer = t.tmux(&["show-buffer"]);
+    assert_eq!(buffer.trim(), "reading#第一回");
+
+    t.keys(&["e"]);
+    t.wait_for("back from the editor");
+    assert_eq!(
+        std::fs::read_to_string(&args).unwrap().trim(),
+        format!("+3 {}", notes.join("reading.md").display()),
+        "the editor was given the session's line"
+    );
+    t.keys(&["/"]);
+    t.text("zebrafish");
+    let screen = t.wait_for("1 hit in 1 event");
+    assert!(screen.contains("追記 zebrafish"), "{screen}");
+    t.keys(&["Escape"]);
+    t.wait_gone("/ zebrafish");
+    quit(&t);
+}

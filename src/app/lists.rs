@@ -1,0 +1,76 @@
+//! The list panes' rows on screen: selecting one keeps it in view, rows of one or two title lines.
+
+use ratatui::layout::Rect;
+
+use super::{App, Pane};
+use crate::ui::layout::inner;
+use crate::ui::rows::{event_height, session_height};
+
+impl App {
+    pub(super) fn keep_lists_in_view(&mut self) {
+        self.select_event(self.events.selected);
+        self.select_session(self.sessions.selected);
+    }
+
+    /// A pane's inside, `None` while the terminal is too small to show it.
+    pub(super) fn inside(&self, pane: Pane) -> Option<Rect> {
+        let a = self.areas()?;
+        Some(inner(match pane {
+            Pane::Events => a.events,
+            Pane::Sessions => a.sessions,
+            Pane::Note => a.note,
+        }))
+    }
+
+    pub(super) fn select_event(&mut self, i: usize) {
+        let inside = self.inside(Pane::Events);
+        let width = inside.map_or(0, |r| usize::from(r.width));
+        let library = &self.notes.library;
+        let room = inside.filter(|r| r.width > 0).map(|r| usize::from(r.height));
+        self.events.select(i, room, |r| event_height(library, r, width));
+    }
+
+    pub(super) fn select_session(&mut self, i: usize) {
+        let inside = self.inside(Pane::Sessions);
+        let width = inside.map_or(0, |r| usize::from(r.width));
+        let (library, stars) = (&self.notes.library, &self.stars);
+        let room = inside.filter(|r| r.width > 0).map(|r| usize::from(r.height));
+        self.sessions
+            .select(i, room, |r| session_height(library, stars, r, width));
+    }
+
+    /// The row of a list drawn at line `dy` of its pane's inside.
+    pub(super) fn row_at(&self, pane: Pane, dy: usize) -> Option<usize> {
+        let width = self.inside(pane).map_or(0, |r| usize::from(r.width));
+        let library = &self.notes.library;
+        let (offset, count, height): (usize, usize, Box<dyn Fn(usize) -> usize>) = match pane {
+            Pane::Events => (
+                self.events.offset,
+                self.events.rows.len(),
+                Box::new(|i| {
+                    self.events
+                        .rows
+                        .get(i)
+                        .map_or(2, |r| event_height(library, r, width))
+                }),
+            ),
+            Pane::Sessions => (
+                self.sessions.offset,
+                self.sessions.rows.len(),
+                Box::new(|i| {
+                    (self.sessions.rows.get(i)).map_or(2, |r| session_height(library, &self.stars, r, width))
+                }),
+            ),
+            Pane::Note => return None,
+        };
+        let mut top = 0;
+        for i in offset..count {
+            let h = height(i);
+            if dy < top + h {
+                return Some(i);
+            }
+            top += h;
+        }
+        None
+    }
+}
