@@ -95,3 +95,16 @@ fn stars_mark_rows_persist_and_filter() {
     type_text(&mut app, "is:starred");
     assert_eq!(app.search.results.as_ref().map(|r| r.total), Some(1));
 }
+
+#[test]
+fn find_in_the_open_note_keeps_the_lists() {
+    let mut app = browse_app();
+    press(&mut app, "l j F");
+    type_text(&mut app, "切り戻し");
+    assert!(app.search.in_note && app.search.results.is_none());
+    assert_eq!(app.events.rows.len(), 2, "the lists stay whole");
+    assert!(!app.note.rendered.matches.is_empty());
+    assert!(screen(&app).contains("find in note: 切り戻し"));
+    press(&mut app, "enter n esc");
+    assert!(!app.search.in_note && app.note.rendered.matches.is_empty());
+}
