@@ -113,7 +113,12 @@ impl Picker {
         let items = hits
             .iter()
             .filter_map(|h| {
-                let mut it = note_item(library, &h.session, stars, "")?;
+                let how = match h.tier {
+                    crate::search::Tier::All => "",
+                    crate::search::Tier::Event => "words spread over the event",
+                    crate::search::Tier::Partial => "partial: not every word",
+                };
+                let mut it = note_item(library, &h.session, stars, how)?;
                 let event = library.event(&h.session.event)?;
                 let event = library.with_text(event).ok()?;
                 let body = if h.session.session.is_empty() {
