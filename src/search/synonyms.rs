@@ -46,11 +46,14 @@ impl Synonyms {
         let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, group) in groups.iter().enumerate() {
             for word in group {
-                let key = fold(word);
-                if !key.is_empty() {
-                    let entry = by_key.entry(key).or_default();
-                    if !entry.contains(&i) {
-                        entry.push(i);
+                // English words are also keyed by their stems: `rollbacks` finds the
+                // `rollback` group, `upgraded` the `upgrade` one.
+                for key in [fold(word), stem_fold(word)] {
+                    if !key.is_empty() {
+                        let entry = by_key.entry(key).or_default();
+                        if !entry.contains(&i) {
+                            entry.push(i);
+                        }
                     }
                 }
             }
@@ -60,14 +63,17 @@ impl Synonyms {
 
     /// The other spellings of `text`'s concept (none if it is in no group).
     pub fn expand(&self, text: &str, analyzer: &Analyzer) -> Vec<String> {
-        let wanted = key(analyzer, text);
+        let mut wanted = key(analyzer, text);
+        if !self.by_key.contains_key(&wanted) {
+            wanted = stem_fold(&wanted);
+        }
         let Some(groups) = self.by_key.get(&wanted) else {
             return Vec::new();
         };
         let mut out: Vec<String> = Vec::new();
         for &g in groups {
             for word in self.groups.get(g).into_iter().flatten() {
-                if fold(word) != wanted && !out.contains(word) {
+                if fold(word) != wanted && stem_fold(word) != wanted && !out.contains(word) {
                     out.push(word.clone());
                 }
             }
@@ -104,7 +110,8 @@ pub fn join_phrases(query: &Query, analyzer: &Analyzer) -> Query {
             let run: Option<Vec<Term>> = query.clauses.get(i..i + n)?.iter().map(single).collect();
             let run = run?;
             let text = run.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
-            synonyms.by_key.contains_key(&key(analyzer, &text)).then(|| {
+            let known = |k: String| synonyms.by_key.contains_key(&k);
+            (known(key(analyzer, &text)) || known(stem_fold(&text))).then(|| {
                 let prefix = run.last().is_some_and(|t| t.prefix);
                 (
                     n,
@@ -155,6 +162,23 @@ fn fold(text: &str) -> String {
     out
 }
 
+/// The fold of a spelling whose English words are stemmed (`load balancers` ->
+/// `loadbalanc`); other text is folded as it is.
+fn stem_fold(text: &str) -> String {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| {
+            let w = w.to_lowercase();
+            if w.len() >= 3 && w.chars().all(|c| c.is_ascii_alphabetic()) {
+                super::variants::stemmer().stem(&w).into_owned()
+            } else {
+                w
+            }
+        })
+        .collect();
+    fold(&words.concat())
+}
+
 /// A query word's key: its folded text without a trailing light verb (`デプロイする`).
 fn key(analyzer: &Analyzer, text: &str) -> String {
     let tokens = analyzer.analyze(text);
@@ -186,5 +210,7 @@ mod tests {
             .any(|w| w == "load balancer"));
         assert!(s.expand("継続的インテグレーション", &a).iter().any(|w| w == "CI"));
         assert!(s.expand("秘匿情報とは無関係な語", &a).is_empty());
+        assert!(s.expand("rollbacks", &a).iter().any(|w| w == "切り戻し"));
+        assert!(s.expand("Upgraded", &a).iter().any(|w| w == "アップグレード"));
     }
 }

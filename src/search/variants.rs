@@ -75,7 +75,7 @@ pub fn is_light_verb(base: &str) -> bool {
     )
 }
 
-fn stemmer() -> &'static Stemmer {
+pub fn stemmer() -> &'static Stemmer {
     static STEMMER: OnceLock<Stemmer> = OnceLock::new();
     STEMMER.get_or_init(|| Stemmer::create(Algorithm::English))
 }
