@@ -142,6 +142,8 @@ impl App {
     /// otherwise build it on the first keystroke.
     pub fn prepare_search(&mut self) {
         self.keys.get_or_init(|| keys_of(&self.notes.library));
+        // The synonym table too: built on first use, not on the first keystroke.
+        let _ = self.notes.index.analyzer.synonyms();
     }
 
     pub fn areas(&self) -> Option<Areas> {
