@@ -197,6 +197,7 @@ pub enum Command {
 }
 
 pub fn run() -> anyhow::Result<ExitCode> {
+    crate::timing::mark("started");
     let cli = Cli::parse_from(args::with_query_last(
         &Cli::command(),
         std::env::args_os().collect(),

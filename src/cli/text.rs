@@ -10,7 +10,6 @@ use unicode_width::UnicodeWidthStr;
 use super::json::{self, JsonHit, JsonNote, JsonSpan};
 use super::{resolve, Format};
 use crate::core::model::{Event, LinkTarget, Session};
-use crate::core::parse::plain_text;
 use crate::core::{Library, SessionRef};
 use crate::printable::{block, line};
 use crate::search::{parse_query, Hit, Matcher, SearchIndex, Snippet, Tier};
@@ -97,8 +96,7 @@ pub fn search(
                 } else {
                     Some(event.session(&hit.session.session)?)
                 };
-                let text = plain_text(session.map_or(&event.overview, |s| &s.body));
-                let snippet = matcher.snippet(&text, 100);
+                let snippet = matcher.markdown_snippet(session.map_or(&event.overview, |s| &s.body), 100);
                 let chars_to = |at: usize| snippet.text.get(..at).map_or(0, |t| t.chars().count());
                 let matches = snippet
                     .spans

@@ -25,6 +25,9 @@ const MAX_PATTERNS: usize = 512;
 const SNIPPET_LEAD: usize = 160;
 const SNIPPET_WINDOW: usize = 640;
 
+/// How much Markdown around the first literal match is turned into text for a snippet.
+const MARKDOWN_WINDOW: usize = 2048;
+
 /// How many windows are analysed when the words do not occur as written.
 const MAX_SCANNED_WINDOWS: usize = 16;
 
@@ -135,6 +138,27 @@ impl Matcher {
         }
         let head = window(0);
         Snippet::new(&text[head.clone()], &[], max_chars).within(false, head.end < text.len())
+    }
+
+    /// A snippet of a note's Markdown: only the lines around the first place the words
+    /// occur as written are turned into plain text, so a long note costs what its
+    /// snippet costs (a note without them is read from its start, a bounded part).
+    pub fn markdown_snippet(&self, markdown: &str, max_chars: usize) -> Snippet {
+        let at = self.first_literal(markdown).unwrap_or(0);
+        let from = markdown
+            .get(..at)
+            .and_then(|s| s.rfind("\n\n"))
+            .map_or(0, |i| i + 2);
+        let from = from.max(floor_boundary(markdown, at.saturating_sub(MARKDOWN_WINDOW)));
+        let to = floor_boundary(markdown, at.saturating_add(MARKDOWN_WINDOW));
+        let to = markdown
+            .get(to..)
+            .and_then(|s| s.find('\n'))
+            .map_or(markdown.len(), |i| to + i);
+        let part = markdown.get(from..to).unwrap_or(markdown);
+        let text = crate::core::text::plain_text(part);
+        self.snippet(&text, max_chars)
+            .within(from > 0, to < markdown.len())
     }
 
     /// Where the first of the query's words occurs as written (after width folding and

@@ -58,9 +58,38 @@ pub(super) fn open_index(dir: &Path, generation: u64) -> Result<Index, String> {
         if index.schema() != schema().0 {
             return Err("its schema changed".into());
         }
-        check_segments(&index)?;
+        // Checksums are read once per state of the files: a later run that finds every
+        // segment file with the same size and modification time skips reading them.
+        let seen = segment_stamps(&index, dir);
+        let stamp_path = dir.with_extension("verified");
+        let verified = std::fs::read_to_string(&stamp_path).ok();
+        if seen.is_none() || verified != seen {
+            check_segments(&index)?;
+            if let Some(seen) = &seen {
+                let _ = std::fs::write(&stamp_path, seen);
+            }
+        }
         Ok(index)
     })
+}
+
+/// Every segment file's name, size and modification time, one a line (`None` if one
+/// cannot be read: then the checksums are checked).
+fn segment_stamps(index: &Index, dir: &Path) -> Option<String> {
+    let metas = index.searchable_segment_metas().ok()?;
+    let mut out = String::new();
+    for meta in metas {
+        for component in SegmentComponent::iterator() {
+            if matches!(component, SegmentComponent::Delete) && !meta.has_deletes() {
+                continue;
+            }
+            let path = meta.relative_path(*component);
+            let md = std::fs::metadata(dir.join(&path)).ok()?;
+            let mtime = md.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+            out.push_str(&format!("{} {} {}\n", path.display(), md.len(), mtime.as_nanos()));
+        }
+    }
+    Some(out)
 }
 
 /// Every file of the index's segments is there, whole, with the checksum its footer
