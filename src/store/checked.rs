@@ -61,7 +61,7 @@ pub(super) fn open_index(dir: &Path, generation: u64) -> Result<Index, String> {
         // Checksums are read once per state of the files: a later run that finds every
         // segment file with the same size and modification time skips reading them.
         let seen = segment_stamps(&index, dir);
-        let stamp_path = dir.with_extension("verified");
+        let stamp_path = dir.join("verified.txt");
         let verified = std::fs::read_to_string(&stamp_path).ok();
         if seen.is_none() || verified != seen {
             check_segments(&index)?;
