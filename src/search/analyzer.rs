@@ -21,7 +21,7 @@ use super::variants::{self, Keys};
 pub const ANALYZER_NAME: &str = "confnotes_ja";
 
 /// Bumped whenever the analyzer's output could change, so persisted indexes rebuild.
-pub const ANALYZER_VERSION: u32 = 2;
+pub const ANALYZER_VERSION: u32 = 3;
 
 /// The longest piece of text handed to the segmenter at once. IPADIC's unknown-word
 /// rule makes a run of one character class cost the square of its length, so runs are

@@ -323,7 +323,7 @@ pub fn query_grams(run: &[char]) -> Vec<String> {
     // A word of hiragana only has no grams in the index: its words find it.
     grams::bigrams(run)
         .into_iter()
-        .filter(|g| !grams::is_kana_pair(g))
+        .filter(|g| !grams::has_kana(g))
         .collect()
 }
 

@@ -36,18 +36,19 @@ pub fn bigrams(run: &[char]) -> Vec<String> {
     run.windows(2).map(|w| w.iter().collect()).collect()
 }
 
-/// A run's bigrams, less those of two hiragana: particles and endings, which the words
-/// themselves already find, and which would make the gram field as large again.
+/// A run's bigrams, less those with hiragana in them: particles, okurigana and endings,
+/// which the words themselves (and their spelling keys) already find, and which would
+/// make the gram field half as large again.
 fn flush_run(run: &mut Vec<char>, out: &mut Vec<String>) {
     if !run.is_empty() {
-        out.extend(bigrams(run).into_iter().filter(|g| !is_kana_pair(g)));
+        out.extend(bigrams(run).into_iter().filter(|g| !has_kana(g)));
         run.clear();
     }
 }
 
-/// Two hiragana characters.
-pub fn is_kana_pair(gram: &str) -> bool {
-    gram.chars().count() == 2 && gram.chars().all(|c| script(c) == Script::Hiragana)
+/// A gram with a hiragana character in it: not indexed.
+pub fn has_kana(gram: &str) -> bool {
+    gram.chars().any(|c| script(c) == Script::Hiragana)
 }
 
 fn flush_word(word: &mut String, out: &mut Vec<String>) {
@@ -89,6 +90,7 @@ mod tests {
     fn japanese_runs_become_bigrams() {
         assert_eq!(grams("コンテナ基盤"), ["コン", "ンテ", "テナ", "ナ基", "基盤"]);
         assert_eq!(grams("東京 都"), ["東京", "都"]);
+        assert_eq!(grams("申し込みフォーム"), ["フォ", "ォー", "ーム"]);
     }
 
     #[test]
@@ -96,6 +98,6 @@ mod tests {
         assert_eq!(word_parts("TensorFlow"), ["tensor", "flow"]);
         assert_eq!(word_parts("HTTPServer"), ["http", "server"]);
         assert_eq!(word_parts("python3"), ["python", "3"]);
-        assert_eq!(grams("OpenShift と kubernetes"), ["open", "shift", "と"]);
+        assert_eq!(grams("OpenShift と kubernetes"), ["open", "shift"]);
     }
 }
