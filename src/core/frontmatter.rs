@@ -197,7 +197,8 @@ impl<'a> Checker<'a> {
         let line = self.line_of(key);
         let text = self.text(value, key, line)?;
         let date = date_part(&text);
-        if date.is_none() {
+        // A template's placeholder (`<% tp.date.now() %>`) is no date, and no mistake.
+        if date.is_none() && !super::dates::is_placeholder(&text) {
             self.warn(
                 line,
                 format!("front matter `{key}` is not a date: {text:?}; ignored"),
@@ -389,7 +390,7 @@ pub fn date_part(s: &str) -> Option<String> {
             .get(len..)
             .and_then(|rest| rest.chars().next())
             .is_none_or(|c| !c.is_ascii_digit());
-        if ok && boundary_ok {
+        if ok && boundary_ok && super::dates::is_real(&candidate.replace('/', "-")) {
             return Some(candidate.replace('/', "-"));
         }
     }

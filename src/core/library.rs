@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use super::bundled::BUNDLED;
 use super::model::{Event, Link, LinkTarget, Session, SessionRef, Warning};
-use super::parse::{cut_to_limit, date_part, parse_note, ParsedNote};
+use super::parse::{cut_to_limit, parse_note, ParsedNote};
 use super::scan::{read_note_text, scan, NoteFile};
-use super::slug::Slugger;
+use super::slug::{slug, Slugger};
+use super::wikilink::{self, NameIndex};
 
 /// Where notes come from.
 #[derive(Debug, Clone, Default)]
@@ -196,10 +197,19 @@ impl Library {
         // Links: worked out against every note first, then written where they changed.
         let notes: Vec<&ParsedNote> = linked.iter().map(|(_, n)| &**n).collect();
         let mut anchors = AnchorMaps::default();
+        // Notes by name, for wiki links and relative links with a wrong folder: made
+        // when the first such link is met.
+        let names = std::cell::OnceCell::new();
+        let names = || {
+            names.get_or_init(|| {
+                NameIndex::new(linked.iter().map(|(path, n)| (*path, n.event.aliases.as_slice())))
+            })
+        };
         let resolved: Vec<Option<Vec<LinkTarget>>> = linked
             .iter()
             .map(|(path, note)| {
-                let targets = resolve_links(path, note, &notes, &paths, &mut anchors, &mut warnings);
+                let targets =
+                    resolve_links(path, note, (&notes, &paths, &names), &mut anchors, &mut warnings);
                 let same = all_links(&note.event).map(|l| &l.target).eq(targets.iter());
                 (!same).then_some(targets)
             })
@@ -369,22 +379,7 @@ pub fn id_from_path(rel: &Path) -> String {
 
 /// A date from the path: `2019/0416-x/README.md`, or a Jekyll name `2019-03-27-x.md`.
 pub fn date_from_path(rel: &Path) -> Option<String> {
-    let parts: Vec<&str> = rel.components().filter_map(|c| c.as_os_str().to_str()).collect();
-    for pair in parts.windows(2) {
-        let (year, rest) = (pair[0], pair[1]);
-        if year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()) {
-            let mmdd: String = rest.chars().take(4).collect();
-            if mmdd.len() == 4
-                && mmdd.bytes().all(|b| b.is_ascii_digit())
-                && rest[4..].chars().next().is_none_or(|c| !c.is_ascii_digit())
-            {
-                let date = format!("{year}-{}-{}", &mmdd[..2], &mmdd[2..]);
-                return date_part(&date);
-            }
-        }
-    }
-    let name = rel.file_stem()?.to_str()?;
-    date_part(name).filter(|d| d.len() == 10)
+    super::dates::from_path(rel)
 }
 
 /// Lexically normalises `a/./b/../c` without touching the file system.
@@ -456,11 +451,17 @@ fn all_links_mut(event: &mut Event) -> impl Iterator<Item = &mut Link> {
 
 /// Where each of a note's links points, in `all_links` order; a link to a note that is
 /// not there becomes a warning.
+/// Every loaded note, by path and (made on first use) by name.
+type Notes<'a, 'n> = (
+    &'a [&'n ParsedNote],
+    &'a HashMap<Cow<'a, Path>, usize>,
+    &'a dyn Fn() -> &'n NameIndex,
+);
+
 fn resolve_links<'n>(
     path: &Path,
     note: &'n ParsedNote,
-    notes: &[&'n ParsedNote],
-    paths: &HashMap<Cow<Path>, usize>,
+    (notes, paths, names): Notes<'_, 'n>,
     anchors: &mut AnchorMaps<'n>,
     warnings: &mut Vec<Warning>,
 ) -> Vec<LinkTarget> {
@@ -469,6 +470,9 @@ fn resolve_links<'n>(
     all_links(event)
         .map(|link| {
             let href = link.href.trim();
+            if link.wiki {
+                return resolve_wiki(path, note, link, (notes, names()), anchors, warnings);
+            }
             if has_scheme(href) || href.starts_with("//") {
                 return LinkTarget::Web(href.to_string());
             }
@@ -486,7 +490,12 @@ fn resolve_links<'n>(
                     .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
                 let joined = dir.join(&file);
                 let target = normalize(&joined);
-                let found = paths.get(&*target).map(|&i| notes[i]);
+                // A note moved to another folder is still found by its unique name.
+                let found = paths
+                    .get(&*target)
+                    .copied()
+                    .or_else(|| if is_note { names().unique_file(&file) } else { None })
+                    .and_then(|i| notes.get(i).copied());
                 // A link to a file that exists but is not a loaded note (a README
                 // outside the notes, a PDF) is fine; only missing notes are dangling.
                 if found.is_none() && (!is_note || target.is_file()) {
@@ -513,6 +522,40 @@ fn resolve_links<'n>(
             }
         })
         .collect()
+}
+
+/// A wiki link's target: a note, at the session its heading falls in (the note itself
+/// when no heading has that name, as Obsidian opens it), a file (`![[diagram.png]]`),
+/// or nothing, with one warning.
+fn resolve_wiki<'n>(
+    path: &Path,
+    note: &'n ParsedNote,
+    link: &Link,
+    (notes, names): (&[&'n ParsedNote], &NameIndex),
+    anchors: &mut AnchorMaps<'n>,
+    warnings: &mut Vec<Warning>,
+) -> LinkTarget {
+    let (name, heading) = wikilink::split_target(&link.href);
+    if wikilink::is_attachment(name) {
+        return LinkTarget::File(name.to_string());
+    }
+    let target = if name.is_empty() {
+        Some(note)
+    } else {
+        names.wiki(path, name).and_then(|i| notes.get(i).copied())
+    };
+    let Some(target) = target else {
+        warnings.push(Warning {
+            file: note.event.source.clone(),
+            line: Some(link.line),
+            message: format!("wiki link `[[{}]]` matches no note", link.href),
+        });
+        return LinkTarget::Dangling;
+    };
+    let session = heading
+        .and_then(|h| anchors.session_of(target, &slug(h)))
+        .unwrap_or_default();
+    LinkTarget::Note(SessionRef::new(&target.event.id, session))
 }
 
 /// Finds the session a heading anchor falls in: by a walk through a small note, by a

@@ -3,13 +3,18 @@
 
 pub mod browse;
 pub mod bundled;
+pub mod dates;
 pub mod frontmatter;
+pub mod inline_tags;
+pub mod layouts;
 pub mod library;
 pub mod model;
+pub mod outline;
 pub mod parse;
 pub mod scan;
 pub mod slug;
 pub mod text;
+pub mod wikilink;
 
 pub use library::{Library, NotesSource};
 pub use model::{Event, Link, LinkTarget, Session, SessionRef, Warning};

@@ -15,6 +15,9 @@ pub struct Event {
     pub venue: Option<String>,
     pub url: Option<String>,
     pub tags: Vec<String>,
+    /// Other names of the note (Obsidian `aliases`): wiki links find it by them too.
+    #[serde(default)]
+    pub aliases: Vec<String>,
     pub report: Option<Report>,
     /// Where the note came from, for messages (`data/2019-07-cndt.md (bundled)`, a user path).
     #[serde(skip)]
@@ -77,6 +80,10 @@ pub struct Session {
     pub slides: Option<String>,
     pub video: Option<String>,
     pub tags: Vec<String>,
+    /// The day or track heading the session sits under (`# 1日目` / `## talk`); the
+    /// title ends with it in parentheses.
+    #[serde(default)]
+    pub context: Option<String>,
     /// Markdown body, without the heading and the field list (see [`Event::has_text`]).
     #[serde(skip)]
     pub body: String,
@@ -122,6 +129,9 @@ pub struct Link {
     pub href: String,
     pub line: usize,
     pub target: LinkTarget,
+    /// Written as a wiki link (`[[Note]]`, `![[Note]]`): `href` is found by note name.
+    #[serde(default)]
+    pub wiki: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,12 +5,14 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use pulldown_cmark::{Event as MdEvent, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event as MdEvent, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
 pub use super::frontmatter::{date_part, ParseError};
 use super::frontmatter::{split_front_matter, split_list, FrontMatter};
 use super::model::{Event, Link, LinkTarget, Session, Warning};
+use super::outline::{outline, OutlineHeading};
 use super::slug::{slug, Slugger};
+use super::{dates, inline_tags, layouts, wikilink};
 
 /// Markdown extensions confnotes understands (and renders).
 pub fn markdown_options() -> Options {
@@ -19,10 +21,11 @@ pub fn markdown_options() -> Options {
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_HEADING_ATTRIBUTES
         | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_WIKILINKS
 }
 
 /// Bumped whenever parsing could give a different result, so cached parses are redone.
-pub const PARSER_VERSION: u32 = 3;
+pub const PARSER_VERSION: u32 = 4;
 
 /// A note longer than this is read and indexed up to here (its last whole line before
 /// it), with a warning. 2 MB is ten times the longest real event note; past it is a
@@ -103,7 +106,11 @@ pub fn parse_note(
     };
     let text = normalize_text(text);
     let (front, body_start) = split_front_matter(&text)?;
-    let (fm, fm_warnings) = FrontMatter::read(front, source);
+    let meta = layouts::read(front.as_ref().map(|f| &f.value));
+    let (mut fm, fm_warnings) = FrontMatter::read(front, source);
+    if meta.title_is_placeholder {
+        fm.title = None;
+    }
     warnings.extend(fm_warnings);
     let body = text.get(body_start..).unwrap_or_default();
     let base = text.get(..body_start).unwrap_or_default().matches('\n').count();
@@ -111,50 +118,68 @@ pub fn parse_note(
     let line_of = |offset: usize| lines.line(offset);
 
     let headings = collect_headings(body);
-    let (title_index, session_level) = title_and_session_level(body, &headings, fm.title.is_some());
-    let title_heading = title_index.and_then(|i| headings.get(i));
+    let outline_headings: Vec<OutlineHeading> = headings
+        .iter()
+        .map(|h| OutlineHeading {
+            level: level_number(h.level),
+            range: h.range.clone(),
+            text: &h.text,
+        })
+        .collect();
+    let outline = outline(body, &outline_headings, fm.title.as_deref());
+    let title_heading = outline.title.and_then(|i| headings.get(i));
     let title = fm
         .title
         .clone()
         .or_else(|| title_heading.map(|h| h.text.clone()))
-        .unwrap_or_else(|| id.to_string());
-
-    let session_headings: Vec<&Heading> = headings
+        .filter(|t| !dates::is_placeholder(t))
+        .unwrap_or_else(|| dates::title_from_id(id));
+    let session_headings: Vec<&Heading> = outline
+        .sessions
         .iter()
-        .enumerate()
-        .filter(|(i, h)| h.level == session_level && Some(*i) != title_index)
-        .map(|(_, h)| h)
+        .filter_map(|s| headings.get(s.heading))
         .collect();
 
-    // The overview runs from after the title heading (or the start) to the first session.
+    // The overview runs from after the title heading (or the start) to the first
+    // session or day.
     let overview_start = title_heading.map_or(0, |h| h.range.end);
-    let overview_end = session_headings.first().map_or(body.len(), |h| h.range.start);
+    let overview_end = outline.overview_end;
     let overview_range = overview_start.min(overview_end)..overview_end;
+    let overview = section(body, overview_range.clone()).trim().to_string();
+    let mut tags = fm.tags;
+    layouts::merge_tags(&mut tags, meta.tags);
+    layouts::merge_tags(&mut tags, inline_tags::inline_tags(&overview, markdown_options()));
 
     let mut event = Event {
         id: id.to_string(),
         title,
-        dates: if fm.dates.is_empty() {
-            path_date.into_iter().collect()
-        } else {
+        dates: if !fm.dates.is_empty() {
             fm.dates
+        } else {
+            let published = meta.published.as_deref().and_then(date_part);
+            published.or(path_date).into_iter().collect()
         },
         venue: fm.venue,
         url: fm.url,
-        tags: fm.tags,
+        tags,
+        aliases: meta.aliases,
         report: fm.report,
         source: source.to_string(),
         file: source.to_string(),
-        overview: section(body, overview_range.clone()).trim().to_string(),
+        overview,
         has_text: true,
         bundled: false,
         overview_links: collect_links(body, overview_range, &line_of),
         sessions: Vec::with_capacity(session_headings.len()),
     };
 
-    for (i, heading) in session_headings.iter().enumerate() {
-        let end = session_headings.get(i + 1).map_or(body.len(), |h| h.range.start);
-        let session = parse_session(body, heading, end, source, &line_of, &mut warnings);
+    for (spec, heading) in outline.sessions.iter().zip(&session_headings) {
+        let context = spec
+            .context
+            .and_then(|i| headings.get(i))
+            .map(|h| h.text.as_str());
+        let place = (*heading, context, spec.end.max(heading.range.end));
+        let session = parse_session(body, place, source, &line_of, &mut warnings);
         event.sessions.push(session);
     }
     let anchors = anchors(&headings, &session_headings, &event.sessions);
@@ -167,34 +192,11 @@ pub fn parse_note(
     })
 }
 
-/// Which heading (if any) is the event title, and which level the sessions are:
-/// `##` under a single `#` title; `#` when the title comes from front matter or there
-/// are several `#` headings (a Jekyll post whose talks are `#` headings).
-fn title_and_session_level(
-    body: &str,
-    headings: &[Heading],
-    has_fm_title: bool,
-) -> (Option<usize>, HeadingLevel) {
-    let h1: Vec<usize> = (0..headings.len())
-        .filter(|&i| headings.get(i).is_some_and(|h| h.level == HeadingLevel::H1))
-        .collect();
-    let has_h2 = headings.iter().any(|h| h.level == HeadingLevel::H2);
-    let before = |i: usize| headings.get(i).map_or("", |h| section(body, 0..h.range.start));
-    match h1.as_slice() {
-        [] => (None, HeadingLevel::H2),
-        [only] if !has_fm_title || has_h2 => (Some(*only), HeadingLevel::H2),
-        [first, ..] if !has_fm_title && has_h2 && before(*first).trim().is_empty() => {
-            (Some(*first), HeadingLevel::H2)
-        }
-        _ => (None, HeadingLevel::H1),
-    }
-}
-
-/// One session: from its heading to `end`, with its field list, body and links.
+/// One session: from its heading to `end`, under its day or track heading if any,
+/// with its field list, body, links and inline tags.
 fn parse_session(
     body: &str,
-    heading: &Heading,
-    end: usize,
+    (heading, context, end): (&Heading, Option<&str>, usize),
     source: &str,
     line_of: &dyn Fn(usize) -> usize,
     warnings: &mut Vec<Warning>,
@@ -203,7 +205,13 @@ fn parse_session(
     let (fields, fields_end) = parse_fields(body, range);
     let mut session = Session {
         id: heading.anchor.clone(),
-        title: heading.text.clone(),
+        // The day or track goes with the title, so that lists show it and searches
+        // find it.
+        title: match context {
+            Some(c) => format!("{} ({c})", heading.text),
+            None => heading.text.clone(),
+        },
+        context: context.map(str::to_string),
         line: line_of(heading.range.start),
         ..Session::default()
     };
@@ -212,14 +220,14 @@ fn parse_session(
     }
     let body_range = fields_end.min(end)..end;
     session.body = section(body, body_range.clone()).trim().to_string();
-    session.links = collect_links(body, body_range, line_of);
-    if session.body.is_empty() {
-        warnings.push(Warning {
-            file: source.to_string(),
-            line: Some(session.line),
-            message: format!("session \"{}\" has no text", session.title),
-        });
-    }
+    // A heading written as a link (`## [Talk](https://…)`) keeps its link.
+    let heading_links = collect_links(body, heading.range.clone(), line_of);
+    link_from_heading(&mut session, heading_links.first());
+    session.links = heading_links;
+    session.links.extend(collect_links(body, body_range, line_of));
+    let tags = inline_tags::inline_tags(&session.body, markdown_options());
+    layouts::merge_tags(&mut session.tags, tags);
+    // A heading with nothing under it (`## 休憩`, a title-only talk) is normal.
     session
 }
 
@@ -254,7 +262,7 @@ fn anchors(
 }
 
 /// Keeps the first warnings of a note and counts the rest: a generated note with a
-/// hundred thousand empty sessions is one problem, not a hundred thousand lines.
+/// hundred thousand field typos is one problem, not a hundred thousand lines.
 fn bound_warnings(warnings: &mut Vec<Warning>, source: &str) {
     if warnings.len() > MAX_WARNINGS {
         let more = warnings.len() - MAX_WARNINGS;
@@ -299,6 +307,37 @@ fn normalize_text(text: &str) -> String {
     } else {
         text.to_string()
     }
+}
+
+fn level_number(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+/// The link of a heading written as one becomes the session's video (a video site) or
+/// slides, when the field list gives neither.
+fn link_from_heading(session: &mut Session, link: Option<&Link>) {
+    let Some(link) = link.filter(|l| l.href.starts_with("http")) else {
+        return;
+    };
+    if session.slides.is_some() || session.video.is_some() {
+        return;
+    }
+    let video = ["youtube.com", "youtu.be", "vimeo.com"]
+        .iter()
+        .any(|site| link.href.contains(site));
+    let field = if video {
+        &mut session.video
+    } else {
+        &mut session.slides
+    };
+    *field = Some(link.href.clone());
 }
 
 fn collect_headings(body: &str) -> Vec<Heading> {
@@ -460,25 +499,37 @@ fn apply_field(session: &mut Session, field: &Field, source: &str, line: usize, 
 /// Links (not images) in `range` of `body`, with their line numbers; unresolved.
 fn collect_links(body: &str, range: Range<usize>, line_of: &dyn Fn(usize) -> usize) -> Vec<Link> {
     let mut links = Vec::new();
-    let mut open: Option<(String, usize, String)> = None;
+    let mut open: Option<(String, usize, String, bool)> = None;
     let slice = section(body, range.clone());
     for (event, r) in Parser::new_ext(slice, markdown_options()).into_offset_iter() {
         match event {
-            MdEvent::Start(Tag::Link { dest_url, .. }) => {
-                open = Some((dest_url.to_string(), range.start + r.start, String::new()));
+            MdEvent::Start(Tag::Link {
+                dest_url, link_type, ..
+            }) => {
+                let wiki = matches!(link_type, LinkType::WikiLink { .. });
+                open = Some((dest_url.to_string(), range.start + r.start, String::new(), wiki));
+            }
+            // An embedded note (`![[Note]]`) is a link to it; an embedded picture is not.
+            MdEvent::Start(Tag::Image {
+                dest_url,
+                link_type: LinkType::WikiLink { .. },
+                ..
+            }) if !wikilink::is_attachment(&dest_url) => {
+                open = Some((dest_url.to_string(), range.start + r.start, String::new(), true));
             }
             MdEvent::Text(t) | MdEvent::Code(t) => {
-                if let Some((_, _, text)) = open.as_mut() {
+                if let Some((_, _, text, _)) = open.as_mut() {
                     text.push_str(&t);
                 }
             }
-            MdEvent::End(TagEnd::Link) => {
-                if let Some((href, offset, text)) = open.take() {
+            MdEvent::End(TagEnd::Link | TagEnd::Image) => {
+                if let Some((href, offset, text, wiki)) = open.take() {
                     links.push(Link {
                         text,
                         href,
                         line: line_of(offset),
                         target: LinkTarget::Unresolved,
+                        wiki,
                     });
                 }
             }
