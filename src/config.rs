@@ -9,7 +9,6 @@ use crate::core::{NotesSource, Warning};
 
 /// `config.toml` in the platform config directory (`~/.config/confnotes/` on Linux).
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     /// Folders of Markdown notes, read in addition to the bundled set.
     #[serde(default)]
@@ -47,35 +46,82 @@ pub fn cache_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "confnotes").map(|d| d.cache_dir().to_path_buf())
 }
 
-/// Reads the config file if it exists. A broken file is a warning, not a failure.
-pub fn read_config(path: &Path) -> (ConfigFile, Option<Warning>) {
+/// The keys of the config file, for suggestions when one is misspelt.
+const KEYS: &[&str] = &["notes", "no_bundled", "synonyms", "theme", "keys"];
+
+/// Reads the config file if it exists. A broken file is a warning, not a failure; an
+/// unknown key is a warning (with the key it may have meant) and the rest applies.
+pub fn read_config(path: &Path) -> (ConfigFile, Vec<Warning>) {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (ConfigFile::default(), None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (ConfigFile::default(), Vec::new()),
         Err(e) => {
             return (
                 ConfigFile::default(),
-                Some(config_warning(path, format!("cannot read: {e}"))),
+                vec![config_warning(path, None, format!("cannot read: {e}"))],
             )
         }
     };
-    match toml::from_str::<ConfigFile>(&text) {
+    let mut table = match toml::from_str::<toml::Table>(&text) {
+        Ok(table) => table,
+        Err(e) => {
+            let line = e.span().map(|s| line_at(&text, s.start));
+            let warning = config_warning(path, line, format!("ignored: {}", e.message()));
+            return (ConfigFile::default(), vec![warning]);
+        }
+    };
+    let mut warnings = Vec::new();
+    let unknown: Vec<String> = table
+        .keys()
+        .filter(|k| !KEYS.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    for key in unknown {
+        table.remove(&key);
+        let suggestion = KEYS
+            .iter()
+            .map(|k| (*k, strsim::levenshtein(k, &key.to_lowercase())))
+            .min_by_key(|(_, d)| *d)
+            .filter(|(_, d)| *d <= 3)
+            .map(|(k, _)| format!(" (did you mean `{k}`?)"))
+            .unwrap_or_default();
+        let line = key_line(&text, &key);
+        let message = format!("unknown key `{key}`{suggestion}; the rest of the file applies");
+        warnings.push(config_warning(path, line, message));
+    }
+    match ConfigFile::deserialize(table) {
         Ok(mut config) => {
             let base = path.parent().unwrap_or(Path::new("."));
             config.notes = config.notes.into_iter().map(|p| expand(&p, base)).collect();
-            (config, None)
+            (config, warnings)
         }
-        Err(e) => (
-            ConfigFile::default(),
-            Some(config_warning(path, format!("ignored: {}", e.message()))),
-        ),
+        Err(e) => {
+            warnings.push(config_warning(path, None, format!("ignored: {}", e.message())));
+            (ConfigFile::default(), warnings)
+        }
     }
 }
 
-fn config_warning(path: &Path, message: String) -> Warning {
+fn line_at(text: &str, offset: usize) -> usize {
+    text.get(..offset).unwrap_or(text).matches('\n').count() + 1
+}
+
+/// The line where a top-level `key =` is set, if it can be found.
+fn key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .or_else(|| l.trim_start().strip_prefix(&format!("\"{key}\"")))
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
+}
+
+fn config_warning(path: &Path, line: Option<usize>, message: String) -> Warning {
     Warning {
         file: path.display().to_string(),
-        line: None,
+        line,
         message,
     }
 }
@@ -99,8 +145,8 @@ pub fn notes_source(cli_dirs: &[PathBuf], no_bundled: bool) -> (NotesSource, Vec
     let mut warnings = Vec::new();
     let config = match config_path() {
         Some(path) => {
-            let (config, warning) = read_config(&path);
-            warnings.extend(warning);
+            let (config, problems) = read_config(&path);
+            warnings.extend(problems);
             config
         }
         None => ConfigFile::default(),
@@ -133,6 +179,9 @@ pub fn ui_settings() -> (
     let (theme, mut errors) = crate::ui::theme::from_config(&config.theme, crate::ui::theme::no_color());
     let (bindings, key_errors) = crate::app::keymap::Bindings::from_table(&config.keys);
     errors.extend(key_errors);
-    let warnings = errors.into_iter().map(|e| config_warning(&path, e)).collect();
+    let warnings = errors
+        .into_iter()
+        .map(|e| config_warning(&path, None, e))
+        .collect();
     (theme, bindings, warnings)
 }

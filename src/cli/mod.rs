@@ -2,6 +2,7 @@
 
 mod args;
 mod browse;
+mod check;
 mod find;
 mod json;
 mod text;
@@ -16,7 +17,7 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::core::library::parse_file;
 use crate::core::model::Event;
 use crate::core::scan::{scan, NoteFile};
-use crate::core::{Library, SessionRef, Warning};
+use crate::core::{Library, SessionRef};
 use crate::notes::Notes;
 use crate::printable::{block, line};
 use crate::search::{Analyzer, Hit, SearchIndex};
@@ -40,6 +41,9 @@ pub struct Cli {
     /// CLICOLOR_FORCE forces it), always or never.
     #[arg(long, value_name = "WHEN", default_value = "auto", global = true)]
     pub color: ColorWhen,
+    /// Print every warning about the notes, not just how many there are.
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -180,6 +184,9 @@ pub enum Command {
         #[arg(required = true, num_args = 1..)]
         id: Vec<String>,
     },
+    /// List every warning about the notes with its file and line; exit status 1 when
+    /// one is an error (a note skipped, a link to a missing note).
+    Check,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_name = "SHELL")]
@@ -215,9 +222,24 @@ pub fn run() -> anyhow::Result<ExitCode> {
     let cache = crate::config::cache_dir();
     let (files, scan_warnings) = scan(source.bundled, &source.dirs);
     crate::timing::mark("scanned");
+    check::say_empty_folders(&source.dirs, &files);
+    let verbose = cli.verbose;
     // Buffered: a long listing is one write per block, not per line; flushed in
     // `finish` so that a failed flush is reported (or ignored for a closed pipe).
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if let (
+        true,
+        Command::Search {
+            json: false,
+            jsonl: false,
+            ..
+        },
+    ) = (files.is_empty(), &command)
+    {
+        // "no notes in DIR" is said: "no matches" would send the user looking for
+        // a better query.
+        return finish(Ok(ExitCode::SUCCESS), &mut out);
+    }
     // A search over an unchanged cache needs only the index and the files of its
     // hits: no note is loaded.
     if let (
@@ -234,7 +256,10 @@ pub fn run() -> anyhow::Result<ExitCode> {
         let dir = crate::notes::store_dir(&source, cache);
         if let Some((index, warnings)) = store::fresh_index(&dir, &files, Analyzer::new()?) {
             crate::timing::mark("fresh index opened");
-            print_warnings(config_warnings.iter().chain(&scan_warnings).chain(&warnings));
+            check::print_summary(
+                config_warnings.iter().chain(&scan_warnings).chain(&warnings),
+                verbose,
+            );
             let search = (query.join(" "), *limit, Format::new(*json, *jsonl), colour);
             let result = search_fresh_index(&index, &files, search, &mut out);
             return finish(result, &mut out);
@@ -250,8 +275,12 @@ pub fn run() -> anyhow::Result<ExitCode> {
         &mut crate::notes::stderr_progress(),
     )?;
     crate::timing::mark("notes ready");
-    print_warnings(config_warnings.iter().chain(&notes.library.warnings));
     let library = &notes.library;
+    if let Command::Check = command {
+        let result = check::report(config_warnings.iter().chain(&library.warnings), &mut out);
+        return finish(result, &mut out);
+    }
+    check::print_summary(config_warnings.iter().chain(&library.warnings), verbose);
     let result = match command {
         Command::Search {
             query,
@@ -312,7 +341,9 @@ pub fn run() -> anyhow::Result<ExitCode> {
         }
         Command::Star { id } => set_star(library, &id.join(" "), true, &mut out),
         Command::Unstar { id } => set_star(library, &id.join(" "), false, &mut out),
-        Command::Completions { .. } | Command::Man | Command::Analyze { .. } => Ok(ExitCode::SUCCESS),
+        Command::Completions { .. } | Command::Man | Command::Analyze { .. } | Command::Check => {
+            Ok(ExitCode::SUCCESS)
+        }
     };
     crate::timing::mark("output written");
     finish(result, &mut out)
@@ -446,13 +477,6 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
             });
         kind == Some(std::io::ErrorKind::BrokenPipe)
     })
-}
-
-fn print_warnings<'a>(warnings: impl Iterator<Item = &'a Warning>) {
-    let mut err = std::io::stderr().lock();
-    for w in warnings {
-        let _ = writeln!(err, "confnotes: warning: {}", line(&w.to_string()));
-    }
 }
 
 /// The note `query` names, or `None` after saying on stderr why not (with the

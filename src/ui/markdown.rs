@@ -76,7 +76,8 @@ pub fn render(markdown: &str, opts: &RenderOptions) -> RenderedNote {
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_HEADING_ATTRIBUTES
-        | Options::ENABLE_FOOTNOTES;
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_WIKILINKS;
     let mut r = Renderer::new(opts);
     for ev in Parser::new_ext(markdown, options) {
         r.event(ev);

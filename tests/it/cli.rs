@@ -149,7 +149,7 @@ fn bad_files_are_skipped_with_a_warning_and_the_rest_loads() {
     let out = confnotes(tmp.path())
         .args(["--no-bundled", "--notes"])
         .arg(&notes)
-        .args(["search", "kubeseal", "--json"])
+        .args(["search", "kubeseal", "--json", "--verbose"])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -176,7 +176,7 @@ fn bad_files_are_skipped_with_a_warning_and_the_rest_loads() {
 fn a_missing_notes_folder_is_a_warning() {
     let tmp = tempfile::tempdir().unwrap();
     confnotes(tmp.path())
-        .args(["list", "--notes", "/no/such/folder"])
+        .args(["list", "--verbose", "--notes", "/no/such/folder"])
         .assert()
         .success()
         .stderr(predicate::str::contains(
@@ -202,7 +202,7 @@ fn config_file_adds_folders() {
     assert_eq!(json(&out).as_array().unwrap().len(), 3);
     fs::write(tmp.path().join("no-config.toml"), "notes = 3\n").unwrap();
     confnotes(tmp.path())
-        .args(["list"])
+        .args(["list", "--verbose"])
         .assert()
         .success()
         .stderr(predicate::str::contains("no-config.toml: ignored"));
@@ -293,7 +293,7 @@ fn hostile_titles_and_file_names_are_escaped() {
         }
         (stdout, stderr)
     };
-    let (list, warnings) = run(&["list"]);
+    let (list, warnings) = run(&["list", "--verbose"]);
     assert!(list.contains("Evil \\u{1b}]2;pwned\\u{7} Meetup"), "{list}");
     assert!(list.contains("Kubeseal \\u{202e}lesbuk"), "{list}");
     assert!(warnings.contains("evil\\u{1b}[?25l.md"), "{warnings}");

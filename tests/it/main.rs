@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod common;
 mod data;
+mod folders;
 mod parser;
 mod picker;
 mod props;

@@ -1,0 +1,340 @@
+//! Real notes folders (Obsidian, Jekyll, Hugo, Zenn, meeting notes) read the way their
+//! own tools show them: through the library and through the command line.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use confnotes::core::{Event, LinkTarget, SessionRef};
+use serde_json::Value;
+
+use crate::common::{confnotes, Fixture};
+
+fn folder(kind: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/folders")
+        .join(kind)
+}
+
+fn event<'a>(f: &'a Fixture, id: &str) -> &'a Event {
+    f.library.event(id).unwrap_or_else(|| {
+        panic!(
+            "no event {id}: {:?}",
+            f.library.events.iter().map(|e| &e.id).collect::<Vec<_>>()
+        )
+    })
+}
+
+fn titles(e: &Event) -> Vec<&str> {
+    e.sessions.iter().map(|s| s.title.as_str()).collect()
+}
+
+/// (text, target) of every link of the event's overview and sessions.
+fn links(e: &Event) -> Vec<(String, LinkTarget)> {
+    e.overview_links
+        .iter()
+        .chain(e.sessions.iter().flat_map(|s| &s.links))
+        .map(|l| (l.text.clone(), l.target.clone()))
+        .collect()
+}
+
+fn note(event: &str, session: &str) -> LinkTarget {
+    LinkTarget::Note(SessionRef::new(event, session))
+}
+
+#[test]
+fn obsidian_wiki_links_resolve_by_name_alias_and_nearest_path() {
+    let f = Fixture::new(&folder("obsidian"), false);
+    let cndt = event(&f, "CloudNative-Days-Tokyo-2023");
+    let l = links(cndt);
+    assert!(
+        l.contains(&("当日の日記".into(), note("2023-12-11-日記", ""))),
+        "{l:?}"
+    );
+    assert!(
+        l.contains(&("Kubernetes".into(), note("Kubernetes", ""))),
+        "{l:?}"
+    );
+    assert!(
+        l.contains(&("OTel".into(), note("OpenTelemetry", ""))),
+        "shown by its alias: {l:?}"
+    );
+    assert!(
+        l.contains(&("kubernetes".into(), note("Kubernetes", ""))),
+        "any case: {l:?}"
+    );
+    assert!(
+        l.contains(&(
+            "技術/OpenTelemetry#Collector の構成".into(),
+            note("OpenTelemetry", "collector-の構成")
+        )),
+        "{l:?}"
+    );
+    assert!(
+        l.contains(&("存在しないノート".into(), LinkTarget::Dangling)),
+        "{l:?}"
+    );
+    // Two notes are called Kubernetes: the nearest to the linking note wins.
+    let archive = event(&f, "2019-振り返り");
+    assert_eq!(links(archive)[0].1, note("Kubernetes-1", ""));
+    // An embed (`![[…]]`) and an alias (`[[CNDT2023]]`) are links too.
+    let k8s = event(&f, "Kubernetes");
+    let l = links(k8s);
+    assert!(
+        l.contains(&("技術/OpenTelemetry".into(), note("OpenTelemetry", ""))),
+        "{l:?}"
+    );
+    assert!(
+        l.contains(&("CNDT2023".into(), note("CloudNative-Days-Tokyo-2023", ""))),
+        "{l:?}"
+    );
+    // A Markdown link with a wrong folder finds the note by its unique file name.
+    let otel = event(&f, "OpenTelemetry");
+    assert_eq!(links(otel)[0].1, note("CloudNative-Days-Tokyo-2023", ""));
+    // Wiki links count in backlinks.
+    let talk = cndt.session("opentelemetry-で始めるオブザーバビリティ").unwrap();
+    assert_eq!(talk.backlinks, [SessionRef::new("Kubernetes", "")]);
+    // The one dangling link is the one link warning.
+    let link_warnings: Vec<String> = f
+        .library
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("link"))
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(link_warnings.len(), 1, "{link_warnings:?}");
+    assert!(
+        link_warnings[0].contains("CloudNative Days Tokyo 2023.md:35: wiki link `[[存在しないノート]]`"),
+        "{link_warnings:?}"
+    );
+}
+
+#[test]
+fn obsidian_tags_daily_notes_and_templates() {
+    let f = Fixture::new(&folder("obsidian"), false);
+    let cndt = event(&f, "CloudNative-Days-Tokyo-2023");
+    assert_eq!(cndt.tags, ["イベント", "cloudnative", "kubernetes"]);
+    let talk = &cndt.sessions[0];
+    assert_eq!(
+        talk.tags,
+        ["opentelemetry", "observability"],
+        "not in code, not #123"
+    );
+    assert_eq!(event(&f, "Kubernetes").tags, ["kubernetes", "技術メモ"]);
+    assert_eq!(
+        event(&f, "OpenTelemetry").tags,
+        ["opentelemetry", "技術メモ", "observability"]
+    );
+    // An event's tags are its sessions' for `tag:`.
+    let hits = f.ids("tag:イベント");
+    assert!(hits.contains(&format!("{}#{}", cndt.id, talk.id)), "{hits:?}");
+    assert!(!f
+        .ids("tag:コードの中はタグではない")
+        .iter()
+        .any(|h| h.contains("CloudNative")));
+
+    let daily = event(&f, "2024-02-16-日記");
+    assert_eq!(
+        (daily.title.as_str(), daily.dates.as_slice()),
+        ("日記", ["2024-02-16".to_string()].as_slice())
+    );
+    assert_eq!(
+        daily.sessions[0].tags,
+        ["日報"],
+        "a tag in a section is its session's"
+    );
+    // A template's placeholders are no date, no title and no warning.
+    let template = event(&f, "イベントメモ");
+    assert_eq!(template.title, "イベントメモ");
+    assert!(template.dates.is_empty());
+    assert!(
+        !f.library.warnings.iter().any(|w| w.file.contains("Templates")),
+        "{:?}",
+        f.library.warnings
+    );
+    // Empty sessions (休憩, 懇親会) are normal.
+    assert!(!f.library.warnings.iter().any(|w| w.message.contains("no text")));
+    assert_eq!(titles(cndt).last(), Some(&"懇親会"));
+}
+
+#[test]
+fn jekyll_days_tracks_and_talks_at_h1() {
+    let f = Fixture::new(&folder("jekyll"), false);
+    let js = event(&f, "2023-11-18-jsconf-jp-2023");
+    assert_eq!(js.dates, ["2023-11-18"]);
+    assert_eq!(
+        titles(js),
+        [
+            "1日目",
+            "OpenTelemetry で見る Node.js の内部 (1日目)",
+            "ランチ (1日目)",
+            "Deno の今 (1日目)",
+            "Bun と Node.js のベンチマーク (2日目)",
+            "懇親会 (2日目)"
+        ]
+    );
+    assert_eq!(js.sessions[1].context.as_deref(), Some("1日目"));
+    assert_eq!(js.sessions[1].id, "opentelemetry-で見る-nodejs-の内部");
+    // A heading written as a link keeps it.
+    assert_eq!(
+        js.sessions[1].slides.as_deref(),
+        Some("https://speakerdeck.com/example/otel-node")
+    );
+    assert_eq!(
+        js.sessions[1].links[0].target,
+        LinkTarget::Web("https://speakerdeck.com/example/otel-node".into())
+    );
+    // `#` in a code fence and `##word` are no headings: they stay in the body.
+    let body = f.library.text(js, Some("opentelemetry-で見る-nodejs-の内部"));
+    assert!(
+        body.contains("# 1日目のメモ") && body.contains("##見出しではない行"),
+        "{body}"
+    );
+    assert!(!body.contains("Deno"), "a talk ends at the next one: {body}");
+    // The talk is its speaker's, and its day is searchable.
+    let talk = format!("{}#{}", js.id, js.sessions[1].id);
+    assert_eq!(f.ids("speaker:鈴木").first(), Some(&talk));
+    assert!(f
+        .ids("2日目 bun")
+        .first()
+        .is_some_and(|h| h.ends_with("bun-と-nodejs-のベンチマーク")));
+    assert!(js.tags.contains(&"JavaScript".to_string()) && js.tags.contains(&"node".to_string()));
+
+    let meetup = event(&f, "2019-03-27-serverless-meetup");
+    assert_eq!(
+        titles(meetup),
+        [
+            "AWS Lambda のコールドスタート対策",
+            "Step Functions で作るワークフロー",
+            "Lambda のログを Athena で見る (LT)",
+            "SAM と CDK の使い分け (LT)"
+        ]
+    );
+    assert!(f
+        .ids("コールドスタートの話")
+        .iter()
+        .any(|h| h.contains("コールドスタート対策")));
+    // `_posts/2018/2018-05-12-x.md` is 2018-05-12, not `2018-20-18`.
+    assert_eq!(event(&f, "2018-05-12-gotanda-rb").dates, ["2018-05-12"]);
+}
+
+#[test]
+fn hugo_zenn_and_meeting_folders() {
+    let hugo = Fixture::new(&folder("hugo"), false);
+    let kubecon = event(&hugo, "kubecon-japan");
+    assert_eq!(kubecon.dates, ["2025-06-16"]);
+    assert_eq!(kubecon.tags, ["kubernetes", "イベント", "参加レポート"]);
+
+    let zenn = Fixture::new(&folder("zenn"), false);
+    let report = event(&zenn, "techfeed-conf-report");
+    assert_eq!(report.dates, ["2024-01-23"]);
+    assert_eq!(report.tags, ["techfeed", "イベント", "typescript"]);
+    assert_eq!(report.sessions.len(), 2);
+    // A front matter shown inside a code fence gives no tags.
+    assert_eq!(event(&zenn, "draft-example").tags, ["markdown"]);
+
+    let meetings = Fixture::new(&folder("meetings"), false);
+    let first = event(&meetings, "2021-05-14");
+    assert_eq!(
+        (first.title.as_str(), first.dates.as_slice()),
+        ("チーム定例", ["2021-05-14".to_string()].as_slice())
+    );
+    let second = event(&meetings, "2021-06-11");
+    assert_eq!(second.dates, ["2021-06-11"]);
+    assert_eq!(links(second)[0].1, note("2021-05-14", ""));
+    assert!(
+        meetings.library.warnings.is_empty(),
+        "{:?}",
+        meetings.library.warnings
+    );
+}
+
+fn run(cache: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = confnotes(cache).arg("--no-bundled").args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn one_summary_line_and_check_lists_every_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vault = folder("obsidian");
+    let vault = vault.to_str().unwrap();
+    let (code, stdout, stderr) = run(tmp.path(), &["--notes", vault, "search", "kubernetes"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("Kubernetes"), "{stdout}");
+    assert_eq!(stderr, "confnotes: 2 warnings: run confnotes check\n");
+    let (_, _, verbose) = run(tmp.path(), &["--notes", vault, "list", "--verbose"]);
+    assert_eq!(verbose.lines().count(), 2, "{verbose}");
+    let (code, stdout, _) = run(tmp.path(), &["--notes", vault, "check"]);
+    assert_eq!(code, 0, "dangling wiki links are warnings: {stdout}");
+    assert!(
+        stdout.contains(
+            "CloudNative Days Tokyo 2023.md:35: warning: wiki link `[[存在しないノート]]` matches no note"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("0 errors, 2 warnings\n"), "{stdout}");
+
+    // A broken Markdown link and a skipped file are errors: the exit status says so.
+    let notes = tmp.path().join("notes");
+    fs::create_dir_all(&notes).unwrap();
+    fs::write(notes.join("a.md"), "# A\n\n## S\n\n[壊れた](nowhere.md)\n").unwrap();
+    fs::write(notes.join("b.md"), "---\ntitle: [oops\n---\n").unwrap();
+    let (code, stdout, _) = run(tmp.path(), &["--notes", notes.to_str().unwrap(), "check"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("a.md:5: error: link `nowhere.md` points nowhere"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("b.md: error: skipped: malformed YAML"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("2 errors, 0 warnings\n"), "{stdout}");
+}
+
+#[test]
+fn an_empty_folder_says_so_and_a_config_typo_is_pointed_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = tmp.path().join("empty");
+    fs::create_dir_all(&empty).unwrap();
+    let empty_arg = empty.to_str().unwrap();
+    let (code, stdout, stderr) = run(tmp.path(), &["--notes", empty_arg, "search", "kubernetes"]);
+    assert_eq!(code, 0);
+    assert_eq!(stdout, "", "not 'no matches'");
+    assert!(stderr.contains(&format!("no notes in {empty_arg}")), "{stderr}");
+
+    // `note` for `notes`: reported with a suggestion, and `no_bundled` still applies.
+    fs::write(
+        tmp.path().join("no-config.toml"),
+        format!(
+            "note = [{:?}]\nnotes = [{:?}]\nno_bundled = true\n",
+            "x",
+            folder("hugo")
+        ),
+    )
+    .unwrap();
+    let out = confnotes(tmp.path())
+        .args(["list", "--json", "--verbose"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("no-config.toml:1: unknown key `note` (did you mean `notes`?)"),
+        "{stderr}"
+    );
+    let events: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["id"].as_str())
+        .collect();
+    assert!(
+        ids.contains(&"kubecon-japan") && !ids.iter().any(|i| i.starts_with("2019-07")),
+        "{ids:?}"
+    );
+}
