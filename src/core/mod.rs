@@ -5,6 +5,7 @@ pub mod browse;
 pub mod bundled;
 pub mod dates;
 pub mod frontmatter;
+pub mod gfm;
 pub mod inline_tags;
 pub mod layouts;
 pub mod library;

@@ -166,6 +166,9 @@ fn push_decoded(out: &mut String, text: &str) {
             .replace("&quot;", "\"")
             .replace("&#39;", "'")
             .replace("&nbsp;", " ")
+            .replace("&mdash;", "—")
+            .replace("&ndash;", "–")
+            .replace("&hellip;", "…")
             .replace("&amp;", "&"),
     );
 }

@@ -79,7 +79,8 @@ pub fn render(markdown: &str, opts: &RenderOptions) -> RenderedNote {
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_WIKILINKS;
     let mut r = Renderer::new(opts);
-    for ev in Parser::new_ext(markdown, options) {
+    let markdown = crate::core::gfm::for_display(markdown, options);
+    for ev in Parser::new_ext(&markdown, options) {
         r.event(ev);
     }
     r.flush();
@@ -257,14 +258,31 @@ impl<'o, 'a> Renderer<'o, 'a> {
                 self.text(&t, self.style().patch(self.opts.theme.code), Kind::Text)
             }
             Event::InlineHtml(h) => {
+                // Formatting tags format, as on GitHub; other tags are not shown.
                 let tag = h.trim().to_ascii_lowercase();
-                if tag.starts_with("<br") {
-                    self.inline.push("\n", self.style(), Kind::Hard, None);
-                } else if !tag.starts_with("<!--") {
-                    self.inline.push(&h, self.opts.theme.dim, Kind::Deco, None);
+                match tag.as_str() {
+                    t if t.starts_with("<br") => self.inline.push("\n", self.style(), Kind::Hard, None),
+                    "<b>" | "<strong>" => self.push_style(BOLD),
+                    "<i>" | "<em>" => self.push_style(Style::new().add_modifier(Modifier::ITALIC)),
+                    "<kbd>" | "<code>" => self.push_style(self.opts.theme.code),
+                    "</b>" | "</strong>" | "</i>" | "</em>" | "</kbd>" | "</code>" => {
+                        self.styles.pop();
+                    }
+                    _ => {}
                 }
             }
-            Event::Html(_) => {} // block HTML is layout noise in a terminal
+            // The text of block HTML (a pasted tweet, `<details>`), without its tags.
+            Event::Html(h) => {
+                for line in crate::core::text::html_text(&h)
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                {
+                    if !self.inline.cells.is_empty() {
+                        self.inline.push("\n", self.style(), Kind::Hard, None);
+                    }
+                    self.text(line.trim(), self.style(), Kind::Text);
+                }
+            }
             Event::FootnoteReference(label) => {
                 self.inline
                     .push(&format!("[^{label}]"), self.opts.theme.dim, Kind::Mark, None)
@@ -279,7 +297,7 @@ impl<'o, 'a> Renderer<'o, 'a> {
             }
             Event::TaskListMarker(done) => {
                 if let Some(c) = self.containers.last_mut().filter(|c| !c.used) {
-                    *c = container(if done { "[x] " } else { "[ ] " }, "    ", c.style);
+                    *c = container(if done { "☑ " } else { "☐ " }, "  ", c.style);
                 }
             }
         }
@@ -301,7 +319,7 @@ impl<'o, 'a> Renderer<'o, 'a> {
 
     fn start(&mut self, tag: Tag) {
         match tag {
-            Tag::Paragraph => self.begin(),
+            Tag::Paragraph | Tag::HtmlBlock => self.begin(),
             Tag::Heading { level, .. } => {
                 self.begin();
                 self.push_style(heading_style(self.opts.theme, level));
@@ -379,6 +397,10 @@ impl<'o, 'a> Renderer<'o, 'a> {
             TagEnd::BlockQuote(_) | TagEnd::FootnoteDefinition => {
                 self.flush();
                 self.containers.pop();
+                self.need_blank = true;
+            }
+            TagEnd::HtmlBlock => {
+                self.flush();
                 self.need_blank = true;
             }
             TagEnd::CodeBlock => {

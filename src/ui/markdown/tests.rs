@@ -101,9 +101,10 @@ fn kinsoku_holds_after_latin_words_and_cut_words_show_a_sign() {
             );
         }
     }
+    // A bare URL is a link (as on GitHub), cut like a word.
     assert_eq!(
         r("see https://example.com/long", 12),
-        "see\nhttps://exa↩\nmple.com/lo↩\nng"
+        "see\nhttps://exa↩\nmple.com/lo↩\nng[1]"
     );
     // A line that ends between words or CJK characters has no sign.
     assert!(!r("あいうえおかきくけこ hello world", 10).contains(CUT_SIGN));
@@ -125,9 +126,22 @@ fn headings_are_listed_with_their_lines() {
 }
 
 #[test]
+fn github_and_zenn_extensions_are_drawn() {
+    let md =
+        "<blockquote class=\"twitter-tweet\"><p>わかりやすい &amp; 速い</p>&mdash; 参加者</blockquote>\n\n\
+              押す <kbd>Ctrl</kbd>+<b>C</b> :tada: https://x.y/z\n\n:::message\n注意\n:::\n\n- [ ] todo\n";
+    assert_eq!(
+        r(md, 40),
+        "わかりやすい & 速い\n— 参加者\n\n押す Ctrl+C 🎉 https://x.y/z[1]\n\n│ ℹ 注意\n\n☐ todo"
+    );
+    let note = go(md, 40, &|_| Vec::new(), None);
+    assert_eq!(note.links[0].href, "https://x.y/z");
+}
+
+#[test]
 fn lists_have_bullets_numbers_tasks_and_hanging_indent() {
     let md = "- aaa bbb ccc ddd\n  - 入れ子の項目です\n- [x] done\n-\n\n3. one\n4. two";
-    let want = "• aaa bbb\n  ccc ddd\n  ◦ 入れ子の\n    項目です\n[x] done\n• \n\n3. one\n4. two";
+    let want = "• aaa bbb\n  ccc ddd\n  ◦ 入れ子の\n    項目です\n☑ done\n• \n\n3. one\n4. two";
     assert_eq!(r(md, 12), want);
     let deep: String = (0..12)
         .map(|d| format!("{}- 項目{d} text\n", "  ".repeat(d)))
