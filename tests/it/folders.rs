@@ -338,3 +338,63 @@ fn an_empty_folder_says_so_and_a_config_typo_is_pointed_out() {
         "{ids:?}"
     );
 }
+
+/// The app: a wiki link is drawn by its alias and followed with the keyboard; a day
+/// is shown with its talks.
+#[test]
+fn the_app_follows_wiki_links_and_shows_days() {
+    use confnotes::app::App;
+    use confnotes::core::NotesSource;
+
+    use crate::tui::{app_over, press, screen, type_text};
+
+    let open = |kind: &str| {
+        let dir = folder(kind)
+            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+            .unwrap()
+            .to_path_buf();
+        app_over(
+            NotesSource {
+                bundled: false,
+                dirs: vec![dir],
+            },
+            120,
+            32,
+        )
+    };
+    let current = |app: &App| {
+        app.note
+            .key
+            .and_then(|k| k.to_ref(&app.notes.library))
+            .unwrap()
+            .to_string()
+    };
+    let mut app = open("obsidian");
+    press(&mut app, "/");
+    type_text(&mut app, "トレースとメトリクス");
+    press(&mut app, "enter enter");
+    assert_eq!(
+        current(&app),
+        "CloudNative-Days-Tokyo-2023#opentelemetry-で始めるオブザーバビリティ"
+    );
+    let shown = screen(&app);
+    assert!(
+        shown.contains("OTel[1]") && !shown.contains("[[OpenTelemetry"),
+        "{shown}"
+    );
+    press(&mut app, "1");
+    assert_eq!(current(&app), "OpenTelemetry");
+    assert!(screen(&app).contains("OpenTelemetry のメモ"));
+    press(&mut app, "b");
+    assert_eq!(
+        current(&app),
+        "CloudNative-Days-Tokyo-2023#opentelemetry-で始めるオブザーバビリティ"
+    );
+
+    let mut app = open("jekyll");
+    press(&mut app, "/");
+    type_text(&mut app, "bun");
+    press(&mut app, "enter");
+    let shown = screen(&app);
+    assert!(shown.contains("Bun と Node.js のベンチマーク (2日目)"), "{shown}");
+}
