@@ -36,6 +36,11 @@ fn components(path: &Path) -> Vec<String> {
     parts
 }
 
+/// Notes of one name looked at for a `[[folder/Name]]` link, and compared for
+/// nearness: linking stays linear in a vault of ten thousand `README.md`.
+const MAX_SCAN: usize = 1024;
+const MAX_NEAREST: usize = 64;
+
 /// A wiki link's target split into the note's name and the heading (`Note#Heading`);
 /// a block reference (`#^id`) is the note itself.
 pub fn split_target(target: &str) -> (&str, Option<&str>) {
@@ -97,6 +102,18 @@ impl NameIndex {
             }
             index.paths.push(parts);
         }
+        // Shortest path first: what Obsidian picks when nothing is nearer, and what is
+        // looked at first when a name is very common.
+        let paths = &index.paths;
+        for list in index.by_name.values_mut().chain(index.by_alias.values_mut()) {
+            list.sort_by(|a, b| {
+                paths
+                    .get(*a)
+                    .map(Vec::len)
+                    .cmp(&paths.get(*b).map(Vec::len))
+                    .then(paths.get(*a).cmp(&paths.get(*b)))
+            });
+        }
         index
     }
 
@@ -114,7 +131,7 @@ impl NameIndex {
         let by_name: Vec<usize> = self
             .by_name
             .get(last)
-            .map(|c| c.iter().copied().filter(ends_with).collect())
+            .map(|c| c.iter().copied().take(MAX_SCAN).filter(ends_with).collect())
             .unwrap_or_default();
         if !by_name.is_empty() {
             return self.nearest(from, &by_name);
@@ -136,9 +153,12 @@ impl NameIndex {
         }
     }
 
-    /// Of `candidates`, the one sharing the most folders with `from`, then the one
-    /// with the shortest path, then the first by path.
+    /// Of `candidates` (shortest path first), the one sharing the most folders with
+    /// `from`, then the one with the shortest path, then the first by path.
     fn nearest(&self, from: &Path, candidates: &[usize]) -> Option<usize> {
+        if candidates.len() > MAX_NEAREST {
+            return candidates.first().copied();
+        }
         let here = components(from);
         let folders = here.len().saturating_sub(1);
         let here = here.get(..folders).unwrap_or_default();
