@@ -24,6 +24,9 @@ fn fence_of(line: &str) -> Option<&'static str> {
     ["```", "~~~"].into_iter().find(|f| t.starts_with(f))
 }
 
+/// Zenn blocks nested deeper than this are text: each level adds to every line inside.
+const MAX_DEPTH: usize = 4;
+
 /// `:::message` / `:::message alert` / `:::details title` … `:::` as block quotes
 /// headed by a sign, outside code fences.
 fn zenn_blocks(markdown: &str) -> Cow<'_, str> {
@@ -48,7 +51,8 @@ fn zenn_blocks(markdown: &str) -> Cow<'_, str> {
                     out.push('\n');
                     continue;
                 }
-                if colons >= 3 && (rest.starts_with("message") || rest.starts_with("details")) {
+                let opens = rest.starts_with("message") || rest.starts_with("details");
+                if colons >= 3 && opens && depth < MAX_DEPTH {
                     let head = match rest.split_once(' ') {
                         Some(("details", title)) => format!("▶ **{}**", title.trim()),
                         Some(("message", kind)) if kind.trim() == "alert" => "⚠".to_string(),

@@ -4,6 +4,8 @@
 //! `#イベント`), digits, `_`, `-` or `/`, with at least one that is not a digit (`#123`
 //! is an issue number). Never in code, a heading, a link or HTML.
 
+use std::collections::HashSet;
+
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
 fn is_tag_char(c: char) -> bool {
@@ -14,6 +16,7 @@ fn is_tag_char(c: char) -> bool {
 /// (ignoring case).
 pub fn inline_tags(markdown: &str, options: Options) -> Vec<String> {
     let mut tags: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     // Containers whose text holds no tags: code blocks, headings, links, images.
     let mut skip = 0usize;
     for (event, range) in Parser::new_ext(markdown, options).into_offset_iter() {
@@ -27,7 +30,7 @@ pub fn inline_tags(markdown: &str, options: Options) -> Vec<String> {
             Event::Text(_) if skip == 0 => {
                 let prev = markdown.get(..range.start).and_then(|s| s.chars().next_back());
                 let text = markdown.get(range).unwrap_or_default();
-                scan(text, prev, &mut tags);
+                scan(text, prev, &mut tags, &mut seen);
             }
             _ => {}
         }
@@ -35,7 +38,7 @@ pub fn inline_tags(markdown: &str, options: Options) -> Vec<String> {
     tags
 }
 
-fn scan(text: &str, mut prev: Option<char>, tags: &mut Vec<String>) {
+fn scan(text: &str, mut prev: Option<char>, tags: &mut Vec<String>, seen: &mut HashSet<String>) {
     let mut chars = text.char_indices().peekable();
     while let Some((at, c)) = chars.next() {
         let starts = c == '#' && prev.is_none_or(char::is_whitespace);
@@ -54,10 +57,7 @@ fn scan(text: &str, mut prev: Option<char>, tags: &mut Vec<String>) {
             chars.next();
         }
         let tag = text.get(from..to).unwrap_or_default().trim_end_matches('/');
-        if !tag.is_empty()
-            && !tag.chars().all(|c| c.is_ascii_digit())
-            && !tags.iter().any(|t| t.to_lowercase() == tag.to_lowercase())
-        {
+        if !tag.is_empty() && !tag.chars().all(|c| c.is_ascii_digit()) && seen.insert(tag.to_lowercase()) {
             tags.push(tag.to_string());
         }
     }

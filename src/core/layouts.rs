@@ -46,8 +46,9 @@ fn list(v: Option<&Value>) -> Vec<String> {
 
 /// Appends `new` tags not yet in `tags` (ignoring case).
 pub fn merge_tags(tags: &mut Vec<String>, new: impl IntoIterator<Item = String>) {
+    let mut seen: std::collections::HashSet<String> = tags.iter().map(|t| t.to_lowercase()).collect();
     for tag in new {
-        if !tags.iter().any(|t| t.to_lowercase() == tag.to_lowercase()) {
+        if seen.insert(tag.to_lowercase()) {
             tags.push(tag);
         }
     }

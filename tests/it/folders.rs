@@ -398,3 +398,41 @@ fn the_app_follows_wiki_links_and_shows_days() {
     let shown = screen(&app);
     assert!(shown.contains("Bun と Node.js のベンチマーク (2日目)"), "{shown}");
 }
+
+/// Days, inline tags, wiki links, bare URLs, emoji and Zenn blocks by the thousand:
+/// parsing, linking and drawing stay linear.
+#[test]
+fn folder_layouts_stay_linear() {
+    use std::time::{Duration, Instant};
+
+    use confnotes::core::gfm::for_display;
+    use confnotes::core::library::parse_file;
+    use confnotes::core::parse::markdown_options;
+    use confnotes::core::scan::NoteFile;
+    use confnotes::core::Library;
+
+    let time = |n: usize| {
+        let mut text = String::new();
+        for i in 0..n {
+            text.push_str(&format!(
+                "# {i}日目\n\n## talk {i}\n\n#tag{i} [[Note {i}|n]] :tada: https://x.y/{i}\n:::message\n"
+            ));
+        }
+        let text: &'static str = Box::leak(text.into_boxed_str());
+        let start = Instant::now();
+        let file = parse_file(&NoteFile::from_text(Path::new("v/ev.md"), text));
+        let library = Library::link(&mut [file], Vec::new());
+        let shown = for_display(text, markdown_options());
+        let took = start.elapsed();
+        assert_eq!(library.events[0].sessions.len(), n);
+        assert!(shown.len() < text.len() * 3, "nested blocks do not pile up");
+        took
+    };
+    let small = time(2_000);
+    let big = time(20_000);
+    assert!(big < Duration::from_secs(10), "20,000 days took {big:?}");
+    assert!(
+        big < small * 40 + Duration::from_millis(500),
+        "20,000 days {big:?}, 2,000 {small:?}"
+    );
+}
