@@ -690,6 +690,18 @@ impl App {
             return;
         };
         let href = link.href.clone();
+        if let Some(tag) = href.strip_prefix(note::TAG_SCHEME) {
+            let value = if tag.contains(char::is_whitespace) {
+                format!("tag:\"{tag}\" ")
+            } else {
+                format!("tag:{tag} ")
+            };
+            if let Some(here) = self.location() {
+                self.back.push(here);
+            }
+            self.pick(picker::PickTarget::Search(value), picker::PickerKind::Tags);
+            return;
+        }
         match resolve_href(&self.notes.library, key, &href) {
             LinkTarget::Note(target) => self.jump(&target),
             LinkTarget::Web(url) => self.overlay = Overlay::Confirm(url),

@@ -145,7 +145,34 @@ fn compose_session(library: &Library, event: &Event, s: &Session) -> String {
             ));
         }
     }
+    push_tag_links(&mut md, s.tags.iter().chain(&event.tags));
     md
+}
+
+/// Links on a note's tags: following one searches `tag:X`.
+pub const TAG_SCHEME: &str = "confnotes-tag:";
+
+/// The note's tags as links, at the very end so that the numbers of its other links
+/// stay as they are.
+fn push_tag_links<'a>(md: &mut String, tags: impl Iterator<Item = &'a String>) {
+    let mut seen: Vec<&str> = Vec::new();
+    let links: Vec<String> = tags
+        .filter(|t| {
+            !t.chars()
+                .any(|c| c.is_control() || matches!(c, '<' | '>' | '`' | '[' | ']'))
+        })
+        .filter(|t| {
+            let new = !seen.contains(&t.as_str());
+            seen.push(t);
+            new
+        })
+        .map(|t| format!("[`{t}`](<{TAG_SCHEME}{t}>)"))
+        .collect();
+    if !links.is_empty() {
+        md.push_str("\n---\n\n**Tags** (follow one to search it): ");
+        md.push_str(&links.join(" "));
+        md.push('\n');
+    }
 }
 
 fn compose_overview(event: &Event) -> String {
@@ -206,6 +233,7 @@ fn compose_overview(event: &Event) -> String {
             note_href(&SessionRef::new(&event.id, &s.id))
         ));
     }
+    push_tag_links(&mut md, event.tags.iter());
     md
 }
 

@@ -108,3 +108,29 @@ fn find_in_the_open_note_keeps_the_lists() {
     press(&mut app, "enter n esc");
     assert!(!app.search.in_note && app.note.rendered.matches.is_empty());
 }
+
+#[test]
+fn tags_on_the_note_are_followable_like_links() {
+    let mut app = browse_app();
+    press(&mut app, "l j l");
+    let links: Vec<&str> = app.note.rendered.links.iter().map(|l| l.href.as_str()).collect();
+    let first_tag = links
+        .iter()
+        .position(|h| h.starts_with("confnotes-tag:"))
+        .unwrap();
+    assert_eq!(links[first_tag], "confnotes-tag:paas", "{links:?}");
+    assert!(
+        links[..first_tag]
+            .iter()
+            .all(|h| !h.starts_with("confnotes-tag:")),
+        "tags come last: {links:?}"
+    );
+    press(&mut app, &(first_tag + 1).to_string());
+    assert_eq!(app.search.input, "tag:paas ");
+    assert_eq!(app.search.results.as_ref().map(|r| r.total), Some(2));
+    press(&mut app, "b");
+    assert!(
+        app.search.input.is_empty(),
+        "back restores the state before the tag"
+    );
+}
