@@ -77,6 +77,8 @@ pub enum Action {
     /// Copy the selected link's URL, else the session id (`y`); its file and line (`Y`).
     Copy,
     CopyLocation,
+    /// Copy a Markdown link to the session (`M`): `[title](file.md#id)`.
+    CopyMarkdownLink,
     /// Browser-like history of jumps.
     Back,
     Forward,

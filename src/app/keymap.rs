@@ -53,6 +53,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("e", "edit the note in $VISUAL / $EDITOR at the session's line"),
     ("y", "copy the selected link's URL, else the session id"),
     ("Y", "copy the note's file and line"),
+    ("M", "copy a Markdown link to the session"),
     ("w", "list the warnings from loading notes"),
     (
         "x, Ctrl-x",
@@ -126,6 +127,7 @@ fn named_actions() -> Vec<(&'static str, Action)> {
         ("edit", Action::Edit),
         ("copy", Action::Copy),
         ("copy_location", Action::CopyLocation),
+        ("copy_markdown_link", Action::CopyMarkdownLink),
         ("results", Action::OpenPicker(PickerKind::Results)),
         ("speaker", Action::OpenPicker(PickerKind::Speaker)),
         ("tags", Action::OpenPicker(PickerKind::Tags)),
@@ -345,6 +347,7 @@ fn browse_key(key: &KeyEvent, ctrl: bool, alt: bool) -> Option<Action> {
         KeyCode::Char('e') => Action::Edit,
         KeyCode::Char('y') => Action::Copy,
         KeyCode::Char('Y') => Action::CopyLocation,
+        KeyCode::Char('M') => Action::CopyMarkdownLink,
         _ => return None,
     })
 }

@@ -194,7 +194,8 @@ impl App {
             | Action::Outline
             | Action::Edit
             | Action::Copy
-            | Action::CopyLocation => self.reader_move(action, pending_link),
+            | Action::CopyLocation
+            | Action::CopyMarkdownLink => self.reader_move(action, pending_link),
             Action::Open => match self.focus {
                 Pane::Events => self.focus = Pane::Sessions,
                 Pane::Sessions => self.focus = Pane::Note,

@@ -36,6 +36,7 @@ impl App {
             Action::Edit => self.edit(),
             Action::Copy => self.copy(),
             Action::CopyLocation => self.copy_location(),
+            Action::CopyMarkdownLink => self.copy_markdown_link(),
             _ => {}
         }
     }
@@ -160,6 +161,28 @@ impl App {
             },
         };
         self.request = Some(Request::Copy(text));
+    }
+
+    /// `[title](file.md#session)`, as a link from another note in the same folder would be
+    /// written.
+    fn copy_markdown_link(&mut self) {
+        let Some(key) = self.note.key else {
+            self.status = Some("nothing to copy".into());
+            return;
+        };
+        let Some(event) = self.notes.library.events.get(key.event) else {
+            return;
+        };
+        let file = if event.bundled { &event.source } else { &event.file };
+        let name = std::path::Path::new(file.as_str())
+            .file_name()
+            .map_or(file.clone(), |n| n.to_string_lossy().into_owned());
+        let (title, anchor) = match key.session.and_then(|i| event.sessions.get(i)) {
+            Some(s) => (s.title.as_str(), format!("#{}", s.id)),
+            None => (event.title.as_str(), String::new()),
+        };
+        let title = title.replace(['[', ']'], "");
+        self.request = Some(Request::Copy(format!("[{title}]({name}{anchor})")));
     }
 
     fn copy_location(&mut self) {

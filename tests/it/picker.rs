@@ -134,3 +134,15 @@ fn tags_on_the_note_are_followable_like_links() {
         "back restores the state before the tag"
     );
 }
+
+#[test]
+fn m_copies_a_markdown_link_to_the_session() {
+    let mut app = browse_app();
+    press(&mut app, "l j M");
+    assert_eq!(
+        app.request,
+        Some(confnotes::app::Request::Copy(
+            "[PaaS の障害対応を自動化する](2024-06-sre-night.md#paas-の障害対応を自動化する)".into()
+        ))
+    );
+}
