@@ -73,7 +73,7 @@ pub fn spawn_input(mut send: impl FnMut(Event) -> bool + Send + 'static) -> Arc<
 /// `$VISUAL`, else `$EDITOR`, else `vi`, with `+LINE FILE` (as `confnotes edit` runs
 /// it; the variable may hold arguments: `code --wait`). The terminal must have been
 /// given back first.
-pub fn run_editor(file: &Path, line: usize) -> io::Result<()> {
+pub fn run_editor(file: &Path, line: usize) -> io::Result<std::process::ExitStatus> {
     let editor = ["VISUAL", "EDITOR"]
         .iter()
         .filter_map(|v| std::env::var(v).ok())
@@ -81,17 +81,12 @@ pub fn run_editor(file: &Path, line: usize) -> io::Result<()> {
         .unwrap_or_else(|| "vi".to_string());
     let mut words = editor.split_whitespace();
     let program = words.next().unwrap_or("vi");
-    let status = Command::new(program)
+    Command::new(program)
         .args(words)
         .arg(format!("+{line}"))
         .arg(file)
         .status()
-        .map_err(|e| io::Error::other(format!("`{editor}`: {e}")))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(io::Error::other(format!("`{editor}` exited with {status}")))
-    }
+        .map_err(|e| io::Error::other(format!("cannot run the editor `{editor}`: {e}")))
 }
 
 /// OSC 52 (it works over SSH and in tmux with `set-clipboard on`), and the system

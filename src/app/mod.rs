@@ -3,7 +3,7 @@
 
 pub mod action;
 mod browse;
-mod external;
+pub(crate) mod external;
 pub mod keymap;
 mod lists;
 pub mod loader;

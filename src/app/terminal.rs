@@ -204,11 +204,12 @@ fn carry_out(
             let ran = run_editor(&file, line);
             resume(terminal, app)?;
             match ran {
-                Ok(()) => format!(
+                Ok(status) if status.success() => format!(
                     "back from the editor: {} (a saved change shows up by itself)",
                     file.display()
                 ),
-                Err(e) => format!("could not run the editor: {e}"),
+                Ok(status) => format!("the editor exited with {status}"),
+                Err(e) => e.to_string(),
             }
         }
         Request::Copy(text) => copy(&text, clipboard),

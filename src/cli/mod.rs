@@ -540,23 +540,8 @@ fn edit(library: &Library, r: &SessionRef) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(1));
     }
-    let editor = ["VISUAL", "EDITOR"]
-        .iter()
-        .filter_map(|v| std::env::var(v).ok())
-        .find(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| "vi".to_string());
-    // `code --wait` and the like: the variable may hold arguments.
-    let mut words = editor.split_whitespace();
-    let Some(program) = words.next() else {
-        return Ok(ExitCode::from(2));
-    };
     let at = session.map_or(1, |s| s.line.max(1));
-    let status = std::process::Command::new(program)
-        .args(words)
-        .arg(format!("+{at}"))
-        .arg(&event.file)
-        .status()
-        .map_err(|e| anyhow::anyhow!("cannot run the editor `{editor}`: {e}"))?;
+    let status = crate::app::external::run_editor(std::path::Path::new(&event.file), at)?;
     Ok(match status.code() {
         Some(0) => ExitCode::SUCCESS,
         _ => ExitCode::from(1),
