@@ -1,7 +1,7 @@
 //! `confnotes check`: every warning about the notes, for a notes repository's CI.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::core::scan::NoteFile;
@@ -50,12 +50,19 @@ pub fn report<'a>(
     })
 }
 
-/// Without `--verbose`, one line for all the warnings: a real folder has many, and
-/// each command repeating them buries its output.
-pub fn print_summary<'a>(warnings: impl Iterator<Item = &'a Warning>, verbose: bool) {
+/// Without `--verbose`, one line for all the warnings about notes: a real folder has
+/// many, and each command repeating them buries its output. A warning about the cache
+/// (`cache`: its folder), such as a rebuild, concerns this run only and `check` would
+/// not show it again: it is printed in full.
+pub fn print_summary<'a>(warnings: impl Iterator<Item = &'a Warning>, verbose: bool, cache: Option<&Path>) {
     let mut err = std::io::stderr().lock();
     let mut count = 0usize;
     for w in warnings {
+        let about_cache = cache.is_some_and(|c| Path::new(&w.file).starts_with(c));
+        if about_cache {
+            let _ = writeln!(err, "confnotes: {}", line(&w.to_string()));
+            continue;
+        }
         count += 1;
         if verbose {
             let _ = writeln!(err, "confnotes: warning: {}", line(&w.to_string()));

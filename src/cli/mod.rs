@@ -259,6 +259,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
             check::print_summary(
                 config_warnings.iter().chain(&scan_warnings).chain(&warnings),
                 verbose,
+                Some(cache),
             );
             let search = (query.join(" "), *limit, Format::new(*json, *jsonl), colour);
             let result = search_fresh_index(&index, &files, search, &mut out);
@@ -280,7 +281,11 @@ pub fn run() -> anyhow::Result<ExitCode> {
         let result = check::report(config_warnings.iter().chain(&library.warnings), &mut out);
         return finish(result, &mut out);
     }
-    check::print_summary(config_warnings.iter().chain(&library.warnings), verbose);
+    check::print_summary(
+        config_warnings.iter().chain(&library.warnings),
+        verbose,
+        cache.as_deref(),
+    );
     let result = match command {
         Command::Search {
             query,

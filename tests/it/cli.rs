@@ -317,3 +317,27 @@ fn hostile_titles_and_file_names_are_escaped() {
         "Evil \u{1b}]2;pwned\u{7} Meetup"
     );
 }
+
+/// A rebuilt cache is said in full (once), not folded into "run confnotes check",
+/// which would not show it again.
+#[test]
+fn a_rebuilt_cache_is_said_in_full() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = || {
+        let out = crate::common::confnotes(tmp.path()).arg("list").output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    run();
+    let store = std::fs::read_dir(tmp.path().join("cache"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::write(store.join("meta.json"), "garbage").unwrap();
+    let err = run();
+    assert!(err.contains("search index rebuilt"), "{err}");
+    assert!(!err.contains("run confnotes check"), "{err}");
+    assert!(run().is_empty(), "the next run is quiet");
+}
