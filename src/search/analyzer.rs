@@ -105,18 +105,21 @@ impl Analyzer {
                 };
                 for mut token in tokens {
                     let surface = token.surface.to_string();
-                    let details: Vec<&str> = token.details();
-                    let pos = details.first().copied().unwrap_or("");
+                    let bytes = token.byte_start..token.byte_end;
+                    // IPADIC's part of speech, base form and reading (fields 0, 6, 7),
+                    // read without collecting every field of every token.
+                    let mut details = token.details_iter();
+                    let pos = details.next().unwrap_or("");
                     if is_stop(pos, &surface) {
                         previous_word = pos != "記号" && previous_word;
                         continue;
                     }
-                    let base = details.get(6).copied().unwrap_or("*");
-                    let reading = details.get(7).copied().unwrap_or("*");
+                    let base = details.nth(5).unwrap_or("*");
+                    let reading = details.next().unwrap_or("*");
                     let light = previous_word && pos == "動詞" && variants::is_light_verb(base);
                     let lower = surface.to_lowercase();
                     let keys = variants::keys(&lower, base, reading);
-                    let range = norm.original(chunk.start + token.byte_start..chunk.start + token.byte_end);
+                    let range = norm.original(chunk.start + bytes.start..chunk.start + bytes.end);
                     out.push(AnalyzedToken {
                         text: lower,
                         start: range.start,
