@@ -11,14 +11,11 @@ use std::sync::{Arc, OnceLock};
 use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
 use lindera_dictionary::viterbi::Lattice;
-use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+use tantivy::tokenizer::Token;
 
 use super::normalize::Normalized;
 use super::synonyms::Synonyms;
 use super::variants::{self, Keys};
-
-/// Name under which the analyzer is registered in the tantivy index.
-pub const ANALYZER_NAME: &str = "confnotes_ja";
 
 /// Bumped whenever the analyzer's output could change, so persisted indexes rebuild.
 pub const ANALYZER_VERSION: u32 = 3;
@@ -139,34 +136,38 @@ impl Analyzer {
     /// Analyses `text` into the three token streams of an indexed field.
     pub fn index_streams(&self, text: &str) -> IndexStreams {
         let norm = Normalized::new(text);
-        let tokens = self.analyze_normalized(&norm);
-        let mut exact = Vec::with_capacity(tokens.len());
-        let mut variant_tokens = Vec::with_capacity(tokens.len());
-        for t in tokens {
-            for key in &t.keys.indexed {
-                variant_tokens.push(token(key.clone(), t.position, t.start..t.end));
-            }
-            exact.push(token(t.text, t.position, t.start..t.end));
-        }
-        let grams = super::grams::grams(&norm.text)
-            .into_iter()
-            .enumerate()
-            .map(|(i, g)| token(g, i, 0..0))
-            .collect();
+        let (exact, variants) = self.word_streams_normalized(&norm);
         IndexStreams {
             exact,
-            variants: variant_tokens,
-            grams,
+            variants,
+            grams: gram_tokens(&norm.text),
         }
     }
 
-    /// Analyses `text` into tantivy's tokens (the exact stream).
-    pub fn tantivy_tokens(&self, text: &str) -> Vec<Token> {
-        self.analyze(text)
-            .into_iter()
-            .map(|t| token(t.text, t.position, t.start..t.end))
-            .collect()
+    /// The exact words of text after the character stage, and their variant keys at
+    /// the same positions.
+    pub fn word_streams_normalized(&self, norm: &Normalized) -> (Vec<Token>, Vec<Token>) {
+        let tokens = self.analyze_normalized(norm);
+        let mut exact = Vec::with_capacity(tokens.len());
+        let mut variants = Vec::with_capacity(tokens.len());
+        for t in tokens {
+            for key in &t.keys.indexed {
+                variants.push(token(key.clone(), t.position, t.start..t.end));
+            }
+            exact.push(token(t.text, t.position, t.start..t.end));
+        }
+        (exact, variants)
     }
+
+}
+
+/// The compound grams of text after the character stage (no segmentation needed).
+pub fn gram_tokens(normalized: &str) -> Vec<Token> {
+    super::grams::grams(normalized)
+        .into_iter()
+        .enumerate()
+        .map(|(i, g)| token(g, i, 0..0))
+        .collect()
 }
 
 fn token(text: String, position: usize, offsets: Range<usize>) -> Token {
@@ -234,55 +235,6 @@ fn floor_char_boundary(text: &str, mut at: usize) -> usize {
         at -= 1;
     }
     at
-}
-
-/// The analyzer as a tantivy tokenizer (the exact stream), registered for the schema's
-/// text fields; documents are added pre-tokenized.
-#[derive(Clone)]
-pub struct TantivyAnalyzer {
-    analyzer: Analyzer,
-}
-
-impl TantivyAnalyzer {
-    pub fn new(analyzer: Analyzer) -> Self {
-        Self { analyzer }
-    }
-}
-
-pub struct AnalyzedStream {
-    tokens: std::vec::IntoIter<Token>,
-    current: Token,
-}
-
-impl Tokenizer for TantivyAnalyzer {
-    type TokenStream<'a> = AnalyzedStream;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> AnalyzedStream {
-        AnalyzedStream {
-            tokens: self.analyzer.tantivy_tokens(text).into_iter(),
-            current: Token::default(),
-        }
-    }
-}
-
-impl TokenStream for AnalyzedStream {
-    fn advance(&mut self) -> bool {
-        match self.tokens.next() {
-            Some(token) => {
-                self.current = token;
-                true
-            }
-            None => false,
-        }
-    }
-
-    fn token(&self) -> &Token {
-        &self.current
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        &mut self.current
-    }
 }
 
 #[cfg(test)]

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, STORED, STRING,
 };
-use tantivy::tokenizer::{PreTokenizedString, Token};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument};
 
-use super::analyzer::{Analyzer, TantivyAnalyzer, ANALYZER_NAME};
+use super::analyzer::Analyzer;
+use super::tokenizers;
 use super::query::Query;
 use super::rank::{self, Tier};
 use crate::core::model::{Event, Session, SessionRef};
@@ -29,7 +29,7 @@ pub(crate) const GROUPS: &[(&str, f32, bool)] = &[
 ];
 
 /// Bumped with any change to the schema or to what goes into a document.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// The three fields of one free-text part: exact words, their variant keys (same
 /// positions), and grams for parts of compounds.
@@ -76,7 +76,7 @@ pub fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let text = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
-            .set_tokenizer(ANALYZER_NAME)
+            .set_tokenizer(tokenizers::EXACT)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
     let event_id = b.add_text_field("event_id", STRING | STORED);
@@ -87,17 +87,19 @@ pub fn schema() -> (Schema, Fields) {
     let year = b.add_text_field("year", STRING);
     // Grams and variant keys are looked up together, not as phrases: no positions, a
     // smaller index and faster indexing.
-    let grams = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(ANALYZER_NAME)
-            .set_index_option(IndexRecordOption::WithFreqs),
-    );
+    let unordered = |tokenizer| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        )
+    };
     let text_fields = GROUPS
         .iter()
         .map(|(name, weight, prefix)| TextFields {
             exact: b.add_text_field(name, text.clone()),
-            variant: b.add_text_field(&format!("{name}_variant"), grams.clone()),
-            gram: b.add_text_field(&format!("{name}_gram"), grams.clone()),
+            variant: b.add_text_field(&format!("{name}_variant"), unordered(tokenizers::VARIANT)),
+            gram: b.add_text_field(&format!("{name}_gram"), unordered(tokenizers::GRAM)),
             weight: *weight,
             prefix: *prefix,
         })
@@ -156,9 +158,6 @@ pub struct Hit {
 /// A live-search hit: its [`note_key`], score and tier.
 pub type KeyHit = (u64, f32, Tier);
 
-/// A document's analysed free-text parts, each with its three token streams.
-struct Analysed(Vec<(usize, super::analyzer::IndexStreams)>);
-
 impl SearchIndex {
     /// Builds an index in memory over every event and session of `library`.
     pub fn build_in_ram(library: &Library, analyzer: Analyzer) -> anyhow::Result<Self> {
@@ -175,10 +174,7 @@ impl SearchIndex {
     }
 
     pub fn with_index(index: Index, fields: Fields, analyzer: Analyzer) -> anyhow::Result<Self> {
-        index.tokenizers().register(
-            ANALYZER_NAME,
-            tantivy::tokenizer::TextAnalyzer::from(TantivyAnalyzer::new(analyzer.clone())),
-        );
+        tokenizers::register(index.tokenizers(), &analyzer);
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -199,30 +195,14 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// The event's overview and sessions as documents: the analysis, without touching the
-    /// index, so that many events can be analysed in parallel.
+    /// The event's overview and sessions as documents, their text not yet analysed:
+    /// the index writer's threads analyse it (see [`tokenizers`]).
     pub fn documents(&self, event: &Event, path: &str) -> Vec<TantivyDocument> {
-        // `event:` matches every document of the event: analysed once, not per session.
-        let event_words = self
-            .analyzer
-            .tantivy_tokens(&format!("{} {}", event.id, event.title));
+        let event_words = format!("{} {}", event.id, event.title);
         std::iter::once(None)
             .chain(event.sessions.iter().map(Some))
             .map(|session| self.document(event, session, path, &event_words))
             .collect()
-    }
-
-    fn analyse(&self, parts: &[(&str, String)]) -> Analysed {
-        Analysed(
-            parts
-                .iter()
-                .filter(|(_, text)| !text.trim().is_empty())
-                .filter_map(|(name, text)| {
-                    let i = GROUPS.iter().position(|(n, _, _)| n == name)?;
-                    Some((i, self.analyzer.index_streams(text)))
-                })
-                .collect(),
-        )
     }
 
     fn document(
@@ -230,13 +210,13 @@ impl SearchIndex {
         event: &Event,
         session: Option<&Session>,
         path: &str,
-        event_words: &[Token],
+        event_words: &str,
     ) -> TantivyDocument {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.path, path);
         doc.add_text(f.event_id, &event.id);
-        doc.add_pre_tokenized_text(f.event, pre_tokenized(event_words.to_vec()));
+        doc.add_text(f.event, event_words);
         if let Some(year) = event.year() {
             doc.add_text(f.year, year.to_string());
         }
@@ -289,11 +269,14 @@ impl SearchIndex {
                 ]
             }
         };
-        for (i, streams) in self.analyse(&parts).0 {
-            let Some(group) = f.text.get(i) else { continue };
-            doc.add_pre_tokenized_text(group.exact, pre_tokenized(streams.exact));
-            doc.add_pre_tokenized_text(group.variant, pre_tokenized(streams.variants));
-            doc.add_pre_tokenized_text(group.gram, pre_tokenized(streams.grams));
+        for (name, text) in &parts {
+            if text.trim().is_empty() {
+                continue;
+            }
+            let Some(group) = self.fields.group(name) else { continue };
+            doc.add_text(group.exact, text);
+            doc.add_text(group.variant, text);
+            doc.add_text(group.gram, text);
         }
         doc
     }
@@ -363,12 +346,4 @@ pub(crate) fn fast_u64(
         ),
     };
     Ok(column.first(address.doc_id))
-}
-
-fn pre_tokenized(tokens: Vec<Token>) -> PreTokenizedString {
-    // The text is not stored, so it is not kept: only the tokens are indexed.
-    PreTokenizedString {
-        text: String::new(),
-        tokens,
-    }
 }

@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use unicode_normalization::char::canonical_combining_class;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// Text after the character stage, and where each piece of it came from.
 #[derive(Debug, Clone, Default)]
@@ -51,6 +51,18 @@ impl Normalized {
                 chars.next();
             }
             map.push((text.len(), start..end));
+            // Most characters (kana, kanji) are their own NFKC: no normaliser is run.
+            let mut single = group.chars();
+            if let (Some(only), None) = (single.next(), single.next()) {
+                if is_nfkc_quick(std::iter::once(only)) == IsNormalized::Yes {
+                    text.push(if only.is_control() || is_joiner(only) || is_invisible(only) {
+                        ' '
+                    } else {
+                        only
+                    });
+                    continue;
+                }
+            }
             for n in group.nfkc() {
                 if n.is_control() || is_joiner(n) || is_invisible(n) {
                     text.push(' ');
