@@ -132,6 +132,10 @@ fn main() {
         format!("{:.1} MB", dir_size(&cache) as f64 / 1e6),
         "",
     );
+    if std::env::var("CONFNOTES_BENCH_ONLY").as_deref() == Ok("indexing") {
+        // A quick look at indexing alone: nothing is written to BENCHMARKS.md.
+        return;
+    }
 
     // 2. `confnotes search TERM` (warm cache) against `rg -c TERM` over the same files.
     let terms = ["ファイル", "シグナル", "ディレクトリ", "pthread", "環境変数"];

@@ -288,9 +288,13 @@ fn starting_point(
         };
         return (catalog, Some(p.index.index));
     }
-    let mut catalog = match read_catalog(dir) {
-        Ok(c) if reason.is_none() => c,
-        Ok(_) => Catalog::default(),
+    // A rebuild starts from nothing: the catalog is not even read.
+    let read = match reason {
+        Some(_) => Ok(Catalog::default()),
+        None => read_catalog(dir),
+    };
+    let mut catalog = match read {
+        Ok(c) => c,
         Err(why) => {
             if dir.join("meta.json").exists() || dir.join(STAMPS).exists() {
                 reason.get_or_insert(why);

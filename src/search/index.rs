@@ -9,9 +9,9 @@ use tantivy::schema::{
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument};
 
 use super::analyzer::Analyzer;
-use super::tokenizers;
 use super::query::Query;
 use super::rank::{self, Tier};
+use super::tokenizers;
 use crate::core::model::{Event, Session, SessionRef};
 use crate::core::text::index_text;
 use crate::core::Library;
@@ -81,7 +81,14 @@ pub fn schema() -> (Schema, Fields) {
     );
     let event_id = b.add_text_field("event_id", STRING | STORED);
     let session_id = b.add_text_field("session_id", STRING | STORED);
-    let event = b.add_text_field("event", text.clone());
+    let event = b.add_text_field(
+        "event",
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizers::REPEATED)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        ),
+    );
     let tag = b.add_text_field("tag", STRING);
     let event_tag = b.add_text_field("event_tag", STRING);
     let year = b.add_text_field("year", STRING);
@@ -273,7 +280,9 @@ impl SearchIndex {
             if text.trim().is_empty() {
                 continue;
             }
-            let Some(group) = self.fields.group(name) else { continue };
+            let Some(group) = self.fields.group(name) else {
+                continue;
+            };
             doc.add_text(group.exact, text);
             doc.add_text(group.variant, text);
             doc.add_text(group.gram, text);

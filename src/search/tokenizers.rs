@@ -15,6 +15,9 @@ pub const EXACT: &str = "confnotes_ja";
 pub const VARIANT: &str = "confnotes_ja_variant";
 /// The grams that find parts of compounds.
 pub const GRAM: &str = "confnotes_ja_gram";
+/// Exact words of a text that repeats in document after document (an event's id and
+/// title, in each of its sessions): analysed once per run of equal texts.
+pub const REPEATED: &str = "confnotes_ja_repeated";
 
 /// Registers the three tokenizers with an index.
 pub fn register(manager: &TokenizerManager, analyzer: &Analyzer) {
@@ -22,6 +25,7 @@ pub fn register(manager: &TokenizerManager, analyzer: &Analyzer) {
         (EXACT, Stream::Exact),
         (VARIANT, Stream::Variant),
         (GRAM, Stream::Gram),
+        (REPEATED, Stream::Repeated),
     ] {
         let tokenizer = FieldTokenizer {
             analyzer: analyzer.clone(),
@@ -36,6 +40,7 @@ enum Stream {
     Exact,
     Variant,
     Gram,
+    Repeated,
 }
 
 /// What the exact tokenizer saw last on this thread: the original text, its form after
@@ -52,6 +57,7 @@ struct Last {
 
 thread_local! {
     static LAST: RefCell<Last> = RefCell::new(Last::default());
+    static LAST_REPEATED: RefCell<(String, Vec<Token>)> = const { RefCell::new((String::new(), Vec::new())) };
 }
 
 #[derive(Clone)]
@@ -62,26 +68,44 @@ struct FieldTokenizer {
 
 impl FieldTokenizer {
     fn tokens(&self, text: &str) -> Vec<Token> {
-        LAST.with(|last| {
-            let mut last = last.borrow_mut();
-            match self.stream {
-                Stream::Exact => {
-                    let norm = Normalized::new(text);
-                    let (exact, variants) = self.analyzer.word_streams_normalized(&norm);
-                    last.original.clear();
-                    last.original.push_str(text);
-                    last.normalized = norm.text;
-                    last.variants = Some(variants);
-                    exact
-                }
-                Stream::Variant => match last.variants.take() {
-                    Some(variants) if last.original == text => variants,
-                    _ => self.analyzer.word_streams_normalized(&Normalized::new(text)).1,
-                },
-                Stream::Gram if last.original == text => gram_tokens(&last.normalized),
-                Stream::Gram => gram_tokens(&Normalized::new(text).text),
+        let words = |text: &str| self.analyzer.word_streams_normalized(&Normalized::new(text));
+        match self.stream {
+            Stream::Exact => LAST.with(|last| {
+                let mut last = last.borrow_mut();
+                let norm = Normalized::new(text);
+                let (exact, variants) = self.analyzer.word_streams_normalized(&norm);
+                last.original.clear();
+                last.original.push_str(text);
+                last.normalized = norm.text;
+                last.variants = Some(variants);
+                exact
+            }),
+            Stream::Variant => {
+                let cached = LAST.with(|last| {
+                    let mut last = last.borrow_mut();
+                    let hit = last.original == text;
+                    last.variants.take().filter(|_| hit)
+                });
+                cached.unwrap_or_else(|| words(text).1)
             }
-        })
+            Stream::Gram => LAST.with(|last| {
+                let last = last.borrow();
+                if last.original == text {
+                    gram_tokens(&last.normalized)
+                } else {
+                    gram_tokens(&Normalized::new(text).text)
+                }
+            }),
+            Stream::Repeated => LAST_REPEATED.with(|last| {
+                let mut last = last.borrow_mut();
+                if last.0 != text {
+                    last.1 = words(text).0;
+                    last.0.clear();
+                    last.0.push_str(text);
+                }
+                last.1.clone()
+            }),
+        }
     }
 }
 
@@ -151,6 +175,10 @@ mod tests {
         texts(&manager, EXACT, "別の文章");
         assert_eq!(texts(&manager, VARIANT, text), words(&streams.variants));
         assert_eq!(texts(&manager, GRAM, text), words(&streams.grams));
+        for _ in 0..2 {
+            assert_eq!(texts(&manager, REPEATED, text), words(&streams.exact));
+            assert_eq!(texts(&manager, REPEATED, "別の文章"), ["別", "文章"]);
+        }
         assert!(!streams.variants.is_empty() && !streams.grams.is_empty());
     }
 }
