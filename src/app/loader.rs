@@ -195,6 +195,11 @@ impl Loader {
         rebuild: bool,
         send: &dyn Fn(Action) -> bool,
     ) -> bool {
+        // Said after every scan: a note saved into an empty folder takes its message away.
+        let empty = crate::core::scan::empty_folders(&self.source.dirs, files);
+        if !send(Action::EmptyFolders(empty)) {
+            return false;
+        }
         let mut last_percent = None;
         let shown_index = state.shown_index.clone();
         // Scan warnings (a missing folder) are not in the cache: they must reach the app.

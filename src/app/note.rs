@@ -99,6 +99,9 @@ pub fn compose(library: &Library, key: NoteKey) -> String {
 fn compose_session(library: &Library, event: &Event, s: &Session) -> String {
     let mut md = format!("# {}\n\n", escape(&s.title));
     let mut line = format!("*{}*", escape(&event.title));
+    if let Some(context) = &s.context {
+        line.push_str(&format!(" › {}", escape(context)));
+    }
     let date = event.date_label();
     if !date.is_empty() {
         line.push_str(&format!(" · {date}"));
@@ -221,7 +224,14 @@ fn compose_overview(event: &Event) -> String {
     if !event.sessions.is_empty() {
         md.push_str("---\n\n**Sessions**\n\n");
     }
+    let mut context = None;
     for s in &event.sessions {
+        // Each day or track's talks under its name, as in the file.
+        if s.context.is_some() && s.context != context {
+            let name = s.context.as_deref().unwrap_or_default();
+            md.push_str(&format!("\n**{}**\n\n", escape(name)));
+        }
+        context.clone_from(&s.context);
         let code = s
             .code
             .as_deref()

@@ -25,7 +25,7 @@ pub fn markdown_options() -> Options {
 }
 
 /// Bumped whenever parsing could give a different result, so cached parses are redone.
-pub const PARSER_VERSION: u32 = 4;
+pub const PARSER_VERSION: u32 = 5;
 
 /// A note longer than this is read and indexed up to here (its last whole line before
 /// it), with a warning. 2 MB is ten times the longest real event note; past it is a
@@ -205,12 +205,7 @@ fn parse_session(
     let (fields, fields_end) = parse_fields(body, range);
     let mut session = Session {
         id: heading.anchor.clone(),
-        // The day or track goes with the title, so that lists show it and searches
-        // find it.
-        title: match context {
-            Some(c) => format!("{} ({c})", heading.text),
-            None => heading.text.clone(),
-        },
+        title: heading.text.clone(),
         context: context.map(str::to_string),
         line: line_of(heading.range.start),
         ..Session::default()
