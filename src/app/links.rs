@@ -5,6 +5,7 @@
 use super::note::{self, resolve_href};
 use super::{picker, App, Overlay, Pane};
 use crate::core::LinkTarget;
+use crate::ui::markdown::PLACE_SCHEME;
 
 impl App {
     pub(super) fn step_link(&mut self, step: isize) {
@@ -39,7 +40,11 @@ impl App {
             self.scroll_to_line(line);
         }
         let link = &self.note.rendered.links[next];
-        self.status = Some(format!("[{}] {} → {}", next + 1, link.text, link.href));
+        self.status = Some(if link.href.starts_with(PLACE_SCHEME) {
+            format!("[{}] {}", next + 1, link.text)
+        } else {
+            format!("[{}] {} → {}", next + 1, link.text, link.href)
+        });
     }
 
     pub(super) fn follow_selected_link(&mut self) {
@@ -51,6 +56,9 @@ impl App {
             return;
         };
         let href = link.href.clone();
+        if let Some(place) = href.strip_prefix(PLACE_SCHEME) {
+            return self.go_to_place(place);
+        }
         if let Some(tag) = href.strip_prefix(note::TAG_SCHEME) {
             let value = if tag.contains(char::is_whitespace) {
                 format!("tag:\"{tag}\" ")
@@ -71,5 +79,39 @@ impl App {
                 self.status = Some(format!("link {href} points nowhere"))
             }
         }
+    }
+
+    /// Follows a link to a place in this note: a footnote (`fn-N`), or back from one to
+    /// where it is referenced (`fnref-N`). The link at the other end is selected, so
+    /// Enter goes back; `b` does too (the place is in the history like a note).
+    fn go_to_place(&mut self, place: &str) {
+        let links = &self.note.rendered.links;
+        let href_of = |place: &str| format!("{PLACE_SCHEME}{place}");
+        let (line, other, said) = match place.strip_prefix("fnref-") {
+            Some(n) => {
+                let reference = links.iter().position(|l| l.href == href_of(&format!("fn-{n}")));
+                let line = reference.and_then(|i| links.get(i)?.spots.first()).map(|s| s.line);
+                (line, reference, format!("where footnote {n} is referenced"))
+            }
+            None => {
+                let line = (self.note.rendered.places.iter()).find(|(p, _)| p == place).map(|(_, l)| *l);
+                let n = place.strip_prefix("fn-").unwrap_or(place);
+                let back = links.iter().position(|l| l.href == href_of(&format!("fnref-{n}")));
+                (line, back, format!("footnote {n}"))
+            }
+        };
+        let Some(line) = line else {
+            self.status = Some(format!("no {said} in this note"));
+            return;
+        };
+        if let Some(here) = self.location() {
+            self.back.push(here);
+        }
+        self.forward.clear();
+        self.focus = Pane::Note;
+        self.note.selected_link = other;
+        self.render_note(false);
+        self.scroll_to_line(line);
+        self.status = Some(format!("→ {said}   (b: back)"));
     }
 }

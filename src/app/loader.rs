@@ -79,7 +79,8 @@ impl Loader {
                 return;
             }
         };
-        for dir in &self.source.dirs {
+        // A folder that is not there was said already (`EmptyFolders`).
+        for dir in self.source.dirs.iter().filter(|d| d.is_dir()) {
             if let Err(e) = watcher.watch(dir, RecursiveMode::Recursive) {
                 let _ = send(Action::Notice(format!(
                     "not watching {} for changes: {e}",

@@ -3,6 +3,7 @@
 
 use crate::core::model::{Event, Session};
 use crate::core::{Library, LinkTarget, SessionRef};
+use crate::ui::markdown::FOOTNOTES_HERE;
 
 /// Backlinks and session lists use this scheme so they can be followed like any link.
 pub const NOTE_SCHEME: &str = "confnotes:";
@@ -138,6 +139,8 @@ fn compose_session(library: &Library, event: &Event, s: &Session) -> String {
     md.push_str("---\n\n");
     md.push_str(&s.body);
     md.push_str("\n\n");
+    md.push_str(FOOTNOTES_HERE);
+    md.push_str("\n\n");
     if !s.backlinks.is_empty() {
         md.push_str("---\n\n**Linked from**\n\n");
         for b in &s.backlinks {
@@ -219,6 +222,8 @@ fn compose_overview(event: &Event) -> String {
     if !event.overview.trim().is_empty() {
         md.push_str("---\n\n");
         md.push_str(&event.overview);
+        md.push_str("\n\n");
+        md.push_str(FOOTNOTES_HERE);
         md.push_str("\n\n");
     }
     if !event.sessions.is_empty() {

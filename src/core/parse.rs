@@ -8,6 +8,7 @@ use std::sync::Arc;
 use pulldown_cmark::{Event as MdEvent, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
 pub use super::frontmatter::{date_part, ParseError};
+use super::footnotes::Footnotes;
 use super::frontmatter::{split_front_matter, split_list, FrontMatter};
 use super::model::{Event, Link, LinkTarget, Session, Warning};
 use super::outline::{outline, OutlineHeading};
@@ -145,7 +146,13 @@ pub fn parse_note(
     let overview_start = title_heading.map_or(0, |h| h.range.end);
     let overview_end = outline.overview_end;
     let overview_range = overview_start.min(overview_end)..overview_end;
-    let overview = section(body, overview_range.clone()).trim().to_string();
+    let mut footnotes = Footnotes::scan(body, markdown_options());
+    let overview_part = footnotes.part(body, overview_range.clone());
+    let overview = overview_part.text.trim().to_string();
+    let mut overview_links = collect_links(body, overview_range, &line_of);
+    for added in overview_part.added {
+        overview_links.extend(collect_links(body, added, &line_of));
+    }
     let mut tags = fm.tags;
     layouts::merge_tags(&mut tags, meta.tags);
     layouts::merge_tags(&mut tags, inline_tags::inline_tags(&overview, markdown_options()));
@@ -169,7 +176,7 @@ pub fn parse_note(
         overview,
         has_text: true,
         bundled: false,
-        overview_links: collect_links(body, overview_range, &line_of),
+        overview_links,
         sessions: Vec::with_capacity(session_headings.len()),
     };
 
@@ -179,7 +186,7 @@ pub fn parse_note(
             .and_then(|i| headings.get(i))
             .map(|h| h.text.as_str());
         let place = (*heading, context, spec.end.max(heading.range.end));
-        let session = parse_session(body, place, source, &line_of, &mut warnings);
+        let session = parse_session(body, place, &mut footnotes, (source, &line_of), &mut warnings);
         event.sessions.push(session);
     }
     let anchors = anchors(&headings, &session_headings, &event.sessions);
@@ -197,8 +204,8 @@ pub fn parse_note(
 fn parse_session(
     body: &str,
     (heading, context, end): (&Heading, Option<&str>, usize),
-    source: &str,
-    line_of: &dyn Fn(usize) -> usize,
+    footnotes: &mut Footnotes,
+    (source, line_of): (&str, &dyn Fn(usize) -> usize),
     warnings: &mut Vec<Warning>,
 ) -> Session {
     let range = heading.range.end.min(end)..end;
@@ -214,12 +221,16 @@ fn parse_session(
         apply_field(&mut session, &field, source, line_of(field.offset), warnings);
     }
     let body_range = fields_end.min(end)..end;
-    session.body = section(body, body_range.clone()).trim().to_string();
+    let part = footnotes.part(body, body_range.clone());
+    session.body = part.text.trim().to_string();
     // A heading written as a link (`## [Talk](https://…)`) keeps its link.
     let heading_links = collect_links(body, heading.range.clone(), line_of);
     link_from_heading(&mut session, heading_links.first());
     session.links = heading_links;
     session.links.extend(collect_links(body, body_range, line_of));
+    for added in part.added {
+        session.links.extend(collect_links(body, added, line_of));
+    }
     let tags = inline_tags::inline_tags(&session.body, markdown_options());
     layouts::merge_tags(&mut session.tags, tags);
     // A heading with nothing under it (`## 休憩`, a title-only talk) is normal.
