@@ -90,13 +90,19 @@ impl App {
         let (line, other, said) = match place.strip_prefix("fnref-") {
             Some(n) => {
                 let reference = links.iter().position(|l| l.href == href_of(&format!("fn-{n}")));
-                let line = reference.and_then(|i| links.get(i)?.spots.first()).map(|s| s.line);
+                let line = reference
+                    .and_then(|i| links.get(i)?.spots.first())
+                    .map(|s| s.line);
                 (line, reference, format!("where footnote {n} is referenced"))
             }
             None => {
-                let line = (self.note.rendered.places.iter()).find(|(p, _)| p == place).map(|(_, l)| *l);
+                let line = (self.note.rendered.places.iter())
+                    .find(|(p, _)| p == place)
+                    .map(|(_, l)| *l);
                 let n = place.strip_prefix("fn-").unwrap_or(place);
-                let back = links.iter().position(|l| l.href == href_of(&format!("fnref-{n}")));
+                let back = links
+                    .iter()
+                    .position(|l| l.href == href_of(&format!("fnref-{n}")));
                 (line, back, format!("footnote {n}"))
             }
         };

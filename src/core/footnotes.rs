@@ -165,7 +165,10 @@ mod tests {
     #[test]
     fn no_footnotes_no_copy_and_growth_is_bounded() {
         let mut notes = Footnotes::scan("plain text", Options::ENABLE_FOOTNOTES);
-        assert!(matches!(notes.part("plain text", 0..5).text, Cow::Borrowed("plain")));
+        assert!(matches!(
+            notes.part("plain text", 0..5).text,
+            Cow::Borrowed("plain")
+        ));
         // A long definition referenced by many parts is copied only while the budget lasts.
         let mut body = String::new();
         for _ in 0..100 {

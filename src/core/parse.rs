@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use pulldown_cmark::{Event as MdEvent, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
-pub use super::frontmatter::{date_part, ParseError};
 use super::footnotes::Footnotes;
+pub use super::frontmatter::{date_part, ParseError};
 use super::frontmatter::{split_front_matter, split_list, FrontMatter};
 use super::model::{Event, Link, LinkTarget, Session, Warning};
 use super::outline::{outline, OutlineHeading};

@@ -178,7 +178,10 @@ impl SearchIndex {
             prefix: true,
         };
         if let Some(q) = self.exact(&context, &tokens, term) {
-            per_field.push((Occur::Should, Box::new(BoostQuery::new(q, CONTEXT_WEIGHT * weight))));
+            per_field.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(q, CONTEXT_WEIGHT * weight)),
+            ));
         }
         (!per_field.is_empty()).then(|| Box::new(BooleanQuery::new(per_field)) as Box<dyn TQuery>)
     }

@@ -213,9 +213,9 @@ fn jekyll_days_tracks_and_talks_at_h1() {
     // below a note whose own text holds them.
     let day1 = f.ids("day:1日目");
     assert_eq!(day1.len(), 3, "{day1:?}");
-    assert!(day1.iter().all(|h| ["opentelemetry", "ランチ", "deno"]
+    assert!(day1
         .iter()
-        .any(|t| h.contains(t))));
+        .all(|h| ["opentelemetry", "ランチ", "deno"].iter().any(|t| h.contains(t))));
     assert_eq!(f.ids("track:2日目").len(), 2);
     assert!(f.ids("day:3日目").is_empty());
     assert_eq!(f.ids("-day:1日目 deno"), Vec::<String>::new());
@@ -224,7 +224,11 @@ fn jekyll_days_tracks_and_talks_at_h1() {
         words.first().map(String::as_str),
         Some("2023-11-18-jsconf-jp-2023#1日目")
     );
-    assert_eq!(words.len(), 4, "the day's own text, then its three talks: {words:?}");
+    assert_eq!(
+        words.len(),
+        4,
+        "the day's own text, then its three talks: {words:?}"
+    );
     assert!(!words.iter().any(|h| h.contains("bun")), "{words:?}");
     assert!(js.tags.contains(&"JavaScript".to_string()) && js.tags.contains(&"node".to_string()));
 
@@ -266,7 +270,10 @@ fn footnotes_go_with_the_session_that_references_them() {
     // A link inside a moved footnote is the referencing session's.
     let session = js.session("opentelemetry-で見る-nodejs-の内部").unwrap();
     assert!(
-        session.links.iter().any(|l| l.href == "https://v8.dev/blog/trash-talk"),
+        session
+            .links
+            .iter()
+            .any(|l| l.href == "https://v8.dev/blog/trash-talk"),
         "{:?}",
         session.links
     );
@@ -291,18 +298,33 @@ fn the_day_is_its_own_field_in_json_and_text() {
     let tmp = tempfile::tempdir().unwrap();
     let blog = folder("jekyll");
     let blog = blog.to_str().unwrap();
-    let (code, stdout, _) = run(tmp.path(), &["--notes", blog, "search", "--json", "day:2日目 bun"]);
+    let (code, stdout, _) = run(
+        tmp.path(),
+        &["--notes", blog, "search", "--json", "day:2日目 bun"],
+    );
     assert_eq!(code, 0);
     let hits: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(hits[0]["session"], "Bun と Node.js のベンチマーク");
     assert_eq!(hits[0]["context"], "2日目");
     let (_, stdout, _) = run(
         tmp.path(),
-        &["--notes", blog, "show", "--json", "2023-11-18-jsconf-jp-2023#deno-の今"],
+        &[
+            "--notes",
+            blog,
+            "show",
+            "--json",
+            "2023-11-18-jsconf-jp-2023#deno-の今",
+        ],
     );
     let shown: Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!((shown["session"].as_str(), shown["context"].as_str()), (Some("Deno の今"), Some("1日目")));
-    let (_, stdout, _) = run(tmp.path(), &["--notes", blog, "show", "--json", "2019-03-27-serverless-meetup"]);
+    assert_eq!(
+        (shown["session"].as_str(), shown["context"].as_str()),
+        (Some("Deno の今"), Some("1日目"))
+    );
+    let (_, stdout, _) = run(
+        tmp.path(),
+        &["--notes", blog, "show", "--json", "2019-03-27-serverless-meetup"],
+    );
     let overview: Value = serde_json::from_str(&stdout).unwrap();
     assert!(overview["context"].is_null(), "{overview}");
     assert!(overview["sessions"][0]["context"].is_null());
@@ -313,7 +335,10 @@ fn the_day_is_its_own_field_in_json_and_text() {
         "{stdout}"
     );
     let (_, stdout, _) = run(tmp.path(), &["--notes", blog, "list"]);
-    assert!(stdout.contains("  2日目 › Bun と Node.js のベンチマーク — 高橋 四郎\n"), "{stdout}");
+    assert!(
+        stdout.contains("  2日目 › Bun と Node.js のベンチマーク — 高橋 四郎\n"),
+        "{stdout}"
+    );
     let (_, stdout, _) = run(tmp.path(), &["--notes", blog, "show", "deno-の今"]);
     assert!(stdout.contains("\nday/track:   1日目\n"), "{stdout}");
 }
@@ -569,7 +594,10 @@ fn the_app_draws_and_follows_footnotes() {
     // reference is footnote 1 again.
     press(&mut app, "]");
     let said = app.status.clone().unwrap_or_default();
-    assert!(said.starts_with("[3] footnote 1: Event Loop Utilization。"), "{said}");
+    assert!(
+        said.starts_with("[3] footnote 1: Event Loop Utilization。"),
+        "{said}"
+    );
 }
 
 /// The app says which folders give no note, and why, instead of an empty screen.
@@ -610,7 +638,10 @@ fn the_app_says_a_folder_holds_no_notes() {
     assert!(shown.contains("missing: it does"), "{shown}");
     assert!(shown.contains("confnotes reads the Markdown files"), "{shown}");
     let status = shown.lines().last().unwrap_or_default();
-    assert!(status.contains("no notes in"), "the status line says it: {status}");
+    assert!(
+        status.contains("no notes in"),
+        "the status line says it: {status}"
+    );
     // A search over no notes is no notes, not "no matches".
     crate::tui::press(&mut app, "/");
     crate::tui::type_text(&mut app, "kubernetes");

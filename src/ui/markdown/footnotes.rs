@@ -131,7 +131,12 @@ impl Renderer<'_, '_> {
             .map(|(_, events)| preview(events))
             .unwrap_or_default();
         let style = self.style().patch(self.opts.theme.link);
-        self.place_link(format!("fn-{n}"), format!("footnote {n}: {about}"), &superscript(n), style);
+        self.place_link(
+            format!("fn-{n}"),
+            format!("footnote {n}: {about}"),
+            &superscript(n),
+            style,
+        );
     }
 
     /// A link to a place in this note, drawn as `sign[N]` glued to the text before it.
@@ -144,7 +149,8 @@ impl Renderer<'_, '_> {
         });
         self.inline.push(sign, style, Kind::Mark, Some(id));
         let marker = self.opts.theme.link_marker;
-        self.inline.push(&format!("[{}]", id + 1), marker, Kind::Mark, None);
+        self.inline
+            .push(&format!("[{}]", id + 1), marker, Kind::Mark, None);
     }
 
     /// The numbered list of the footnotes referenced so far (and those referenced from
@@ -167,7 +173,12 @@ impl Renderer<'_, '_> {
         let mut i = 0;
         while let Some(&def) = self.notes.numbered.get(i) {
             i += 1;
-            let events = self.notes.defs.get_mut(def).map(|d| take(&mut d.1)).unwrap_or_default();
+            let events = self
+                .notes
+                .defs
+                .get_mut(def)
+                .map(|d| take(&mut d.1))
+                .unwrap_or_default();
             self.footnote(&format!("{i}. "), Some(i), events);
         }
         for def in 0..self.notes.defs.len() {
