@@ -104,7 +104,8 @@ fn compose_session(library: &Library, event: &Event, s: &Session) -> String {
         line.push_str(&format!(" › {}", escape(context)));
     }
     let date = event.date_label();
-    if !date.is_empty() {
+    // A meeting note titled by its date (`2021-06-11/README.md`) says it once.
+    if !date.is_empty() && date != event.title {
         line.push_str(&format!(" · {date}"));
     }
     md.push_str(&line);

@@ -347,6 +347,15 @@ pub fn overlay_box(
         h,
     );
     Clear.render(rect, buf);
+    // A wide character just left of the box covers its left border on the terminal
+    // (the diff skips the cell after a wide one): blanked, like the rest under the box.
+    if let Some(x) = rect.x.checked_sub(1) {
+        for y in rect.top()..rect.bottom() {
+            if let Some(cell) = buf.cell_mut((x, y)).filter(|c| c.symbol().width() > 1) {
+                cell.set_symbol(" ");
+            }
+        }
+    }
     let mut block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
