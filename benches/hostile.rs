@@ -11,7 +11,10 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use confnotes::core::parse::parse_note;
+use confnotes::core::gfm::for_display;
+use confnotes::core::library::parse_file;
+use confnotes::core::parse::{markdown_options, parse_note};
+use confnotes::core::scan::NoteFile;
 use confnotes::core::{Library, NotesSource};
 use confnotes::search::{parse_query, Analyzer, SearchIndex};
 
@@ -45,6 +48,24 @@ const SERIES: &[Series] = &[
         kind: "headings",
         sizes: &[10_000, 50_000, 100_000],
         unit: "heading",
+    },
+    Series {
+        name: "note of N sessions citing footnotes defined at its end: parse",
+        kind: "footnotes",
+        sizes: &[10_000, 50_000, 100_000],
+        unit: "session",
+    },
+    Series {
+        name: "note of N footnotes: draw",
+        kind: "footnotes-draw",
+        sizes: &[10_000, 50_000, 100_000],
+        unit: "footnote",
+    },
+    Series {
+        name: "folder layouts: N `# day` / `## talk` with tags, wiki links, URLs, emoji, Zenn blocks: parse + link + display",
+        kind: "layouts",
+        sizes: &[2_000, 10_000, 20_000],
+        unit: "day",
     },
     Series {
         name: "one-line note of N MB: parse",
@@ -168,6 +189,54 @@ fn run_case(case: &str) {
         "headings" => {
             let text = format!("# Event\n\n{}", "## h\n\ntext\n\n".repeat(size));
             time(|| parse_note("ev", "ev.md", &text, None).map(|n| n.event.sessions.len()))
+        }
+        "footnotes" => {
+            // Each session cites its own footnote and one shared by all: every
+            // definition moves to its session, the shared one as long as the budget lasts.
+            let mut text = String::from("# Event\n\n");
+            for i in 0..size {
+                text.push_str(&format!("## h{i}\n\ntext[^n{i}] and[^shared]\n\n"));
+            }
+            for i in 0..size {
+                text.push_str(&format!("[^n{i}]: note {i}\n"));
+            }
+            text.push_str(&format!("[^shared]: {}\n", "長い注。".repeat(100)));
+            time(|| parse_note("ev", "ev.md", &text, None).map(|n| n.event.sessions.len()))
+        }
+        "layouts" => {
+            // As in tests/it/folders.rs `folder_layouts_by_the_thousand`.
+            let mut text = String::new();
+            for i in 0..size {
+                text.push_str(&format!(
+                    "# {i}日目\n\n## talk {i}\n\n#tag{i} [[Note {i}|n]] :tada: https://x.y/{i}\n:::message\n"
+                ));
+            }
+            let text: &'static str = Box::leak(text.into_boxed_str());
+            time(|| {
+                let file = parse_file(&NoteFile::from_text(Path::new("v/ev.md"), text));
+                let library = Library::link(&mut [file], Vec::new());
+                let shown = for_display(text, markdown_options());
+                (library.events.len(), shown.len())
+            })
+        }
+        "footnotes-draw" => {
+            let mut text = String::new();
+            for i in 0..size {
+                text.push_str(&format!("text[^n{i}] "));
+            }
+            text.push_str("\n\n");
+            for i in 0..size {
+                text.push_str(&format!("[^n{i}]: note [^n{}] {i}\n", (i + 1) % size));
+            }
+            let theme = confnotes::ui::theme::DARK;
+            let opts = confnotes::ui::markdown::RenderOptions {
+                width: 80,
+                theme: &theme,
+                selected_link: None,
+                current_match: None,
+                find_matches: &|_| Vec::new(),
+            };
+            time(|| confnotes::ui::markdown::render(&text, &opts).lines.len())
         }
         "oneline" | "oneline-index" => {
             let text = one_line(size << 20);

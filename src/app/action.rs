@@ -110,6 +110,10 @@ pub enum Action {
     Loading(Option<String>),
     /// A one-off message for the status line.
     Notice(String),
+    /// The note folders that give no note, each with why (`no notes in DIR: it does
+    /// not exist`): said after every scan, so an empty list is never taken for "no
+    /// matches".
+    EmptyFolders(Vec<String>),
 }
 
 /// A notes set from the loader. Compared by identity: two are equal only if they are

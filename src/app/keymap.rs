@@ -89,7 +89,7 @@ pub const QUERY_HELP: &[(&str, &str)] = &[
     ("argo OR flux", "either (also between filters)"),
     (
         "tag:gitops",
-        "filters: tag: speaker: event: year: (-tag:x excludes)",
+        "filters: tag: speaker: event: year: day:/track: (-tag:x excludes)",
     ),
 ];
 

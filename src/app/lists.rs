@@ -74,3 +74,20 @@ impl App {
         None
     }
 }
+
+impl App {
+    /// The loader's word on the folders that give no note: kept for the panes to show,
+    /// and said on the status line when it is news.
+    pub(super) fn empty_folders(&mut self, said: Vec<String>) {
+        if said != self.empty_folders {
+            if let Some(first) = said.first() {
+                let more = match said.len() {
+                    1 => String::new(),
+                    n => format!(" (and {} more)", n - 1),
+                };
+                self.status = Some(format!("{first}{more}"));
+            }
+        }
+        self.empty_folders = said;
+    }
+}

@@ -79,7 +79,8 @@ impl Loader {
                 return;
             }
         };
-        for dir in &self.source.dirs {
+        // A folder that is not there was said already (`EmptyFolders`).
+        for dir in self.source.dirs.iter().filter(|d| d.is_dir()) {
             if let Err(e) = watcher.watch(dir, RecursiveMode::Recursive) {
                 let _ = send(Action::Notice(format!(
                     "not watching {} for changes: {e}",
@@ -195,6 +196,11 @@ impl Loader {
         rebuild: bool,
         send: &dyn Fn(Action) -> bool,
     ) -> bool {
+        // Said after every scan: a note saved into an empty folder takes its message away.
+        let empty = crate::core::scan::empty_folders(&self.source.dirs, files);
+        if !send(Action::EmptyFolders(empty)) {
+            return false;
+        }
         let mut last_percent = None;
         let shown_index = state.shown_index.clone();
         // Scan warnings (a missing folder) are not in the cache: they must reach the app.

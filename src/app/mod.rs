@@ -5,6 +5,7 @@ pub mod action;
 mod browse;
 pub(crate) mod external;
 pub mod keymap;
+mod links;
 mod lists;
 pub mod loader;
 mod moves;
@@ -25,9 +26,9 @@ pub use state::{EventRow, ListView, Location, NoteView, Overlay, SessionRow, HIG
 pub use terminal::run_tui;
 
 use self::keymap::{Bindings, KeyContext};
-use self::note::{compose, resolve_href, NoteKey};
+use self::note::{compose, NoteKey};
 use self::search::LiveSearch;
-use crate::core::{Library, LinkTarget, SessionRef, Warning};
+use crate::core::{Library, SessionRef, Warning};
 use crate::notes::Notes;
 use crate::search::note_key;
 use crate::stars::Stars;
@@ -45,6 +46,8 @@ pub struct App {
     pub warnings: Vec<Warning>,
     /// What the background loader is doing, for the status line.
     pub loading: Option<String>,
+    /// Note folders that give no note, each with why (from the loader's last scan).
+    pub empty_folders: Vec<String>,
     pub focus: Pane,
     pub overlay: Overlay,
     pub search: LiveSearch,
@@ -113,6 +116,7 @@ impl App {
             outside_warnings,
             warnings,
             loading: None,
+            empty_folders: Vec::new(),
             focus: Pane::Events,
             overlay: Overlay::None,
             search: LiveSearch::default(),
@@ -165,7 +169,11 @@ impl App {
     pub fn update(&mut self, action: Action) {
         if !matches!(
             action,
-            Action::Resize(..) | Action::ConfirmYes | Action::NotesLoaded(_) | Action::Loading(_)
+            Action::Resize(..)
+                | Action::ConfirmYes
+                | Action::NotesLoaded(_)
+                | Action::Loading(_)
+                | Action::EmptyFolders(_)
         ) {
             self.status = None;
         }
@@ -175,6 +183,7 @@ impl App {
             Action::NotesLoaded(loaded) => self.replace_notes(loaded.0),
             Action::Loading(message) => self.loading = message,
             Action::Notice(message) => self.status = Some(message),
+            Action::EmptyFolders(said) => self.empty_folders(said),
             Action::Resize(w, h) => {
                 self.size = (w, h);
                 self.keep_lists_in_view();
@@ -645,72 +654,6 @@ impl App {
         self.render_note(false);
         self.scroll_to_line(self.note.rendered.matches[next].line);
         self.status = Some(format!("match {}/{n}", next + 1));
-    }
-
-    fn step_link(&mut self, step: isize) {
-        let n = self.note.rendered.links.len();
-        if n == 0 {
-            self.status = Some("no links in this note".into());
-            return;
-        }
-        // Start from the first link on screen, so `]` picks what the reader sees.
-        let next = match self.note.selected_link {
-            Some(i) => (i as isize + step).rem_euclid(n as isize) as usize,
-            None => {
-                let top = self.note.scroll;
-                let visible = self
-                    .note
-                    .rendered
-                    .links
-                    .iter()
-                    .position(|l| l.spots.first().is_some_and(|s| s.line >= top));
-                match (visible, step > 0) {
-                    (Some(i), true) => i,
-                    (_, false) => n - 1,
-                    (None, true) => 0,
-                }
-            }
-        };
-        self.focus = Pane::Note;
-        self.note.selected_link = Some(next);
-        self.render_note(false);
-        if let Some(spot) = self.note.rendered.links[next].spots.first() {
-            let line = spot.line;
-            self.scroll_to_line(line);
-        }
-        let link = &self.note.rendered.links[next];
-        self.status = Some(format!("[{}] {} → {}", next + 1, link.text, link.href));
-    }
-
-    fn follow_selected_link(&mut self) {
-        let (Some(i), Some(key)) = (self.note.selected_link, self.note.key) else {
-            self.status = Some("select a link with ] or [ first".into());
-            return;
-        };
-        let Some(link) = self.note.rendered.links.get(i) else {
-            return;
-        };
-        let href = link.href.clone();
-        if let Some(tag) = href.strip_prefix(note::TAG_SCHEME) {
-            let value = if tag.contains(char::is_whitespace) {
-                format!("tag:\"{tag}\" ")
-            } else {
-                format!("tag:{tag} ")
-            };
-            if let Some(here) = self.location() {
-                self.back.push(here);
-            }
-            self.pick(picker::PickTarget::Search(value), picker::PickerKind::Tags);
-            return;
-        }
-        match resolve_href(&self.notes.library, key, &href) {
-            LinkTarget::Note(target) => self.jump(&target),
-            LinkTarget::Web(url) => self.overlay = Overlay::Confirm(url),
-            LinkTarget::File(f) => self.status = Some(format!("{f} is not a note")),
-            LinkTarget::Dangling | LinkTarget::Unresolved => {
-                self.status = Some(format!("link {href} points nowhere"))
-            }
-        }
     }
 
     fn location(&self) -> Option<Location> {

@@ -147,7 +147,10 @@ impl App {
             self.status = Some("nothing to copy".into());
             return;
         };
-        let link = (self.note.selected_link).and_then(|i| self.note.rendered.links.get(i));
+        // A footnote's link leads to a place in this note: nothing worth copying.
+        let link = (self.note.selected_link)
+            .and_then(|i| self.note.rendered.links.get(i))
+            .filter(|l| !l.href.starts_with(crate::ui::markdown::PLACE_SCHEME));
         let text = match link {
             Some(link) => match resolve_href(library, key, &link.href) {
                 LinkTarget::Web(url) => url,

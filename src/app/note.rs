@@ -3,6 +3,7 @@
 
 use crate::core::model::{Event, Session};
 use crate::core::{Library, LinkTarget, SessionRef};
+use crate::ui::markdown::FOOTNOTES_HERE;
 
 /// Backlinks and session lists use this scheme so they can be followed like any link.
 pub const NOTE_SCHEME: &str = "confnotes:";
@@ -99,8 +100,12 @@ pub fn compose(library: &Library, key: NoteKey) -> String {
 fn compose_session(library: &Library, event: &Event, s: &Session) -> String {
     let mut md = format!("# {}\n\n", escape(&s.title));
     let mut line = format!("*{}*", escape(&event.title));
+    if let Some(context) = &s.context {
+        line.push_str(&format!(" › {}", escape(context)));
+    }
     let date = event.date_label();
-    if !date.is_empty() {
+    // A meeting note titled by its date (`2021-06-11/README.md`) says it once.
+    if !date.is_empty() && date != event.title {
         line.push_str(&format!(" · {date}"));
     }
     md.push_str(&line);
@@ -134,6 +139,8 @@ fn compose_session(library: &Library, event: &Event, s: &Session) -> String {
     }
     md.push_str("---\n\n");
     md.push_str(&s.body);
+    md.push_str("\n\n");
+    md.push_str(FOOTNOTES_HERE);
     md.push_str("\n\n");
     if !s.backlinks.is_empty() {
         md.push_str("---\n\n**Linked from**\n\n");
@@ -217,11 +224,20 @@ fn compose_overview(event: &Event) -> String {
         md.push_str("---\n\n");
         md.push_str(&event.overview);
         md.push_str("\n\n");
+        md.push_str(FOOTNOTES_HERE);
+        md.push_str("\n\n");
     }
     if !event.sessions.is_empty() {
         md.push_str("---\n\n**Sessions**\n\n");
     }
+    let mut context = None;
     for s in &event.sessions {
+        // Each day or track's talks under its name, as in the file.
+        if s.context.is_some() && s.context != context {
+            let name = s.context.as_deref().unwrap_or_default();
+            md.push_str(&format!("\n**{}**\n\n", escape(name)));
+        }
+        context.clone_from(&s.context);
         let code = s
             .code
             .as_deref()

@@ -43,7 +43,10 @@ impl App {
             if let Some(e) = self.notes.library.events.get(key.event) {
                 items.extend(e.sessions.iter().map(|s| Item {
                     depth: 1,
-                    text: format!("› {}", s.title),
+                    text: match &s.context {
+                        Some(context) => format!("› {context} › {}", s.title),
+                        None => format!("› {}", s.title),
+                    },
                     target: Target::Note(SessionRef::new(&e.id, &s.id)),
                 }));
             }

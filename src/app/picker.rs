@@ -72,13 +72,18 @@ fn item(primary: String, secondary: String, target: PickTarget, starred: bool) -
 /// A session as a list item: its title, and its event and date.
 fn note_item(library: &Library, r: &SessionRef, stars: &Stars, extra: &str) -> Option<PickItem> {
     let event = library.event(&r.event)?;
-    let title = if r.session.is_empty() {
-        format!("{} (overview)", event.title)
+    let (title, place) = if r.session.is_empty() {
+        (format!("{} (overview)", event.title), event.title.clone())
     } else {
-        event.session(&r.session)?.title.clone()
+        let s = event.session(&r.session)?;
+        let place = match &s.context {
+            Some(context) => format!("{} › {context}", event.title),
+            None => event.title.clone(),
+        };
+        (s.title.clone(), place)
     };
     let date = event.date_label();
-    let secondary = [event.title.as_str(), date.as_str(), extra]
+    let secondary = [place.as_str(), date.as_str(), extra]
         .into_iter()
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()

@@ -74,19 +74,11 @@ pub fn print_summary<'a>(warnings: impl Iterator<Item = &'a Warning>, verbose: b
     }
 }
 
-/// Says on stderr which note folders hold no note, so that an empty list or search
-/// is not taken for "no matches".
+/// Says on stderr which note folders hold no note (and why, when one cannot be read),
+/// so that an empty list or search is not taken for "no matches".
 pub fn say_empty_folders(dirs: &[PathBuf], files: &[NoteFile]) {
     let mut err = std::io::stderr().lock();
-    if dirs.is_empty() && files.is_empty() {
-        let _ = writeln!(err, "confnotes: no notes: give a folder of them with --notes DIR");
-    }
-    for dir in dirs {
-        if !files
-            .iter()
-            .any(|f| f.bundled.is_none() && f.path.starts_with(dir))
-        {
-            let _ = writeln!(err, "confnotes: no notes in {}", line(&dir.display().to_string()));
-        }
+    for message in crate::core::scan::empty_folders(dirs, files) {
+        let _ = writeln!(err, "confnotes: {}", line(&message));
     }
 }

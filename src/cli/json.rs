@@ -20,6 +20,8 @@ pub struct JsonNote {
     pub event: String,
     pub session_id: String,
     pub session: String,
+    /// The day or track heading the session sits under (`1日目`), if any.
+    pub context: Option<String>,
     pub date: String,
     pub speakers: Vec<String>,
     pub tags: Vec<String>,
@@ -39,6 +41,7 @@ impl JsonNote {
             event: event.title.clone(),
             session_id: session.map(|s| s.id.clone()).unwrap_or_default(),
             session: session.map_or_else(|| "(overview)".to_string(), |s| s.title.clone()),
+            context: session.and_then(|s| s.context.clone()),
             date: event.date_label(),
             speakers: session.map(|s| s.speakers.clone()).unwrap_or_default(),
             tags: session.map_or_else(|| event.tags.clone(), |s| s.tags.clone()),

@@ -25,7 +25,7 @@ const QUERY_ROWS: &[(&str, &str)] = &[
     ("argo OR spinnaker", "either word"),
     (
         "tag:gitops year:2019",
-        "filters: tag: speaker: event: year: (-tag:x excludes)",
+        "filters: tag: speaker: event: year: day:/track: (-tag:x excludes)",
     ),
 ];
 
@@ -134,7 +134,12 @@ pub fn search(
             Tier::Event => "  (words spread over the event)",
             Tier::Partial => "  (partial: not every word)",
         };
-        let heading = line(&format!("{} › {}{partial}", hit.note.event, hit.note.session)).into_owned();
+        let context = (hit.note.context.as_deref()).map_or(String::new(), |c| format!("{c} › "));
+        let heading = line(&format!(
+            "{} › {context}{}{partial}",
+            hit.note.event, hit.note.session
+        ))
+        .into_owned();
         let id = line(&hit.note.id).into_owned();
         let date = line(&hit.note.date).into_owned();
         let sep = if date.is_empty() { "" } else { "  " };
@@ -167,15 +172,17 @@ fn highlight(snippet: &Snippet, colour: bool) -> String {
     s
 }
 
-/// `Title — speakers`, with the session's code first when it has one.
+/// `Title — speakers`, with the session's code first when it has one, after its day
+/// or track (`1日目 › `).
 fn session_label(s: &Session) -> String {
+    let context = (s.context.as_deref()).map_or(String::new(), |c| format!("{c} › "));
     let code = s.code.as_deref().map(|c| format!("{c} ")).unwrap_or_default();
     let speakers = if s.speakers.is_empty() {
         String::new()
     } else {
         format!(" — {}", s.speakers.join(", "))
     };
-    line(&format!("{code}{}{speakers}", s.title)).into_owned()
+    line(&format!("{context}{code}{}{speakers}", s.title)).into_owned()
 }
 
 /// An event's sessions, one a line: the id to pass to `show`, then the title.
@@ -263,6 +270,7 @@ pub fn show(
     let (body, links) = match session {
         Some(s) => {
             let fields = [
+                ("day/track", s.context.clone()),
                 ("code", s.code.clone()),
                 ("speakers", Some(s.speakers.join(", ")).filter(|x| !x.is_empty())),
                 ("affiliation", s.affiliation.clone()),

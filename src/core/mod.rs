@@ -4,6 +4,7 @@
 pub mod browse;
 pub mod bundled;
 pub mod dates;
+pub mod footnotes;
 pub mod frontmatter;
 pub mod gfm;
 pub mod inline_tags;

@@ -80,8 +80,8 @@ pub struct Session {
     pub slides: Option<String>,
     pub video: Option<String>,
     pub tags: Vec<String>,
-    /// The day or track heading the session sits under (`# 1日目` / `## talk`); the
-    /// title ends with it in parentheses.
+    /// The day or track heading the session sits under (`# 1日目` / `## talk`): shown
+    /// with the session, found by `day:` / `track:` and by its words.
     #[serde(default)]
     pub context: Option<String>,
     /// Markdown body, without the heading and the field list (see [`Event::has_text`]).

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use pulldown_cmark::{Event as MdEvent, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
+use super::footnotes::Footnotes;
 pub use super::frontmatter::{date_part, ParseError};
 use super::frontmatter::{split_front_matter, split_list, FrontMatter};
 use super::model::{Event, Link, LinkTarget, Session, Warning};
@@ -25,7 +26,7 @@ pub fn markdown_options() -> Options {
 }
 
 /// Bumped whenever parsing could give a different result, so cached parses are redone.
-pub const PARSER_VERSION: u32 = 4;
+pub const PARSER_VERSION: u32 = 5;
 
 /// A note longer than this is read and indexed up to here (its last whole line before
 /// it), with a warning. 2 MB is ten times the longest real event note; past it is a
@@ -145,7 +146,13 @@ pub fn parse_note(
     let overview_start = title_heading.map_or(0, |h| h.range.end);
     let overview_end = outline.overview_end;
     let overview_range = overview_start.min(overview_end)..overview_end;
-    let overview = section(body, overview_range.clone()).trim().to_string();
+    let mut footnotes = Footnotes::scan(body, markdown_options());
+    let overview_part = footnotes.part(body, overview_range.clone());
+    let overview = overview_part.text.trim().to_string();
+    let mut overview_links = collect_links(body, overview_range, &line_of);
+    for added in overview_part.added {
+        overview_links.extend(collect_links(body, added, &line_of));
+    }
     let mut tags = fm.tags;
     layouts::merge_tags(&mut tags, meta.tags);
     layouts::merge_tags(&mut tags, inline_tags::inline_tags(&overview, markdown_options()));
@@ -169,7 +176,7 @@ pub fn parse_note(
         overview,
         has_text: true,
         bundled: false,
-        overview_links: collect_links(body, overview_range, &line_of),
+        overview_links,
         sessions: Vec::with_capacity(session_headings.len()),
     };
 
@@ -179,7 +186,7 @@ pub fn parse_note(
             .and_then(|i| headings.get(i))
             .map(|h| h.text.as_str());
         let place = (*heading, context, spec.end.max(heading.range.end));
-        let session = parse_session(body, place, source, &line_of, &mut warnings);
+        let session = parse_session(body, place, &mut footnotes, (source, &line_of), &mut warnings);
         event.sessions.push(session);
     }
     let anchors = anchors(&headings, &session_headings, &event.sessions);
@@ -197,20 +204,15 @@ pub fn parse_note(
 fn parse_session(
     body: &str,
     (heading, context, end): (&Heading, Option<&str>, usize),
-    source: &str,
-    line_of: &dyn Fn(usize) -> usize,
+    footnotes: &mut Footnotes,
+    (source, line_of): (&str, &dyn Fn(usize) -> usize),
     warnings: &mut Vec<Warning>,
 ) -> Session {
     let range = heading.range.end.min(end)..end;
     let (fields, fields_end) = parse_fields(body, range);
     let mut session = Session {
         id: heading.anchor.clone(),
-        // The day or track goes with the title, so that lists show it and searches
-        // find it.
-        title: match context {
-            Some(c) => format!("{} ({c})", heading.text),
-            None => heading.text.clone(),
-        },
+        title: heading.text.clone(),
         context: context.map(str::to_string),
         line: line_of(heading.range.start),
         ..Session::default()
@@ -219,12 +221,16 @@ fn parse_session(
         apply_field(&mut session, &field, source, line_of(field.offset), warnings);
     }
     let body_range = fields_end.min(end)..end;
-    session.body = section(body, body_range.clone()).trim().to_string();
+    let part = footnotes.part(body, body_range.clone());
+    session.body = part.text.trim().to_string();
     // A heading written as a link (`## [Talk](https://…)`) keeps its link.
     let heading_links = collect_links(body, heading.range.clone(), line_of);
     link_from_heading(&mut session, heading_links.first());
     session.links = heading_links;
     session.links.extend(collect_links(body, body_range, line_of));
+    for added in part.added {
+        session.links.extend(collect_links(body, added, line_of));
+    }
     let tags = inline_tags::inline_tags(&session.body, markdown_options());
     layouts::merge_tags(&mut session.tags, tags);
     // A heading with nothing under it (`## 休憩`, a title-only talk) is normal.

@@ -109,6 +109,37 @@ pub fn scan(bundled: bool, dirs: &[PathBuf]) -> (Vec<NoteFile>, Vec<Warning>) {
     (files, warnings)
 }
 
+/// What to say about note folders that give no note, a line each: `no notes in DIR`,
+/// with why when it does not exist, is a file or cannot be read; and with no folder
+/// and no note at all, how to give one. The command line prints these on stderr and
+/// the app shows them in place of its lists: an empty screen or "no matches" would
+/// send the user looking for a better query.
+pub fn empty_folders(dirs: &[PathBuf], files: &[NoteFile]) -> Vec<String> {
+    let mut said = Vec::new();
+    if dirs.is_empty() && files.is_empty() {
+        said.push("no notes: give a folder of them with --notes DIR".to_string());
+    }
+    for dir in dirs {
+        if files
+            .iter()
+            .any(|f| f.bundled.is_none() && f.path.starts_with(dir))
+        {
+            continue;
+        }
+        let why = match fs::metadata(dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => ": it does not exist".to_string(),
+            Err(e) => format!(": cannot read it ({e})"),
+            Ok(meta) if !meta.is_dir() => ": it is not a folder".to_string(),
+            Ok(_) => match fs::read_dir(dir) {
+                Err(e) => format!(": cannot read it ({e})"),
+                Ok(_) => String::new(),
+            },
+        };
+        said.push(format!("no notes in {}{why}", dir.display()));
+    }
+    said
+}
+
 /// Stats one file again (after a change was seen by the watcher). `None` when it is
 /// gone or no longer a note of `root`.
 pub fn rescan_file(root: &Path, path: &Path) -> Option<NoteFile> {

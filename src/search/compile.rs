@@ -28,6 +28,9 @@ pub const MAX_PREFIX_SPLITS: usize = 6;
 pub const VARIANT_WEIGHT: f32 = 0.8;
 pub const GRAM_WEIGHT: f32 = 0.25;
 pub const SYNONYM_WEIGHT: f32 = 0.5;
+/// A word of a session's day or track heading: below one in its text (a whole day's
+/// talks share it).
+pub const CONTEXT_WEIGHT: f32 = 0.5;
 
 type Clauses = Vec<(Occur, Box<dyn TQuery>)>;
 
@@ -166,6 +169,20 @@ impl SearchIndex {
                 add(all_of(group.gram, std::slice::from_ref(word)), w * GRAM_WEIGHT);
             }
         }
+        // A session's day or track (`2日目 bun`): its words as written, weighted low.
+        let context = TextFields {
+            exact: self.fields.context,
+            variant: self.fields.context,
+            gram: self.fields.context,
+            weight: CONTEXT_WEIGHT,
+            prefix: true,
+        };
+        if let Some(q) = self.exact(&context, &tokens, term) {
+            per_field.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(q, CONTEXT_WEIGHT * weight)),
+            ));
+        }
         (!per_field.is_empty()).then(|| Box::new(BooleanQuery::new(per_field)) as Box<dyn TQuery>)
     }
 
@@ -241,6 +258,7 @@ impl SearchIndex {
             FilterKind::Year => Some(raw_term(f.year, term.text.trim(), term.prefix)),
             FilterKind::Is => self.starred(term, starred),
             FilterKind::Speaker => f.group("people").and_then(|g| self.field_words(g.exact, term)),
+            FilterKind::Context => self.field_words(f.context, term),
             FilterKind::Event => {
                 let exact_id = raw_term(f.event_id, term.text.trim(), false);
                 let words = self.field_words(f.event, term);

@@ -79,6 +79,7 @@ fn describe(out: &mut String, analyzer: &Analyzer, atom: &Atom, indent: &str) {
                 FilterKind::Speaker => "speaker",
                 FilterKind::Event => "event",
                 FilterKind::Year => "year",
+                FilterKind::Context => "day/track",
                 FilterKind::Is => "is",
             };
             let prefix = if f.term.prefix { " (prefix)" } else { "" };

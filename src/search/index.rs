@@ -61,6 +61,9 @@ pub struct Fields {
     pub key: Field,
     /// [`note_key`] of the document's event overview: hits grouped by event.
     pub event_key: Field,
+    /// A session's day or track heading (`1日目`, `Track A`): `day:` / `track:`, and
+    /// free-text words at a low weight.
+    pub context: Field,
 }
 
 /// A number that names one note (an event's overview or one session) in the index.
@@ -122,6 +125,7 @@ pub fn schema() -> (Schema, Fields) {
         path: b.add_text_field("path", STRING | STORED),
         key: b.add_u64_field("key", FAST),
         event_key: b.add_u64_field("event_key", FAST),
+        context: b.add_text_field("context", text),
     };
     (b.build(), fields)
 }
@@ -237,6 +241,9 @@ impl SearchIndex {
         let parts = match session {
             Some(s) => {
                 doc.add_text(f.session_id, &s.id);
+                if let Some(context) = &s.context {
+                    doc.add_text(f.context, context);
+                }
                 for tag in &s.tags {
                     doc.add_text(f.tag, tag_key(tag));
                 }

@@ -1,6 +1,7 @@
 //! Reads what a user types into a search: words, `"phrases"`, `-exclusions`, `OR`, and
-//! the filters `tag:` `speaker:` `event:` `year:`. Lenient by design: any input parses,
-//! stray operators and brackets are ignored, an unclosed quote runs to the end.
+//! the filters `tag:` `speaker:` `event:` `year:` `day:`/`track:`. Lenient by design:
+//! any input parses, stray operators and brackets are ignored, an unclosed quote runs
+//! to the end.
 
 /// One word or phrase as typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +19,8 @@ pub enum FilterKind {
     Speaker,
     Event,
     Year,
+    /// `day:` / `track:`: the day or track heading a session sits under.
+    Context,
     /// `is:starred`: the sessions the user starred (see [`Query::starred`]).
     Is,
 }
@@ -90,6 +93,7 @@ fn filter_kind(key: &str) -> Option<FilterKind> {
         "speaker" | "by" | "登壇者" => Some(FilterKind::Speaker),
         "event" | "イベント" => Some(FilterKind::Event),
         "year" | "年" => Some(FilterKind::Year),
+        "day" | "track" => Some(FilterKind::Context),
         "is" => Some(FilterKind::Is),
         _ => None,
     }

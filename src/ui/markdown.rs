@@ -10,6 +10,9 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::theme::Theme;
 
+mod footnotes;
+pub use footnotes::{FOOTNOTES_HERE, PLACE_SCHEME};
+
 const BOLD: Style = Style::new().add_modifier(Modifier::BOLD);
 const BULLETS: [&str; 3] = ["• ", "◦ ", "▪ "];
 /// Quote gutters and list indents are dropped (outermost first) before the text gets narrower than this.
@@ -32,6 +35,8 @@ pub struct RenderedNote {
     pub matches: Vec<Spot>,
     /// Every heading, in document order: the note's outline.
     pub headings: Vec<Heading>,
+    /// Places a link of [`PLACE_SCHEME`] leads to (`fn-1`: footnote 1), with their lines.
+    pub places: Vec<(String, usize)>,
 }
 
 /// A heading: its level (1 for `#`), its text and the line it starts on.
@@ -80,10 +85,16 @@ pub fn render(markdown: &str, opts: &RenderOptions) -> RenderedNote {
         | Options::ENABLE_WIKILINKS;
     let mut r = Renderer::new(opts);
     let markdown = crate::core::gfm::for_display(markdown, options);
-    for ev in Parser::new_ext(&markdown, options) {
+    let (events, notes, here) = footnotes::split(Parser::new_ext(&markdown, options));
+    r.notes = notes;
+    for (i, ev) in events.into_iter().enumerate() {
+        if Some(i) == here {
+            r.footnote_section();
+        }
         r.event(ev);
     }
     r.flush();
+    r.footnote_section();
     r.out
 }
 
@@ -221,6 +232,7 @@ struct Renderer<'o, 'a> {
     code: Option<String>,
     table: Option<Table>,
     need_blank: bool,
+    notes: footnotes::Notes,
 }
 
 impl<'o, 'a> Renderer<'o, 'a> {
@@ -238,6 +250,7 @@ impl<'o, 'a> Renderer<'o, 'a> {
             code: None,
             table: None,
             need_blank: false,
+            notes: footnotes::Notes::default(),
         }
     }
 
@@ -283,10 +296,7 @@ impl<'o, 'a> Renderer<'o, 'a> {
                     self.text(line.trim(), self.style(), Kind::Text);
                 }
             }
-            Event::FootnoteReference(label) => {
-                self.inline
-                    .push(&format!("[^{label}]"), self.opts.theme.dim, Kind::Mark, None)
-            }
+            Event::FootnoteReference(label) => self.footnote_reference(&label),
             Event::SoftBreak => self.text(" ", self.style(), Kind::Soft),
             Event::HardBreak => self.inline.push("\n", self.style(), Kind::Hard, None),
             Event::Rule => {

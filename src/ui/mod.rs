@@ -172,6 +172,12 @@ fn render_note(app: &App, area: Rect, buf: &mut Buffer) {
         );
     }
     block.render(area, buf);
+    if app.notes.library.events.is_empty() && app.loading.is_none() && !app.empty_folders.is_empty() {
+        Paragraph::new(no_notes_help(app))
+            .wrap(Wrap { trim: false })
+            .render(body, buf);
+        return;
+    }
     for (i, line) in app
         .note
         .rendered
@@ -184,6 +190,28 @@ fn render_note(app: &App, area: Rect, buf: &mut Buffer) {
         line.clone()
             .render(Rect::new(body.x, body.y + i as u16, body.width, 1), buf);
     }
+}
+
+/// The note pane when there is no note: which folders gave none and why, and what
+/// confnotes reads.
+fn no_notes_help(app: &App) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let mut lines: Vec<Line> = (app.empty_folders.iter())
+        .map(|said| Line::from(Span::styled(said.clone(), t.alert)))
+        .collect();
+    lines.extend(
+        [
+            "",
+            "confnotes reads the Markdown files (.md, .markdown) in the folders given with \
+             --notes DIR or in the config file (notes = [...]), and in the folders below them. \
+             Hidden files, what a .gitignore leaves out and a README.md at the top of a folder \
+             are not notes.",
+            "",
+            "q quits; ? lists every key.",
+        ]
+        .map(Line::from),
+    );
+    lines
 }
 
 fn search_summary(app: &App) -> String {
@@ -263,6 +291,10 @@ fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
             fit(app.loading.as_deref().unwrap_or_default()),
             t.busy,
         )),
+        // No note at all: why stays in view (the hints are in the note pane's text).
+        (_, None) if app.notes.library.events.is_empty() && !app.empty_folders.is_empty() => {
+            Line::from(Span::styled(fit(&app.empty_folders.join("; ")), t.alert))
+        }
         _ => Line::from(Span::styled(hints(usize::from(left.width)), t.dim)),
     };
     line.render(left, buf);
@@ -315,6 +347,15 @@ pub fn overlay_box(
         h,
     );
     Clear.render(rect, buf);
+    // A wide character just left of the box covers its left border on the terminal
+    // (the diff skips the cell after a wide one): blanked, like the rest under the box.
+    if let Some(x) = rect.x.checked_sub(1) {
+        for y in rect.top()..rect.bottom() {
+            if let Some(cell) = buf.cell_mut((x, y)).filter(|c| c.symbol().width() > 1) {
+                cell.set_symbol(" ");
+            }
+        }
+    }
     let mut block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)

@@ -4,7 +4,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::{pane_block, plural, truncate};
@@ -167,8 +167,28 @@ pub fn render_events(app: &App, area: Rect, buf: &mut Buffer) {
     let selection = selection(app, Pane::Events);
     render_rows(app.events.rows.len(), row_at, list, selection, body, buf);
     if app.events.rows.is_empty() {
-        Paragraph::new(Span::styled("no matches", t.dim)).render(body, buf);
+        Paragraph::new(empty_events(app))
+            .wrap(Wrap { trim: false })
+            .render(body, buf);
     }
+}
+
+/// What an empty events pane says: why there is no note at all, or that the search
+/// matches none.
+fn empty_events(app: &App) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    if !app.notes.library.events.is_empty() {
+        return vec![Line::from(Span::styled("no matches", t.dim))];
+    }
+    if let Some(loading) = &app.loading {
+        return vec![Line::from(Span::styled(loading.clone(), t.busy))];
+    }
+    if app.empty_folders.is_empty() {
+        return vec![Line::from(Span::styled("no notes", t.dim))];
+    }
+    (app.empty_folders.iter())
+        .map(|said| Line::from(Span::styled(said.clone(), t.alert)))
+        .collect()
 }
 
 pub fn render_sessions(app: &App, area: Rect, buf: &mut Buffer) {
@@ -201,6 +221,14 @@ pub fn render_sessions(app: &App, area: Rect, buf: &mut Buffer) {
                 let mut detail = s.speakers.join(", ");
                 if detail.is_empty() {
                     detail = s.affiliation.clone().unwrap_or_else(|| s.tags.join(" "));
+                }
+                // The day or track first: a list of two days' talks says which is which.
+                if let Some(context) = &s.context {
+                    detail = if detail.is_empty() {
+                        context.clone()
+                    } else {
+                        format!("{context} · {detail}")
+                    };
                 }
                 let mut lines = vec![Line::from(first)];
                 lines.extend(second.map(Line::from));

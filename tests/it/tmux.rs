@@ -588,3 +588,37 @@ fn zoom_outline_copy_and_an_editor_in_tmux() {
     t.wait_gone("/ zebrafish");
     quit(&t);
 }
+
+/// A folder without notes is said so where the lists would be; a note saved into it
+/// shows up and the message goes.
+#[test]
+fn an_empty_folder_is_said_and_a_new_note_fills_it() {
+    if !have_tmux() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let notes = tmp.path().join("notes");
+    std::fs::create_dir_all(&notes).unwrap();
+    let command = format!(
+        "env CONFNOTES_CONFIG={cfg} CONFNOTES_CACHE={cache} {bin} --no-bundled --notes {notes} --notes {missing}",
+        cfg = tmp.path().join("none.toml").display(),
+        cache = tmp.path().join("cache").display(),
+        bin = env!("CARGO_BIN_EXE_confnotes"),
+        notes = notes.display(),
+        missing = tmp.path().join("missing").display(),
+    );
+    let t = start("empty", &command);
+    let screen = t.wait_for("it does not exist");
+    assert!(
+        screen.contains(&format!("no notes in {}", notes.display())),
+        "{screen}"
+    );
+    assert!(!screen.contains("no matches"), "{screen}");
+    std::fs::write(notes.join("meetup.md"), "# 勉強会\n\n## はじめての発表\n").unwrap();
+    let screen = t.wait_for("勉強会");
+    assert!(
+        !screen.contains(&format!("no notes in {}", notes.display())),
+        "{screen}"
+    );
+    quit(&t);
+}

@@ -54,7 +54,7 @@ pub(crate) fn type_text(app: &mut App, text: &str) {
     }
 }
 
-fn terminal(app: &App) -> Terminal<TestBackend> {
+pub(crate) fn terminal(app: &App) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
     terminal
         .draw(|frame| frame.render_widget(app, frame.area()))

@@ -259,3 +259,44 @@ fn weird_input_never_panics_or_overflows() {
         assert!(note.matches.is_sorted_by_key(|s| (s.line, s.col_start)), "{md:?}");
     }
 }
+
+#[test]
+fn footnotes_are_numbered_by_first_reference_and_listed_where_asked() {
+    let md = format!(
+        "後の注[^b]、先の注[^a]、未定義[^none]、再び[^B]。\n\n[^a]: 注A[^c]\n[^b]: 注B\n[^c]: 注の注\n[^z]: 誰も参照しない\n\n{FOOTNOTES_HERE}\n\n**Linked from**\n"
+    );
+    assert_eq!(
+        r(&md, 60),
+        "後の注¹[1]、先の注²[2]、未定義[^none]、再び¹[3]。\n\
+         \n\
+         ────────────────────────────────────────────────────────────\n\
+         \n\
+         Footnotes\n\
+         \n\
+         1. 注B ↑[4]\n\
+         2. 注A³[5] ↑[6]\n\
+         3. 注の注 ↑[7]\n\
+         [^z] 誰も参照しない\n\
+         \n\
+         Linked from"
+    );
+    let note = go(&md, 60, &|_| Vec::new(), None);
+    let hrefs: Vec<&str> = note.links.iter().map(|l| l.href.as_str()).collect();
+    assert_eq!(
+        hrefs,
+        [
+            "confnotes-place:fn-1",
+            "confnotes-place:fn-2",
+            "confnotes-place:fn-1",
+            "confnotes-place:fnref-1",
+            "confnotes-place:fn-3",
+            "confnotes-place:fnref-2",
+            "confnotes-place:fnref-3"
+        ]
+    );
+    let places: Vec<(&str, usize)> = note.places.iter().map(|(p, l)| (p.as_str(), *l)).collect();
+    assert_eq!(places, [("fn-1", 6), ("fn-2", 7), ("fn-3", 8)]);
+    // Without the marker, at the very end; a note without footnotes draws no list.
+    assert!(r("本文[^1]\n\n[^1]: 注\n", 40).ends_with("1. 注 ↑[2]"));
+    assert_eq!(r("本文 [^1] だけ\n", 40), "本文 [^1] だけ");
+}
