@@ -29,7 +29,7 @@ pub(crate) const GROUPS: &[(&str, f32, bool)] = &[
 ];
 
 /// Bumped with any change to the schema or to what goes into a document.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// The three fields of one free-text part: exact words, their variant keys (same
 /// positions), and grams for parts of compounds.
