@@ -13,7 +13,6 @@ mod judged;
 use confnotes::core::Library;
 use judged::{event_path, fold, id, ndcg10, recall10, root, session_at, Judged, Set};
 
-
 /// One engine's ranking for every query (None: the engine could not run).
 struct Engine {
     name: &'static str,
@@ -36,7 +35,11 @@ fn main() {
         set.name(),
         queries.len(),
         set.fixture_rel(),
-        if set.bundled() { " and the bundled notes" } else { " alone" }
+        if set.bundled() {
+            " and the bundled notes"
+        } else {
+            " alone"
+        }
     );
     let tmp = tempfile::tempdir().expect("a temporary folder");
     let engines = [

@@ -24,14 +24,23 @@ fn the_heldout_set_is_well_formed() {
 
 fn assert_well_formed(set: Set, at_least: usize) {
     let queries = set.queries();
-    assert!(queries.len() >= at_least, "{}: only {} queries", set.name(), queries.len());
+    assert!(
+        queries.len() >= at_least,
+        "{}: only {} queries",
+        set.name(),
+        queries.len()
+    );
     let mut per_class: BTreeMap<&str, usize> = BTreeMap::new();
     for q in &queries {
         *per_class.entry(q.class.as_str()).or_default() += 1;
     }
     for class in (1..=10).map(|c| c.to_string()).chain(["basic".to_string()]) {
         let n = per_class.get(class.as_str()).copied().unwrap_or(0);
-        assert!(n >= 4, "{}: class {class} has {n} queries (at least 4 wanted)", set.name());
+        assert!(
+            n >= 4,
+            "{}: class {class} has {n} queries (at least 4 wanted)",
+            set.name()
+        );
     }
     let unknown: Vec<&&str> = per_class
         .keys()
