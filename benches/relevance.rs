@@ -1,4 +1,6 @@
-//! Search quality on the judged set (`tests/relevance/`): nDCG@10 and recall@10 of confnotes, `rg -i -F` and SudachiPy + BM25.
+//! Search quality on a judged set (`tests/relevance/`): nDCG@10 and recall@10 of confnotes, `rg -i -F` and SudachiPy + BM25.
+//!
+//! `CONFNOTES_RELEVANCE_SET=heldout` measures the held-out set instead of the tuned one.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -9,10 +11,7 @@ use std::process::{Command, Stdio};
 mod judged;
 
 use confnotes::core::Library;
-use judged::{event_path, fold, id, library, ndcg10, queries, recall10, root, session_at, Judged};
-
-const START: &str = "<!-- relevance:start -->";
-const END: &str = "<!-- relevance:end -->";
+use judged::{event_path, fold, id, ndcg10, recall10, root, session_at, Judged, Set};
 
 /// One engine's ranking for every query (None: the engine could not run).
 struct Engine {
@@ -21,9 +20,27 @@ struct Engine {
 }
 
 fn main() {
+    let set = match Set::from_env() {
+        Ok(set) => set,
+        Err(e) => {
+            eprintln!("relevance: {e}");
+            std::process::exit(2);
+        }
+    };
     let root = root();
-    let queries = queries();
-    let library = library();
+    let queries = set.queries();
+    let library = set.library();
+    println!(
+        "set: {} ({} queries over {}{})",
+        set.name(),
+        queries.len(),
+        set.fixture_rel(),
+        if set.bundled() {
+            " and the bundled notes"
+        } else {
+            " alone"
+        }
+    );
     let tmp = tempfile::tempdir().expect("a temporary folder");
     let engines = [
         Engine {
@@ -31,13 +48,13 @@ fn main() {
             runs: Some(
                 queries
                     .iter()
-                    .map(|q| confnotes(&root, tmp.path(), &q.q))
+                    .map(|q| confnotes(&root, tmp.path(), set, &q.q))
                     .collect(),
             ),
         },
         Engine {
             name: "rg -i -F",
-            runs: rg_all(&root, &library, &queries),
+            runs: rg_all(&root, set, &library, &queries),
         },
         Engine {
             name: "SudachiPy + BM25",
@@ -56,18 +73,23 @@ fn main() {
     }
     let table = table(&queries, &engines);
     println!("\n{table}");
-    write_benchmarks(&root.join("BENCHMARKS.md"), &table);
+    write_benchmarks(&root.join("BENCHMARKS.md"), set, &table);
 }
 
-/// The built binary, isolated from the user's config and cache, over bundled + fixture notes.
-fn confnotes(root: &Path, tmp: &Path, query: &str) -> Vec<String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_confnotes"))
+/// The built binary, isolated from the user's config and cache, over the set's corpus.
+fn confnotes(root: &Path, tmp: &Path, set: Set, query: &str) -> Vec<String> {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_confnotes"));
+    command
         .current_dir(root)
         .env("CONFNOTES_CACHE", tmp.join("cache"))
-        .env("CONFNOTES_CONFIG", tmp.join("no-config.toml"))
+        .env("CONFNOTES_CONFIG", tmp.join("no-config.toml"));
+    if !set.bundled() {
+        command.arg("--no-bundled");
+    }
+    let out = command
         .args([
             "--notes",
-            "tests/fixtures/relevance",
+            set.fixture_rel(),
             "search",
             "--json",
             "--limit",
@@ -89,9 +111,9 @@ fn confnotes(root: &Path, tmp: &Path, query: &str) -> Vec<String> {
         .collect()
 }
 
-/// `rg -i -F -n QUERY data tests/fixtures/relevance`: each matching line counts for the
-/// session that holds it; sessions ranked by their count, then in file order.
-fn rg_all(root: &Path, library: &Library, queries: &[Judged]) -> Option<Vec<Vec<String>>> {
+/// `rg -i -F -n QUERY data tests/fixtures/relevance` (the set's folders): each matching line
+/// counts for the session that holds it; sessions ranked by their count, then in file order.
+fn rg_all(root: &Path, set: Set, library: &Library, queries: &[Judged]) -> Option<Vec<Vec<String>>> {
     let by_path: HashMap<PathBuf, usize> = library
         .events
         .iter()
@@ -112,7 +134,8 @@ fn rg_all(root: &Path, library: &Library, queries: &[Judged]) -> Option<Vec<Vec<
                 "never",
                 "--",
             ])
-            .args([q.q.as_str(), "data", "tests/fixtures/relevance"])
+            .arg(q.q.as_str())
+            .args(set.rg_paths())
             .output()
             .ok()?;
         let mut counts: Vec<(String, usize)> = Vec::new();
@@ -228,18 +251,30 @@ fn table(queries: &[Judged], engines: &[Engine]) -> String {
     out
 }
 
-/// Replaces the marked part of BENCHMARKS.md (appends it the first time), keeping the rest.
-fn write_benchmarks(path: &Path, table: &str) {
+/// Replaces the set's marked part of BENCHMARKS.md (appends it the first time), keeping the rest.
+fn write_benchmarks(path: &Path, set: Set, table: &str) {
     let old = std::fs::read_to_string(path).unwrap_or_default();
-    let section = format!(
-        "{START}\n## Search quality (judged relevance set)\n\n\
-         Measured by `cargo bench --bench relevance`: the queries and graded judgments of\n\
-         `tests/relevance/queries.toml` over the bundled notes plus `tests/fixtures/relevance/`\n\
-         (see `tests/relevance/README.md`). Mean per class; gain 2^rel - 1; a session is the unit.\n\n\
-         {table}{END}"
-    );
-    let new = match (old.find(START), old.find(END)) {
-        (Some(s), Some(e)) if s < e => format!("{}{section}{}", &old[..s], &old[e + END.len()..]),
+    let (start, end, intro) = match set {
+        Set::Judged => (
+            "<!-- relevance:start -->",
+            "<!-- relevance:end -->",
+            "## Search quality (judged relevance set)\n\n\
+             Measured by `cargo bench --bench relevance`: the queries and graded judgments of\n\
+             `tests/relevance/queries.toml` over the bundled notes plus `tests/fixtures/relevance/`\n\
+             (see `tests/relevance/README.md`). Mean per class; gain 2^rel - 1; a session is the unit.",
+        ),
+        Set::Heldout => (
+            "<!-- relevance-heldout:start -->",
+            "<!-- relevance-heldout:end -->",
+            "## Search quality (held-out set, not tuned against)\n\n\
+             Measured by `CONFNOTES_RELEVANCE_SET=heldout cargo bench --bench relevance`: the queries\n\
+             and graded judgments of `tests/relevance/heldout.toml` over `tests/fixtures/heldout/` alone\n\
+             (see `tests/relevance/README.md`). Mean per class; gain 2^rel - 1; a session is the unit.",
+        ),
+    };
+    let section = format!("{start}\n{intro}\n\n{table}{end}");
+    let new = match (old.find(start), old.find(end)) {
+        (Some(s), Some(e)) if s < e => format!("{}{section}{}", &old[..s], &old[e + end.len()..]),
         _ => format!("{}\n{section}\n", old.trim_end()),
     };
     std::fs::write(path, new).expect("write BENCHMARKS.md");

@@ -1,4 +1,5 @@
-//! The judged relevance set (`tests/relevance/`): well-formed, and the rule that search finds what `rg` finds.
+//! The judged relevance sets (`tests/relevance/`): well-formed, and the rule that search finds what `rg` finds
+//! (on the tuned set; the held-out set is only checked for form, never for scores).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -7,27 +8,47 @@ use confnotes::search::{parse_query, Analyzer, SearchIndex};
 #[path = "../relevance/judged.rs"]
 mod judged;
 
-use judged::{all_ids, fold, grep_sessions, has_cjk, id, library, ndcg10, queries, recall10};
+use judged::{all_ids, fold, grep_sessions, has_cjk, id, library, ndcg10, queries, recall10, Set};
 
 #[test]
 fn the_judged_set_is_well_formed() {
-    let queries = queries();
-    assert!(queries.len() >= 40, "only {} queries", queries.len());
+    assert_well_formed(Set::Judged, 40);
+}
+
+/// The held-out set parses, names only sessions that exist and loads without warnings; its
+/// scores are measured by the benchmark only (it is not tuned against).
+#[test]
+fn the_heldout_set_is_well_formed() {
+    assert_well_formed(Set::Heldout, 50);
+}
+
+fn assert_well_formed(set: Set, at_least: usize) {
+    let queries = set.queries();
+    assert!(
+        queries.len() >= at_least,
+        "{}: only {} queries",
+        set.name(),
+        queries.len()
+    );
     let mut per_class: BTreeMap<&str, usize> = BTreeMap::new();
     for q in &queries {
         *per_class.entry(q.class.as_str()).or_default() += 1;
     }
     for class in (1..=10).map(|c| c.to_string()).chain(["basic".to_string()]) {
         let n = per_class.get(class.as_str()).copied().unwrap_or(0);
-        assert!(n >= 4, "class {class} has {n} queries (at least 4 wanted)");
+        assert!(
+            n >= 4,
+            "{}: class {class} has {n} queries (at least 4 wanted)",
+            set.name()
+        );
     }
     let unknown: Vec<&&str> = per_class
         .keys()
         .filter(|c| **c != "basic" && !(1..=10).any(|n| n.to_string() == **c))
         .collect();
-    assert!(unknown.is_empty(), "unknown classes: {unknown:?}");
+    assert!(unknown.is_empty(), "{}: unknown classes: {unknown:?}", set.name());
 
-    let library = library();
+    let library = set.library();
     assert!(library.warnings.is_empty(), "{:?}", library.warnings);
     let ids = all_ids(&library);
     let mut seen = BTreeSet::new();

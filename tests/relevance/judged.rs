@@ -1,4 +1,4 @@
-//! The judged relevance set and the unit both of its users share: a file line belongs to a session.
+//! The judged relevance sets (tuned and held-out) and the unit both of their users share: a file line belongs to a session.
 
 // Compiled into both the `it` test binary and the `relevance` benchmark (`#[path]`), each of
 // which uses only part of it.
@@ -11,7 +11,7 @@ use confnotes::core::{Event, Library, NotesSource};
 use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
-/// `tests/relevance/queries.toml`.
+/// `tests/relevance/queries.toml` (or `heldout.toml`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuerySet {
@@ -33,23 +33,93 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Which judged set: the one search was tuned on, or the held-out one that it must never be
+/// tuned against (it tells whether the tuned quality generalises; see README.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Set {
+    /// `queries.toml` over the bundled notes plus `tests/fixtures/relevance/`.
+    Judged,
+    /// `heldout.toml` over `tests/fixtures/heldout/` alone (no bundled notes).
+    Heldout,
+}
+
+impl Set {
+    /// `CONFNOTES_RELEVANCE_SET`: unset, empty or `judged` is the tuned set, `heldout` the other.
+    pub fn from_env() -> Result<Set, String> {
+        match std::env::var("CONFNOTES_RELEVANCE_SET").as_deref() {
+            Err(_) | Ok("") | Ok("judged") => Ok(Set::Judged),
+            Ok("heldout") => Ok(Set::Heldout),
+            Ok(other) => Err(format!(
+                "CONFNOTES_RELEVANCE_SET={other:?}: expected `judged` (the default) or `heldout`"
+            )),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Set::Judged => "judged",
+            Set::Heldout => "heldout",
+        }
+    }
+
+    /// The queries file, relative to the crate root.
+    pub fn queries_file(self) -> &'static str {
+        match self {
+            Set::Judged => "tests/relevance/queries.toml",
+            Set::Heldout => "tests/relevance/heldout.toml",
+        }
+    }
+
+    /// The fixture folder, relative to the crate root (as `rg` and `--notes` are given it).
+    pub fn fixture_rel(self) -> &'static str {
+        match self {
+            Set::Judged => "tests/fixtures/relevance",
+            Set::Heldout => "tests/fixtures/heldout",
+        }
+    }
+
+    /// Whether the bundled notes (`data/`) are part of the corpus.
+    pub fn bundled(self) -> bool {
+        self == Set::Judged
+    }
+
+    /// The folders `rg` searches: the bundled notes' sources when they are in the corpus.
+    pub fn rg_paths(self) -> Vec<&'static str> {
+        if self.bundled() {
+            vec!["data", self.fixture_rel()]
+        } else {
+            vec![self.fixture_rel()]
+        }
+    }
+
+    pub fn queries(self) -> Vec<Judged> {
+        let path = root().join(self.queries_file());
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let set: QuerySet = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        set.query
+    }
+
+    /// The corpus every query of the set is judged over.
+    pub fn library(self) -> Library {
+        Library::load(&NotesSource {
+            bundled: self.bundled(),
+            dirs: vec![root().join(self.fixture_rel())],
+        })
+    }
+}
+
 pub fn fixture_dir() -> PathBuf {
-    root().join("tests/fixtures/relevance")
+    root().join(Set::Judged.fixture_rel())
 }
 
+/// The tuned set's queries.
 pub fn queries() -> Vec<Judged> {
-    let path = root().join("tests/relevance/queries.toml");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let set: QuerySet = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    set.query
+    Set::Judged.queries()
 }
 
-/// The bundled notes plus the fixture folder: the corpus every query is judged over.
+/// The bundled notes plus the fixture folder: the corpus every query of the tuned set is judged over.
 pub fn library() -> Library {
-    Library::load(&NotesSource {
-        bundled: true,
-        dirs: vec![fixture_dir()],
-    })
+    Set::Judged.library()
 }
 
 /// `event#session` as in the judgments (`event#` for the overview).
