@@ -9,6 +9,7 @@ pub mod compile;
 pub mod explain;
 pub mod grams;
 pub mod index;
+pub mod lexicon;
 pub mod normalize;
 pub mod query;
 pub mod rank;

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::analyzer::Analyzer;
+use super::lexicon;
 use super::query::{Atom, Query, Term};
 
 const BUILT_IN: &str = include_str!("synonyms.txt");
@@ -61,25 +62,38 @@ impl Synonyms {
         Synonyms { groups, by_key }
     }
 
-    /// The other spellings of `text`'s concept (none if it is in no group).
+    /// The other spellings of `text`'s concept (none if it is in no group): from this
+    /// table first, then from SudachiDict's lexemes ([`lexicon`]).
     pub fn expand(&self, text: &str, analyzer: &Analyzer) -> Vec<String> {
-        let mut wanted = key(analyzer, text);
+        let word = without_light_verb(analyzer, text);
+        let mut wanted = fold(word);
         if !self.by_key.contains_key(&wanted) {
             wanted = stem_fold(&wanted);
         }
-        let Some(groups) = self.by_key.get(&wanted) else {
-            return Vec::new();
-        };
         let mut out: Vec<String> = Vec::new();
-        for &g in groups {
+        for &g in self.by_key.get(&wanted).into_iter().flatten() {
             for word in self.groups.get(g).into_iter().flatten() {
                 if fold(word) != wanted && stem_fold(word) != wanted && !out.contains(word) {
                     out.push(word.clone());
                 }
             }
         }
+        for form in lexicon::forms(word) {
+            let folded = fold(form);
+            if folded != wanted && folded != fold(word) && !out.iter().any(|o| fold(o) == folded) {
+                out.push(form.to_string());
+            }
+        }
         out.truncate(MAX_EXPANSIONS);
         out
+    }
+
+    /// Whether `text` (a word, or words joined by spaces) has other spellings.
+    fn knows(&self, analyzer: &Analyzer, text: &str) -> bool {
+        self.by_key
+            .contains_key(&fold(without_light_verb(analyzer, text)))
+            || self.by_key.contains_key(&stem_fold(text))
+            || !lexicon::forms(text).is_empty()
     }
 
     pub fn len(&self) -> usize {
@@ -110,8 +124,7 @@ pub fn join_phrases(query: &Query, analyzer: &Analyzer) -> Query {
             let run: Option<Vec<Term>> = query.clauses.get(i..i + n)?.iter().map(single).collect();
             let run = run?;
             let text = run.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
-            let known = |k: String| synonyms.by_key.contains_key(&k);
-            (known(key(analyzer, &text)) || known(stem_fold(&text))).then(|| {
+            synonyms.knows(analyzer, &text).then(|| {
                 let prefix = run.last().is_some_and(|t| t.prefix);
                 (
                     n,
@@ -179,15 +192,12 @@ fn stem_fold(text: &str) -> String {
     fold(&words.concat())
 }
 
-/// A query word's key: its folded text without a trailing light verb (`デプロイする`).
-fn key(analyzer: &Analyzer, text: &str) -> String {
+/// A query word without a trailing light verb (`デプロイする` -> `デプロイ`).
+fn without_light_verb<'t>(analyzer: &Analyzer, text: &'t str) -> &'t str {
     let tokens = analyzer.analyze(text);
     match tokens.iter().rposition(|t| !t.light) {
-        Some(last) if last + 1 < tokens.len() => {
-            let end = tokens[last].end;
-            fold(text.get(..end).unwrap_or(text))
-        }
-        _ => fold(text),
+        Some(last) if last + 1 < tokens.len() => text.get(..tokens[last].end).unwrap_or(text),
+        _ => text,
     }
 }
 
@@ -212,5 +222,15 @@ mod tests {
         assert!(s.expand("秘匿情報とは無関係な語", &a).is_empty());
         assert!(s.expand("rollbacks", &a).iter().any(|w| w == "切り戻し"));
         assert!(s.expand("Upgraded", &a).iter().any(|w| w == "アップグレード"));
+        // From SudachiDict's lexemes: loanwords, their English and their spellings.
+        assert!(s.expand("リトライする", &a).iter().any(|w| w == "retry"));
+        assert!(s
+            .expand("インタフェース", &a)
+            .iter()
+            .any(|w| w == "インターフェース"));
+        assert!(s
+            .expand("localization", &a)
+            .iter()
+            .any(|w| w == "ローカリゼーション"));
     }
 }
