@@ -90,6 +90,11 @@ impl SearchIndex {
             must.push((Occur::Must, Box::new(AllQuery)));
         }
         must.extend(self.exclusions(query));
+        // Not required: a run typed without spaces, found whole, ranks above its words
+        // found apart (see [`super::runs`]).
+        for boost in &query.boosts {
+            must.extend(self.free_text(boost).map(|q| (Occur::Should, q)));
+        }
         Box::new(BooleanQuery::new(must))
     }
 
@@ -122,21 +127,24 @@ impl SearchIndex {
 
     /// A word over every free-text part, with its synonyms.
     pub fn free_text(&self, term: &Term) -> Option<Box<dyn TQuery>> {
+        self.whole_word(term)
+    }
+
+    /// A word with its synonyms (none when quoted).
+    fn whole_word(&self, term: &Term) -> Option<Box<dyn TQuery>> {
         let mut alternatives: Clauses = Vec::new();
-        if let Some(q) = self.spelling(term, 1.0) {
-            alternatives.push((Occur::Should, q));
-        }
-        if !term.quoted {
-            for synonym in self.analyzer.synonyms().expand(&term.text, &self.analyzer) {
-                let alt = Term {
-                    text: synonym,
-                    quoted: false,
-                    prefix: false,
-                };
-                if let Some(q) = self.spelling(&alt, SYNONYM_WEIGHT) {
-                    alternatives.push((Occur::Should, q));
-                }
-            }
+        alternatives.extend(self.spelling(term, 1.0).map(|q| (Occur::Should, q)));
+        let synonyms = match term.quoted {
+            true => Vec::new(),
+            false => self.analyzer.synonyms().expand(&term.text, &self.analyzer),
+        };
+        for synonym in synonyms {
+            let alt = Term {
+                text: synonym,
+                quoted: false,
+                prefix: false,
+            };
+            alternatives.extend(self.spelling(&alt, SYNONYM_WEIGHT).map(|q| (Occur::Should, q)));
         }
         (!alternatives.is_empty()).then(|| Box::new(BooleanQuery::new(alternatives)) as Box<dyn TQuery>)
     }

@@ -13,6 +13,7 @@ pub mod lexicon;
 pub mod normalize;
 pub mod query;
 pub mod rank;
+pub mod runs;
 pub mod snippet;
 pub mod synonyms;
 pub mod tokenizers;

@@ -58,6 +58,9 @@ pub struct Query {
     /// The starred sessions (`event`, `session`), for `is:starred`: filled in by the
     /// caller, which knows the stars.
     pub starred: Vec<(String, String)>,
+    /// Words that raise a note's score without being required (a run typed without
+    /// spaces, whole, beside its words: see [`super::runs`]).
+    pub boosts: Vec<Term>,
 }
 
 impl Query {

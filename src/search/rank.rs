@@ -11,6 +11,7 @@ use tantivy::{DocAddress, Searcher};
 
 use super::index::{fast_u64, SearchIndex};
 use super::query::{Atom, Query};
+use super::runs::split_runs;
 use super::synonyms::join_phrases;
 
 /// How a hit matched the query.
@@ -50,7 +51,7 @@ pub fn run(index: &SearchIndex, searcher: &Searcher, query: &Query, limit: usize
             total: 0,
         });
     }
-    let query = &join_phrases(query, &index.analyzer);
+    let query = &split_runs(&join_phrases(query, &index.analyzer), &index.analyzer);
     let (top, total) = searcher.search(
         &index.compile(query),
         &(TopDocs::with_limit(limit).order_by_score(), Count),
