@@ -145,14 +145,51 @@ impl Analyzer {
         let tokens = self.analyze_normalized(norm);
         let mut exact = Vec::with_capacity(tokens.len());
         let mut variants = Vec::with_capacity(tokens.len());
-        for t in tokens {
+        for t in &tokens {
             for key in &t.keys.indexed {
                 variants.push(token(key.clone(), t.position, t.start..t.end));
             }
+        }
+        // A loanword the segmenter cut in two (`インター|フェイス`) is also keyed whole.
+        for run in katakana_runs(&tokens) {
+            let (Some(first), Some(last)) = (run.first(), run.last()) else {
+                continue;
+            };
+            let whole: String = run.iter().map(|t| t.text.as_str()).collect();
+            for key in variants::katakana_fold(&whole).into_iter().chain([whole.clone()]) {
+                variants.push(token(key, first.position, first.start..last.end));
+            }
+        }
+        for t in tokens {
             exact.push(token(t.text, t.position, t.start..t.end));
         }
         (exact, variants)
     }
+}
+
+/// Runs of two or more katakana tokens written together (no gap between them).
+pub fn katakana_runs(tokens: &[AnalyzedToken]) -> Vec<&[AnalyzedToken]> {
+    let katakana = |t: &AnalyzedToken| {
+        t.text
+            .chars()
+            .all(|c| variants::script(c) == variants::Script::Katakana)
+    };
+    let mut runs = Vec::new();
+    let mut start = 0;
+    for i in 0..=tokens.len() {
+        let joined = i > start
+            && i < tokens.len()
+            && katakana(&tokens[i])
+            && katakana(&tokens[i - 1])
+            && tokens[i - 1].end == tokens[i].start;
+        if !joined {
+            if i - start >= 2 {
+                runs.extend(tokens.get(start..i));
+            }
+            start = i;
+        }
+    }
+    runs
 }
 
 /// The compound grams of text after the character stage (no segmentation needed).

@@ -11,12 +11,13 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term as TTerm;
 
+use super::analyzer::katakana_runs;
 use super::analyzer::AnalyzedToken;
 use super::grams;
 use super::index::{tag_key, SearchIndex, TextFields};
 use super::normalize::Normalized;
 use super::query::{Atom, Filter, FilterKind, Query, Term};
-use super::variants::{is_cjk, script, Script};
+use super::variants::{is_cjk, katakana_fold, script, Script};
 
 /// How many index terms one prefix may expand to.
 const PREFIX_EXPANSIONS: u32 = 200;
@@ -170,6 +171,7 @@ impl SearchIndex {
             if !(term.quoted && tokens.len() > 1) {
                 add(variants(group, &tokens), w * VARIANT_WEIGHT);
                 add(whole_skeleton(group, &term.text, &tokens), w * VARIANT_WEIGHT);
+                add(whole_loanword(group, &tokens), w * VARIANT_WEIGHT);
             }
             if let Some(run) = &run {
                 add(all_of(group.gram, &query_grams(run)), w * GRAM_WEIGHT);
@@ -340,6 +342,26 @@ fn whole_skeleton(group: &TextFields, text: &str, tokens: &[AnalyzedToken]) -> O
     }
     if let Some(q) = all_of(group.gram, &grams::bigrams(&skeleton)) {
         alts.push((Occur::Should, q));
+    }
+    Some(Box::new(BooleanQuery::new(alts)))
+}
+
+/// A loanword the segmenter cut in two (`インター|フェイス`) meets its other spellings
+/// written as one word, by the keys the index gives the whole run.
+fn whole_loanword(group: &TextFields, tokens: &[AnalyzedToken]) -> Option<Box<dyn TQuery>> {
+    let runs = katakana_runs(tokens);
+    let [run] = runs.as_slice() else { return None };
+    if run.len() != tokens.len() {
+        return None;
+    }
+    let whole: String = run.iter().map(|t| t.text.as_str()).collect();
+    let mut alts: Clauses = vec![
+        (Occur::Should, term(group.exact, &whole)),
+        (Occur::Should, term(group.variant, &whole)),
+    ];
+    if let Some(fold) = katakana_fold(&whole) {
+        alts.push((Occur::Should, term(group.exact, &fold)));
+        alts.push((Occur::Should, term(group.variant, &fold)));
     }
     Some(Box::new(BooleanQuery::new(alts)))
 }

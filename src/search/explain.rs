@@ -161,7 +161,7 @@ mod tests {
         assert!(text.contains("excluded:"), "{text}");
         let text = analysis(&a, "ユーザーが申し込みを使った");
         assert!(
-            text.contains("[ユーザ]") && text.contains("[申込, ~kモウシコミ]"),
+            text.contains("[ユーザ, ユザ]") && text.contains("[申込, ~kモウシコミ]"),
             "{text}"
         );
     }

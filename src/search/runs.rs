@@ -6,6 +6,7 @@
 use super::analyzer::Analyzer;
 use super::compile::required_tokens;
 use super::query::{Atom, Query, Term, MAX_ATOMS};
+use super::variants::is_cjk;
 
 /// The most words one run is split into; a longer run stays whole.
 const MAX_PARTS: usize = 4;
@@ -38,18 +39,35 @@ pub fn split_runs(query: &Query, analyzer: &Analyzer) -> Query {
     out
 }
 
-/// The words a run splits into, if it is one to split.
+/// The words a run splits into, if it is one to split: the analyzer's tokens, cut only
+/// where Japanese script meets a token (`mark10`, `k8s` stay whole) and only where
+/// nothing was dropped between them (`東京都庁で取り扱` is a phrase, not a run).
 fn words_of_run(term: &Term, analyzer: &Analyzer) -> Option<Vec<Term>> {
     if term.quoted || term.text.chars().any(char::is_whitespace) {
         return None;
     }
     let tokens = required_tokens(analyzer.analyze(&term.text), false);
-    let last = tokens.len().checked_sub(1)?;
-    let parts: Vec<Term> = tokens
+    if tokens.windows(2).any(|w| w[0].end != w[1].start) {
+        return None;
+    }
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for t in &tokens {
+        let cjk_edge = |at: usize| {
+            let before = term.text.get(..at).and_then(|s| s.chars().next_back());
+            let after = term.text.get(at..).and_then(|s| s.chars().next());
+            before.is_some_and(is_cjk) || after.is_some_and(is_cjk)
+        };
+        match spans.last_mut() {
+            Some(span) if !cjk_edge(t.start) => span.1 = t.end,
+            _ => spans.push((t.start, t.end)),
+        }
+    }
+    let last = spans.len().checked_sub(1)?;
+    let parts: Vec<Term> = spans
         .iter()
         .enumerate()
-        .filter_map(|(i, t)| {
-            let text = term.text.get(t.start..t.end)?;
+        .filter_map(|(i, &(start, end))| {
+            let text = term.text.get(start..end)?;
             (text.chars().count() >= 2).then(|| Term {
                 text: text.to_string(),
                 quoted: false,
@@ -91,6 +109,7 @@ mod tests {
         assert_eq!(q.excluded.len(), 1);
         let q = split_runs(&parse("障害対応振り返り"), &a);
         assert_eq!(clauses(&q).len(), 3, "{q:?}");
+        assert_eq!(clauses(&split_runs(&parse("k8s運用"), &a)), ["k8s", "運用"]);
     }
 
     #[test]
@@ -102,6 +121,8 @@ mod tests {
             "東京都",
             "kubernetes",
             "モバイル CI",
+            "mark10",
+            "東京都庁で取り扱",
         ] {
             let q = parse(text);
             let split = split_runs(&q, &a);

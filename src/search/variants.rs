@@ -113,9 +113,23 @@ pub fn keys(lower: &str, base: &str, reading: &str) -> Keys {
             ],
         };
     }
-    let stem = if all(Script::Katakana) {
-        katakana_stem(lower).to_string()
-    } else if lower.len() >= 3 && lower.chars().all(|c| c.is_ascii_alphabetic()) {
+    if all(Script::Katakana) {
+        let stem = katakana_stem(lower).to_string();
+        let mut k = Keys {
+            indexed: if stem != lower {
+                vec![stem.clone()]
+            } else {
+                Vec::new()
+            },
+            query: vec![stem],
+        };
+        if let Some(fold) = katakana_fold(lower) {
+            k.indexed.push(fold.clone());
+            k.query.push(fold);
+        }
+        return k;
+    }
+    let stem = if lower.len() >= 3 && lower.chars().all(|c| c.is_ascii_alphabetic()) {
         stemmer().stem(lower).into_owned()
     } else {
         return Keys::default();
@@ -128,6 +142,45 @@ pub fn keys(lower: &str, base: &str, reading: &str) -> Keys {
         },
         query: vec![stem],
     }
+}
+
+/// A loanword's spelling-free key: `ー` dropped throughout, an `イ` that lengthens an
+/// e-row sound dropped (`プレイヤー` = `プレーヤー` = `プレヤ`, `インターフェイス` =
+/// `インタフェース`), `ヴ` and `ウィ` spelled plainly. Only for katakana words of four or
+/// more characters, and only where it differs from [`katakana_stem`].
+pub fn katakana_fold(word: &str) -> Option<String> {
+    let chars: Vec<char> = word.chars().collect();
+    if chars.len() < 4 || !chars.iter().all(|&c| script(c) == Script::Katakana) {
+        return None;
+    }
+    let mut out = String::with_capacity(word.len());
+    let mut previous = None;
+    for (i, &c) in chars.iter().enumerate() {
+        let next = chars.get(i + 1).copied();
+        let folded = match (c, next) {
+            ('ー', _) => None,
+            ('イ', _) if previous.is_some_and(is_e_row) => None,
+            ('ヴ', Some('ァ' | 'ィ' | 'ェ' | 'ォ')) => None,
+            ('ヴ', _) => Some('ブ'),
+            ('ァ', _) if previous == Some('ヴ') => Some('バ'),
+            ('ィ', _) if previous == Some('ヴ') => Some('ビ'),
+            ('ェ', _) if previous == Some('ヴ') => Some('ベ'),
+            ('ォ', _) if previous == Some('ヴ') => Some('ボ'),
+            ('ィ', _) if previous == Some('ウ') => Some('イ'),
+            ('ェ', _) if previous == Some('ウ') => Some('エ'),
+            _ => Some(c),
+        };
+        out.extend(folded);
+        previous = Some(c);
+    }
+    (out.chars().count() >= 2 && out != katakana_stem(word)).then_some(out)
+}
+
+fn is_e_row(c: char) -> bool {
+    matches!(
+        c,
+        'エ' | 'ケ' | 'ゲ' | 'セ' | 'ゼ' | 'テ' | 'デ' | 'ネ' | 'ヘ' | 'ベ' | 'ペ' | 'メ' | 'レ' | 'ェ'
+    )
 }
 
 /// Lucene's katakana stem rule: a final `ー` is dropped from words of four or more
@@ -214,6 +267,33 @@ mod tests {
             assert!(meets(&a, kana, kanji) && meets(&a, kanji, kana), "{kana} {kanji}");
         }
         assert!(!meets(&a, "機械", "機会"));
+    }
+
+    #[test]
+    fn loanword_spellings_meet_even_when_cut_in_two() {
+        let a = Analyzer::new().unwrap();
+        let (_, keys) = a.word_streams_normalized(&crate::search::normalize::Normalized::new(
+            "インターフェイスを決める",
+        ));
+        let keys: Vec<&str> = keys.iter().map(|t| t.text.as_str()).collect();
+        assert!(keys.contains(&"インタフェス"), "{keys:?}");
+    }
+
+    #[test]
+    fn loanword_spellings_meet() {
+        let a = Analyzer::new().unwrap();
+        for (query, doc) in [
+            ("プレーヤー", "プレイヤーの登録"),
+            ("プレイヤー", "プレーヤーの登録"),
+            ("インターフェース", "インタフェースを決める"),
+            ("ヴァリデーション", "バリデーションの話"),
+        ] {
+            assert!(meets(&a, query, doc), "{query} / {doc}");
+        }
+        assert_eq!(katakana_fold("キー"), None);
+        assert_eq!(katakana_fold("ユーザ"), None, "nothing to fold");
+        assert_eq!(katakana_fold("ゲーム"), None, "short words keep their spelling");
+        assert!(!meets(&a, "メモリー", "メモを取る"));
     }
 
     #[test]
