@@ -4,10 +4,12 @@
 use std::fmt::Write;
 
 use super::analyzer::Analyzer;
-use super::compile::{cjk_run, prefix_splits, required_tokens};
+use super::compile::{cjk_run, prefix_splits, required_tokens, GRAM_WEIGHT, SYNONYM_WEIGHT, VARIANT_WEIGHT};
 use super::grams;
 use super::normalize::Normalized;
 use super::query::{parse, Atom, FilterKind, Term, MAX_QUERY_CHARS};
+use super::runs::split_runs;
+use super::synonyms::join_phrases;
 
 /// The analysis of `text` as an indexed note would get it.
 pub fn analysis(analyzer: &Analyzer, text: &str) -> String {
@@ -36,7 +38,8 @@ pub fn analysis(analyzer: &Analyzer, text: &str) -> String {
 
 /// How `input` is understood as a query.
 pub fn query(analyzer: &Analyzer, input: &str) -> String {
-    let q = parse(input);
+    // As the search runs it: adjacent words of a known phrase joined, runs split.
+    let q = split_runs(&join_phrases(&parse(input), analyzer), analyzer);
     let mut out = String::new();
     if q.truncated {
         let _ = writeln!(
@@ -58,6 +61,10 @@ pub fn query(analyzer: &Analyzer, input: &str) -> String {
         for atom in clause {
             describe(&mut out, analyzer, atom, "  ");
         }
+    }
+    for boost in &q.boosts {
+        let _ = writeln!(out, "ranked higher if found whole (typed as one run):");
+        describe(&mut out, analyzer, &Atom::Text(boost.clone()), "  ");
     }
     for atom in &q.excluded {
         let _ = writeln!(out, "excluded:");
@@ -118,7 +125,7 @@ fn describe_term(out: &mut String, analyzer: &Analyzer, term: &Term, indent: &st
         .collect();
     let _ = writeln!(
         out,
-        "{indent}  spelling keys (weight 0.6): {}",
+        "{indent}  spelling keys (weight {VARIANT_WEIGHT}): {}",
         spellings.join(" ")
     );
     if term.prefix && !term.quoted {
@@ -131,13 +138,17 @@ fn describe_term(out: &mut String, analyzer: &Analyzer, term: &Term, indent: &st
     if let Some(run) = cjk_run(&term.text) {
         let _ = writeln!(
             out,
-            "{indent}  inside compounds (weight 0.25): {}",
+            "{indent}  inside compounds (weight {GRAM_WEIGHT}): {}",
             super::compile::query_grams(&run).join(" ")
         );
     }
     let synonyms = analyzer.synonyms().expand(&term.text, analyzer);
     if !synonyms.is_empty() && !term.quoted {
-        let _ = writeln!(out, "{indent}  synonyms (weight 0.8): {}", synonyms.join(", "));
+        let _ = writeln!(
+            out,
+            "{indent}  synonyms (weight {SYNONYM_WEIGHT}): {}",
+            synonyms.join(", ")
+        );
     }
 }
 
@@ -150,7 +161,7 @@ mod tests {
         let a = Analyzer::new().unwrap();
         let text = query(&a, "デプロイ 導入する tag:ci OR tag:cd -jenkins");
         assert!(
-            text.contains("synonyms (weight 0.8): ") && text.contains("deploy"),
+            text.contains("synonyms (weight 0.5): ") && text.contains("deploy"),
             "{text}"
         );
         assert!(text.contains("not required: する"), "{text}");
