@@ -132,6 +132,9 @@ fn rg_all(root: &Path, set: Set, library: &Library, queries: &[Judged]) -> Optio
                 "--no-heading",
                 "--color",
                 "never",
+                // rg's threads print files in any order: sorted, ties rank the same each run.
+                "--sort",
+                "path",
                 "--",
             ])
             .arg(q.q.as_str())
