@@ -9,6 +9,7 @@ pub mod frontmatter;
 pub mod gfm;
 pub mod inline_tags;
 pub mod layouts;
+pub mod linkrefs;
 pub mod library;
 pub mod model;
 pub mod outline;
