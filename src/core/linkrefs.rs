@@ -257,11 +257,22 @@ fn fence_closed(block: &str) -> bool {
     })
 }
 
-/// A definition in Markdown that reads back as `dest` and `title` for `label`.
+/// A definition in Markdown that reads back as `dest` and `title` for `label`; the
+/// target written bare when it can be, as people write them.
 fn definition(label: &str, dest: &str, title: &str) -> String {
-    let mut out = format!("[{label}]: <");
-    escape_into(&mut out, dest, &['<', '>']);
-    out.push('>');
+    let mut out = format!("[{label}]: ");
+    let bare = !dest.is_empty()
+        && !dest.starts_with('<')
+        && !dest
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '(' | ')'));
+    if bare {
+        escape_into(&mut out, dest, &['<', '>']);
+    } else {
+        out.push('<');
+        escape_into(&mut out, dest, &['<', '>']);
+        out.push('>');
+    }
     if !title.is_empty() {
         out.push_str(" \"");
         escape_into(&mut out, title, &['"']);
@@ -270,23 +281,30 @@ fn definition(label: &str, dest: &str, title: &str) -> String {
     out
 }
 
-/// `text` with backslash, `&` and `special` escaped, and line breaks as references.
+/// `text` with backslashes, `special` and what would read as an entity (`&amp;`)
+/// escaped, and line breaks as character references.
 fn escape_into(out: &mut String, text: &str, special: &[char]) {
-    for c in text.chars() {
+    for (i, c) in text.char_indices() {
         match c {
             '\n' => out.push_str("&#10;"),
             '\r' => out.push_str("&#13;"),
-            '\\' | '&' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if special.contains(&c) => {
+            '&' if entity_like(text.get(i + 1..).unwrap_or_default()) => out.push_str("\\&"),
+            c if c == '\\' || special.contains(&c) => {
                 out.push('\\');
                 out.push(c);
             }
             c => out.push(c),
         }
     }
+}
+
+/// Whether text after a `&` could make it an entity or character reference (`amp;`,
+/// `#38;`): a `;` after letters, digits and `#` only.
+fn entity_like(after: &str) -> bool {
+    let name = after
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+        .map_or(after, |end| after.get(..end).unwrap_or_default());
+    !name.is_empty() && after.get(name.len()..).is_some_and(|rest| rest.starts_with(';'))
 }
 
 #[cfg(test)]
@@ -331,13 +349,13 @@ mod tests {
         // Only the definitions a part uses go to it, after its text, once each.
         assert_eq!(
             e.overview,
-            "概要は [公式][site]。\n\n[site]: <https://example.com/event> \"イベント\""
+            "概要は [公式][site]。\n\n[site]: https://example.com/event \"イベント\""
         );
         assert_eq!(
             e.sessions[0].body,
-            "[Spinnaker の話][SPIN] と [spin][]。\n\n[SPIN]: <https://spinnaker.io>"
+            "[Spinnaker の話][SPIN] と [spin][]。\n\n[SPIN]: https://spinnaker.io"
         );
-        assert!(e.sessions[1].body.ends_with("[Multi Word]: <../other.md#x>\n[logo]: <logo.png>"));
+        assert!(e.sessions[1].body.ends_with("[Multi Word]: ../other.md#x\n[logo]: logo.png"));
         assert_eq!(
             rendered_links(&e.sessions[0].body),
             vec![("https://spinnaker.io".to_string(), String::new()); 2]
@@ -365,7 +383,7 @@ mod tests {
         assert_eq!(b.links.len(), 1, "{:?}", b.links);
         assert_eq!(b.links[0].href, "https://first.example");
         // Before B's own definition, so that it wins in B's text too.
-        assert!(b.body.starts_with("[x]: <https://first.example>\n\n[x] と [y]"), "{}", b.body);
+        assert!(b.body.starts_with("[x]: https://first.example\n\n[x] と [y]"), "{}", b.body);
         assert_eq!(
             rendered_links(&b.body),
             [("https://first.example".into(), String::new())]
@@ -377,11 +395,11 @@ mod tests {
     fn a_part_ending_in_an_open_fence_gets_them_before_its_text() {
         let note = parse("# E\n\n## A\n\n[a]: https://a.example\n\n## B\n\n[a] の例:\n\n```\ncode\n");
         let b = &note.event.sessions[1].body;
-        assert!(b.starts_with("[a]: <https://a.example>\n\n[a] の例"), "{b}");
+        assert!(b.starts_with("[a]: https://a.example\n\n[a] の例"), "{b}");
         assert_eq!(rendered_links(b).len(), 1);
         // A closed fence at the end: after the text.
         let note = parse("# E\n\n## A\n\n[a]: https://a.example\n\n## B\n\n[a]\n\n~~~~\ncode\n~~~~~\n");
-        assert!(note.event.sessions[1].body.ends_with("~~~~~\n\n[a]: <https://a.example>"));
+        assert!(note.event.sessions[1].body.ends_with("~~~~~\n\n[a]: https://a.example"));
         assert!(fence_closed("```sh\nx\n```"));
         assert!(!fence_closed("````\nx\n```"));
         assert!(!fence_closed("```"));
@@ -393,6 +411,8 @@ mod tests {
             ("https://x.y/a b<c>d\\e&amp;f", "say \"hi\" \\ &amp;\nnext"),
             ("", ""),
             ("日本語/ページ.md#見出し", "タイトル"),
+            ("https://x.y/?a=1&b=2&amp;c=3&#38;", "(a) & b"),
+            ("https://x.y/(a)", ""),
         ] {
             let md = format!("[l]\n\n{}\n", definition("l", dest, title));
             assert_eq!(
