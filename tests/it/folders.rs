@@ -489,6 +489,40 @@ fn one_summary_line_and_check_lists_every_warning() {
     assert!(stdout.ends_with("2 errors, 0 warnings\n"), "{stdout}");
 }
 
+/// A warning quotes at most a line of text: a man page's heading in a link, a long
+/// value in the front matter, a long config key are cut with `…`.
+#[test]
+fn warnings_quote_long_text_cut() {
+    let tmp = tempfile::tempdir().unwrap();
+    let notes = tmp.path().join("notes");
+    fs::create_dir_all(&notes).unwrap();
+    let heading = "オプション一覧と環境変数についての詳しい説明".repeat(40);
+    fs::write(
+        notes.join("man.md"),
+        format!(
+            "---\ndate: {heading}\n---\n# man\n\n## 本文\n\n[見出し](other.md#{heading}) [[{heading}]]\n"
+        ),
+    )
+    .unwrap();
+    fs::write(
+        tmp.path().join("no-config.toml"),
+        format!("{} = 1\n", "k".repeat(500)),
+    )
+    .unwrap();
+    let out = confnotes(tmp.path())
+        .args(["--no-bundled", "--notes", notes.to_str().unwrap(), "check"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let warnings: Vec<&str> = stdout.lines().filter(|l| l.contains(": warning: ") || l.contains(": error: ")).collect();
+    assert_eq!(warnings.len(), 4, "{stdout}");
+    for line in warnings {
+        let message = line.split_once("ing: ").or_else(|| line.split_once("error: ")).unwrap().1;
+        assert!(message.chars().count() < 160, "{line}");
+        assert!(message.contains("…"), "{line}");
+    }
+}
+
 #[test]
 fn an_empty_folder_says_so_and_a_config_typo_is_pointed_out() {
     let tmp = tempfile::tempdir().unwrap();
