@@ -761,7 +761,7 @@ fn the_app_says_a_folder_holds_no_notes() {
     let empty = tmp.path().join("empty");
     fs::create_dir_all(&empty).unwrap();
     fs::write(empty.join("README.md"), "# この フォルダ について\n").unwrap();
-    let missing = tmp.path().join("missing");
+    let missing = tmp.path().join("conference-notes").join("missing");
     let dirs = vec![empty.clone(), missing.clone()];
     let said = empty_folders(&dirs, &[]);
     assert_eq!(
@@ -785,6 +785,16 @@ fn the_app_says_a_folder_holds_no_notes() {
     let pane = shown.lines().nth(1).unwrap_or_default();
     assert!(pane.contains("no notes in"), "the events pane says it: {shown}");
     assert!(shown.contains("missing: it does"), "{shown}");
+    // The narrow events pane breaks a long path after a `/`, not inside a name.
+    let events_pane: Vec<&str> = (shown.lines())
+        .filter_map(|l| l.split(['│', '┃']).nth(1))
+        .map(str::trim_end)
+        .collect();
+    assert!(
+        events_pane.iter().any(|l| l.ends_with("conference-notes/"))
+            && events_pane.iter().any(|l| l.starts_with("missing: it")),
+        "{shown}"
+    );
     assert!(shown.contains("confnotes reads the Markdown files"), "{shown}");
     let status = shown.lines().last().unwrap_or_default();
     assert!(
