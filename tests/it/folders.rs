@@ -357,6 +357,23 @@ fn reference_links_use_the_definitions_at_the_end_of_the_file() {
         Some(format!("{}#{step}", meetup.id).as_str()),
         "{shown}"
     );
+    // A search's snippet, a window of a long session, shows the link's text too.
+    let notes = tmp.path().join("long");
+    fs::create_dir_all(&notes).unwrap();
+    let after: Vec<String> = (0..400).map(|i| format!("後の段落 {i} です。")).collect();
+    fs::write(
+        notes.join("n.md"),
+        format!(
+            "# E\n\n## A\n\n[Argo CD の資料][argo] を見た。\n\n{}\n\n## B\n\n[argo]: https://argo-cd.readthedocs.io/\n",
+            after.join("\n\n")
+        ),
+    )
+    .unwrap();
+    let (_, stdout, _) = run(tmp.path(), &["--notes", notes.to_str().unwrap(), "search", "資料"]);
+    assert!(
+        stdout.contains("Argo CD の資料 を見た。") && !stdout.contains("[argo]"),
+        "{stdout}"
+    );
 }
 
 /// The day or track is `context` in JSON and shown with the session in text output.
