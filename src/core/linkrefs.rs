@@ -375,6 +375,26 @@ mod tests {
     }
 
     #[test]
+    fn headings_and_moved_footnotes_use_them_too() {
+        let note = parse(
+            "# E\n\n## [Kubeseal 入門][slides]\n\n秘匿情報の話[^1]。\n\n## 懇親会\n\n[^1]: [公式][docs] を参照。\n\n[slides]: https://speakerdeck.com/x/kubeseal\n[docs]: https://sealed-secrets.netlify.app/\n",
+        );
+        let s = &note.event.sessions[0];
+        assert_eq!(s.title, "Kubeseal 入門");
+        assert_eq!(s.slides.as_deref(), Some("https://speakerdeck.com/x/kubeseal"));
+        let hrefs: Vec<&str> = s.links.iter().map(|l| l.href.as_str()).collect();
+        assert_eq!(
+            hrefs,
+            ["https://speakerdeck.com/x/kubeseal", "https://sealed-secrets.netlify.app/"]
+        );
+        assert_eq!(
+            s.body,
+            "秘匿情報の話[^1]。\n\n[^1]: [公式][docs] を参照。\n\n[slides]: https://speakerdeck.com/x/kubeseal\n[docs]: https://sealed-secrets.netlify.app/"
+        );
+        assert!(plain_text(&s.body).contains("\n公式 を参照。"), "{}", plain_text(&s.body));
+    }
+
+    #[test]
     fn the_first_definition_wins_and_code_defines_nothing() {
         let note = parse(
             "# E\n\n## A\n\n[x]\n\n[x]: https://first.example\n\n## B\n\n[x] と [y]\n\n[x]: https://second.example\n\n## C\n\n```\n[y]: https://in-code.example\n```\n",
