@@ -110,7 +110,10 @@ fn main() {
     // and not written into BENCHMARKS.md.
     let only: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let mut table = String::from("| case | N | time | per unit | peak memory |\n|---|---|---|---|---|\n");
-    for series in SERIES.iter().filter(|s| only.is_empty() || only.iter().any(|o| o == s.kind)) {
+    for series in SERIES
+        .iter()
+        .filter(|s| only.is_empty() || only.iter().any(|o| o == s.kind))
+    {
         let mut skip = None;
         for &size in series.sizes {
             let name = series.name;
@@ -227,7 +230,10 @@ fn run_case(case: &str) {
             for i in 0..size {
                 text.push_str(&format!("[r{i}]: https://example.com/{i} \"title {i}\"\n"));
             }
-            text.push_str(&format!("[shared]: https://example.com/{}\n", "long/".repeat(200)));
+            text.push_str(&format!(
+                "[shared]: https://example.com/{}\n",
+                "long/".repeat(200)
+            ));
             time(|| parse_note("ev", "ev.md", &text, None).map(|n| n.event.sessions.len()))
         }
         "layouts" => {

@@ -6,8 +6,8 @@ use ratatui::crossterm::event::{
 };
 
 use super::action::{Action, Pane};
-use crate::core::model::quote;
 use super::picker::PickerKind;
+use crate::core::model::quote;
 
 /// What the keys mean right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -34,8 +34,12 @@ pub fn split_front_matter(text: &str) -> Result<(Option<RawFrontMatter<'_>>, usi
             if trimmed == fence || (is_yaml && trimmed == "...") {
                 let raw = text.get(start..offset).unwrap_or_default();
                 let value = if is_yaml {
-                    serde_yaml_ng::from_str::<Value>(raw)
-                        .map_err(|e| ParseError(format!("malformed YAML front matter: {}", quote_lines(&e.to_string()))))?
+                    serde_yaml_ng::from_str::<Value>(raw).map_err(|e| {
+                        ParseError(format!(
+                            "malformed YAML front matter: {}",
+                            quote_lines(&e.to_string())
+                        ))
+                    })?
                 } else {
                     parse_toml(raw)?
                 };

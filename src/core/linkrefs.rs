@@ -11,9 +11,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use pulldown_cmark::{
-    BrokenLink, CodeBlockKind, CowStr, Event, LinkType, Parser, RefDefs, Tag, TagEnd,
-};
+use pulldown_cmark::{BrokenLink, CodeBlockKind, CowStr, Event, LinkType, Parser, RefDefs, Tag, TagEnd};
 use unicase::UniCase;
 
 use super::model::{Link, LinkTarget};
@@ -323,9 +321,9 @@ mod tests {
     fn rendered_links(markdown: &str) -> Vec<(String, String)> {
         Parser::new_ext(markdown, markdown_options())
             .filter_map(|e| match e {
-                Event::Start(Tag::Link {
-                    dest_url, title, ..
-                }) => Some((dest_url.to_string(), title.to_string())),
+                Event::Start(Tag::Link { dest_url, title, .. }) => {
+                    Some((dest_url.to_string(), title.to_string()))
+                }
                 _ => None,
             })
             .collect()
@@ -355,7 +353,9 @@ mod tests {
             e.sessions[0].body,
             "[Spinnaker の話][SPIN] と [spin][]。\n\n[SPIN]: https://spinnaker.io"
         );
-        assert!(e.sessions[1].body.ends_with("[Multi Word]: ../other.md#x\n[logo]: logo.png"));
+        assert!(e.sessions[1]
+            .body
+            .ends_with("[Multi Word]: ../other.md#x\n[logo]: logo.png"));
         assert_eq!(
             rendered_links(&e.sessions[0].body),
             vec![("https://spinnaker.io".to_string(), String::new()); 2]
@@ -367,10 +367,15 @@ mod tests {
         // The text index sees the link's text, a note link's text set apart.
         assert_eq!(plain_text(&e.sessions[0].body), "Spinnaker の話 と spin。");
         let index = index_text(&e.sessions[1].body);
-        assert!(index.links.contains("Multi  Word") || index.links.contains("Multi Word"), "{index:?}");
+        assert!(
+            index.links.contains("Multi  Word") || index.links.contains("Multi Word"),
+            "{index:?}"
+        );
         assert!(!index.body.contains('['), "{index:?}");
         // The last session keeps its own definitions and gets none.
-        assert!(e.sessions[2].body.starts_with("[site]: https://example.com/event"));
+        assert!(e.sessions[2]
+            .body
+            .starts_with("[site]: https://example.com/event"));
         assert!(e.sessions[2].links.is_empty());
     }
 
@@ -385,13 +390,20 @@ mod tests {
         let hrefs: Vec<&str> = s.links.iter().map(|l| l.href.as_str()).collect();
         assert_eq!(
             hrefs,
-            ["https://speakerdeck.com/x/kubeseal", "https://sealed-secrets.netlify.app/"]
+            [
+                "https://speakerdeck.com/x/kubeseal",
+                "https://sealed-secrets.netlify.app/"
+            ]
         );
         assert_eq!(
             s.body,
             "秘匿情報の話[^1]。\n\n[^1]: [公式][docs] を参照。\n\n[slides]: https://speakerdeck.com/x/kubeseal\n[docs]: https://sealed-secrets.netlify.app/"
         );
-        assert!(plain_text(&s.body).contains("\n公式 を参照。"), "{}", plain_text(&s.body));
+        assert!(
+            plain_text(&s.body).contains("\n公式 を参照。"),
+            "{}",
+            plain_text(&s.body)
+        );
     }
 
     #[test]
@@ -403,7 +415,11 @@ mod tests {
         assert_eq!(b.links.len(), 1, "{:?}", b.links);
         assert_eq!(b.links[0].href, "https://first.example");
         // Before B's own definition, so that it wins in B's text too.
-        assert!(b.body.starts_with("[x]: https://first.example\n\n[x] と [y]"), "{}", b.body);
+        assert!(
+            b.body.starts_with("[x]: https://first.example\n\n[x] と [y]"),
+            "{}",
+            b.body
+        );
         assert_eq!(
             rendered_links(&b.body),
             [("https://first.example".into(), String::new())]
@@ -419,7 +435,9 @@ mod tests {
         assert_eq!(rendered_links(b).len(), 1);
         // A closed fence at the end: after the text.
         let note = parse("# E\n\n## A\n\n[a]: https://a.example\n\n## B\n\n[a]\n\n~~~~\ncode\n~~~~~\n");
-        assert!(note.event.sessions[1].body.ends_with("~~~~~\n\n[a]: https://a.example"));
+        assert!(note.event.sessions[1]
+            .body
+            .ends_with("~~~~~\n\n[a]: https://a.example"));
         assert!(fence_closed("```sh\nx\n```"));
         assert!(!fence_closed("````\nx\n```"));
         assert!(!fence_closed("```"));
@@ -457,7 +475,10 @@ mod tests {
             .map(|s| s.body.len() + s.links.iter().map(|l| l.href.len()).sum::<usize>())
             .sum();
         assert!(note.event.sessions[0].links.len() == 3);
-        assert!(copied < body.len() * MAX_GROWTH + MIN_BUDGET + body.len(), "{copied}");
+        assert!(
+            copied < body.len() * MAX_GROWTH + MIN_BUDGET + body.len(),
+            "{copied}"
+        );
         assert!(note.event.sessions[1998].links.is_empty());
         assert_eq!(note.event.sessions[1999].links.len(), 3, "its own definition");
     }

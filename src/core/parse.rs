@@ -8,9 +8,9 @@ use std::sync::Arc;
 use pulldown_cmark::{Event as MdEvent, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use super::footnotes::Footnotes;
-use super::linkrefs::{LinkDefs, PartLinks};
 pub use super::frontmatter::{date_part, ParseError};
 use super::frontmatter::{split_front_matter, split_list, FrontMatter};
+use super::linkrefs::{LinkDefs, PartLinks};
 use super::model::{Event, Link, Session, Warning};
 use super::outline::{outline, OutlineHeading};
 use super::slug::{slug, Slugger};
@@ -230,7 +230,9 @@ fn parse_session(
     let heading_links = part_links.collect(body, heading.range.clone(), line_of);
     link_from_heading(&mut session, heading_links.first());
     session.links = heading_links;
-    session.links.extend(part_links.collect(body, body_range, line_of));
+    session
+        .links
+        .extend(part_links.collect(body, body_range, line_of));
     for added in part.added {
         session.links.extend(part_links.collect(body, added, line_of));
     }

@@ -72,7 +72,9 @@ fn walk(markdown: &str, whole: Option<&str>, separate_links: bool, sink: &mut dy
         let labels = labels.get_or_init(|| {
             let parser = Parser::new_ext(whole, markdown_options());
             let defs = parser.reference_definitions();
-            defs.iter().map(|(label, _)| UniCase::new(label.to_string())).collect()
+            defs.iter()
+                .map(|(label, _)| UniCase::new(label.to_string()))
+                .collect()
         });
         let known = labels.contains(&UniCase::new(link.reference.to_string()));
         known.then(|| (CowStr::from(""), CowStr::from("")))
@@ -227,7 +229,9 @@ mod tests {
     #[test]
     fn a_window_of_a_note_shows_its_reference_links_as_text() {
         let note = "前置き。\n\n[Argo CD の資料][argo] と [Spinnaker] と [未定義] を見た。\n\n後の段落。\n\n[argo]: https://argo-cd.readthedocs.io/\n[spinnaker]: https://spinnaker.io\n";
-        let window = note.get(note.find("[Argo").unwrap()..note.find("後の").unwrap()).unwrap();
+        let window = note
+            .get(note.find("[Argo").unwrap()..note.find("後の").unwrap())
+            .unwrap();
         assert_eq!(
             plain_text_within(window, note),
             "Argo CD の資料 と Spinnaker と [未定義] を見た。"

@@ -231,13 +231,12 @@ pub fn parse_style(text: &str) -> Result<Style, String> {
 }
 
 fn colour(word: &str) -> Result<Color, String> {
-    word.parse::<Color>()
-        .map_err(|_| {
-            format!(
-                "{:?} is not a colour (a name like yellow or lightblue, #rrggbb, or 0-255)",
-                quote(word)
-            )
-        })
+    word.parse::<Color>().map_err(|_| {
+        format!(
+            "{:?} is not a colour (a name like yellow or lightblue, #rrggbb, or 0-255)",
+            quote(word)
+        )
+    })
 }
 
 /// The theme asked for by the config file's `[theme]` (`base = "light"`, then any style

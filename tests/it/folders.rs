@@ -302,8 +302,15 @@ fn reference_links_use_the_definitions_at_the_end_of_the_file() {
     let meetup = event(&f, "2019-03-27-serverless-meetup");
     let web = |url: &str| LinkTarget::Web(url.into());
     assert_eq!(
-        meetup.overview_links.iter().map(|l| (l.text.clone(), l.target.clone())).collect::<Vec<_>>(),
-        [("connpass のページ".into(), web("https://serverless.connpass.com/event/12/"))]
+        meetup
+            .overview_links
+            .iter()
+            .map(|l| (l.text.clone(), l.target.clone()))
+            .collect::<Vec<_>>(),
+        [(
+            "connpass のページ".into(),
+            web("https://serverless.connpass.com/event/12/")
+        )]
     );
     let l = links(meetup);
     for link in [
@@ -321,10 +328,7 @@ fn reference_links_use_the_definitions_at_the_end_of_the_file() {
     }
     let step = "step-functions-で作るワークフロー";
     let ruby = event(&f, "2018-05-12-gotanda-rb");
-    assert_eq!(
-        ruby.sessions[0].backlinks,
-        [SessionRef::new(&meetup.id, step)]
-    );
+    assert_eq!(ruby.sessions[0].backlinks, [SessionRef::new(&meetup.id, step)]);
     // The session's text carries the definitions it uses, and only those.
     let text = f.library.text(meetup, Some(step));
     assert!(
@@ -333,10 +337,7 @@ fn reference_links_use_the_definitions_at_the_end_of_the_file() {
     );
     assert!(!text.contains("[connpass]:"), "{text}");
     // Found by the link's text, in the session that holds the link.
-    assert_eq!(
-        f.ids("\"States Language\""),
-        [format!("{}#{step}", meetup.id)]
-    );
+    assert_eq!(f.ids("\"States Language\""), [format!("{}#{step}", meetup.id)]);
     // (The last session shows the word in its code block.)
     assert_eq!(f.ids("connpass").first(), Some(&meetup.id));
     assert!(f.library.warnings.is_empty(), "{:?}", f.library.warnings);
@@ -369,7 +370,10 @@ fn reference_links_use_the_definitions_at_the_end_of_the_file() {
         ),
     )
     .unwrap();
-    let (_, stdout, _) = run(tmp.path(), &["--notes", notes.to_str().unwrap(), "search", "資料"]);
+    let (_, stdout, _) = run(
+        tmp.path(),
+        &["--notes", notes.to_str().unwrap(), "search", "資料"],
+    );
     assert!(
         stdout.contains("Argo CD の資料 を見た。") && !stdout.contains("[argo]"),
         "{stdout}"
@@ -531,10 +535,17 @@ fn warnings_quote_long_text_cut() {
         .output()
         .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
-    let warnings: Vec<&str> = stdout.lines().filter(|l| l.contains(": warning: ") || l.contains(": error: ")).collect();
+    let warnings: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains(": warning: ") || l.contains(": error: "))
+        .collect();
     assert_eq!(warnings.len(), 4, "{stdout}");
     for line in warnings {
-        let message = line.split_once("ing: ").or_else(|| line.split_once("error: ")).unwrap().1;
+        let message = line
+            .split_once("ing: ")
+            .or_else(|| line.split_once("error: "))
+            .unwrap()
+            .1;
         assert!(message.chars().count() < 160, "{line}");
         assert!(message.contains("…"), "{line}");
     }
@@ -751,11 +762,20 @@ fn the_app_draws_and_follows_reference_links() {
         shown.contains("Language[1]") && shown.contains("話[2]を思い出した"),
         "{shown}"
     );
-    assert!(!shown.contains("[gotanda]") && !shown.contains("states-language.net"), "{shown}");
+    assert!(
+        !shown.contains("[gotanda]") && !shown.contains("states-language.net"),
+        "{shown}"
+    );
     let hrefs: Vec<&str> = app.note.rendered.links.iter().map(|l| l.href.as_str()).collect();
     assert_eq!(
         hrefs.get(..2),
-        Some(["https://states-language.net/", "2018/2018-05-12-gotanda-rb.md#ruby-25-の新機能"].as_slice())
+        Some(
+            [
+                "https://states-language.net/",
+                "2018/2018-05-12-gotanda-rb.md#ruby-25-の新機能"
+            ]
+            .as_slice()
+        )
     );
     press(&mut app, "2");
     let shown = screen(&app);
