@@ -77,6 +77,9 @@ pub struct PartLinks<'d> {
     defs: &'d mut LinkDefs,
     /// The part's own source range: the definitions in it are its own.
     own: Range<usize>,
+    /// The piece being read (see [`PartLinks::collect`]): its definitions, the parser
+    /// reading it sees.
+    piece: Range<usize>,
     /// Labels (as written here) of the definitions taken from elsewhere, in order of
     /// first use, and where those definitions start.
     taken: Vec<String>,
@@ -93,6 +96,7 @@ impl<'d> PartLinks<'d> {
     pub fn new(defs: &'d mut LinkDefs, own: Range<usize>) -> Self {
         PartLinks {
             defs,
+            piece: own.clone(),
             own,
             taken: Vec::new(),
             taken_starts: HashSet::new(),
@@ -101,14 +105,16 @@ impl<'d> PartLinks<'d> {
         }
     }
 
-    /// The definition of `label` for a reference in this part, when it lies outside
-    /// the part and the budget allows: (target, title).
+    /// The definition of `label` for a reference in the piece being read, when it lies
+    /// outside the piece and the budget allows: (target, title). One outside the part
+    /// too is taken: the part's text gets it.
     fn take(&mut self, label: &str) -> Option<(String, String)> {
         let def = self.defs.get(label)?;
-        if def.span.start >= self.own.start && def.span.end <= self.own.end {
+        let within = |r: &Range<usize>| def.span.start >= r.start && def.span.end <= r.end;
+        if within(&self.piece) {
             return None;
         }
-        let first = !self.taken_starts.contains(&def.span.start);
+        let first = !within(&self.own) && !self.taken_starts.contains(&def.span.start);
         let mut cost = def.dest.len() + def.title.len();
         if first {
             cost += label.len() + cost + 8;
@@ -136,11 +142,16 @@ impl<'d> PartLinks<'d> {
             return None;
         }
         let (dest, _) = self.take(label)?;
-        self.shadowed = true;
+        // (One in the part's own text comes before a piece moved to its end.)
+        self.shadowed |= self
+            .defs
+            .get(label)
+            .is_some_and(|d| d.span.start < self.own.start || d.span.end > self.own.end);
         Some(dest)
     }
 
-    /// Links (not images) in `range` of `body`, with their line numbers; unresolved.
+    /// Links (not images) in `range` of `body` (a piece of the part: its heading, its
+    /// text, a footnote moved to it), with their line numbers; unresolved.
     pub fn collect(
         &mut self,
         body: &str,
@@ -148,6 +159,7 @@ impl<'d> PartLinks<'d> {
         line_of: &dyn Fn(usize) -> usize,
     ) -> Vec<Link> {
         let slice = body.get(range.clone()).unwrap_or_default();
+        self.piece = range.clone();
         let state = RefCell::new(self);
         let callback = |link: BrokenLink<'_>| {
             let (dest, title) = state.borrow_mut().take(&link.reference)?;
@@ -382,8 +394,12 @@ mod tests {
     #[test]
     fn headings_and_moved_footnotes_use_them_too() {
         let note = parse(
-            "# E\n\n## [Kubeseal 入門][slides]\n\n秘匿情報の話[^1]。\n\n## 懇親会\n\n[^1]: [公式][docs] を参照。\n\n[slides]: https://speakerdeck.com/x/kubeseal\n[docs]: https://sealed-secrets.netlify.app/\n",
+            "# E\n\n## [Kubeseal 入門][slides]\n\n秘匿情報の話[^1]。\n\n## 懇親会\n\n[^1]: [公式][docs] を参照。\n\n[slides]: https://speakerdeck.com/x/kubeseal\n[docs]: https://sealed-secrets.netlify.app/\n\n## [Own][own]\n\n[own]: https://own.example\n",
         );
+        // A heading's link defined under the heading: the session's own.
+        let own = &note.event.sessions[2];
+        assert_eq!(own.slides.as_deref(), Some("https://own.example"));
+        assert_eq!(own.body, "[own]: https://own.example");
         let s = &note.event.sessions[0];
         assert_eq!(s.title, "Kubeseal 入門");
         assert_eq!(s.slides.as_deref(), Some("https://speakerdeck.com/x/kubeseal"));
