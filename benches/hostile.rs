@@ -1,6 +1,7 @@
 //! Hostile inputs at growing sizes, timed: is the work linear?
 //!
-//! Notes of many headings or one huge line, and long queries. Run: `cargo bench --bench hostile`. Each case runs in a child process of its own,
+//! Notes of many headings or one huge line, and long queries. Run: `cargo bench --bench hostile`
+//! (`-- KIND…` for some series only, e.g. `-- linkrefs`). Each case runs in a child process of its own,
 //! with a memory limit and a time limit, so a case that is still quadratic ends the
 //! benchmark with a figure instead of taking the machine down; the next sizes of a
 //! series that ran over are skipped. Writes its table into BENCHMARKS.md between the
@@ -56,6 +57,13 @@ const SERIES: &[Series] = &[
         unit: "session",
     },
     Series {
+        name: "note of N sessions citing link definitions at its end: parse",
+        kind: "linkrefs",
+        // 20,000 sessions and their definitions are 1.8 MB: under `MAX_NOTE_BYTES`.
+        sizes: &[5_000, 10_000, 20_000],
+        unit: "session",
+    },
+    Series {
         name: "note of N footnotes: draw",
         kind: "footnotes-draw",
         sizes: &[10_000, 50_000, 100_000],
@@ -98,8 +106,14 @@ fn main() {
         run_case(&case);
         return;
     }
+    // `cargo bench --bench hostile -- linkrefs footnotes`: those series only, printed
+    // and not written into BENCHMARKS.md.
+    let only: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let mut table = String::from("| case | N | time | per unit | peak memory |\n|---|---|---|---|---|\n");
-    for series in SERIES {
+    for series in SERIES
+        .iter()
+        .filter(|s| only.is_empty() || only.iter().any(|o| o == s.kind))
+    {
         let mut skip = None;
         for &size in series.sizes {
             let name = series.name;
@@ -131,7 +145,9 @@ fn main() {
             table.push('\n');
         }
     }
-    write_benchmarks(&table);
+    if only.is_empty() {
+        write_benchmarks(&table);
+    }
 }
 
 fn per_unit(took: Duration, size: usize) -> String {
@@ -201,6 +217,23 @@ fn run_case(case: &str) {
                 text.push_str(&format!("[^n{i}]: note {i}\n"));
             }
             text.push_str(&format!("[^shared]: {}\n", "長い注。".repeat(100)));
+            time(|| parse_note("ev", "ev.md", &text, None).map(|n| n.event.sessions.len()))
+        }
+        "linkrefs" => {
+            // Each session cites its own definition and a long one shared by all, in
+            // the three forms: every session takes its own, the shared one as long as
+            // the budget lasts.
+            let mut text = String::from("# Event\n\n");
+            for i in 0..size {
+                text.push_str(&format!("## h{i}\n\n[text][r{i}], [R{i}][] and [shared]\n\n"));
+            }
+            for i in 0..size {
+                text.push_str(&format!("[r{i}]: https://example.com/{i} \"title {i}\"\n"));
+            }
+            text.push_str(&format!(
+                "[shared]: https://example.com/{}\n",
+                "long/".repeat(200)
+            ));
             time(|| parse_note("ev", "ev.md", &text, None).map(|n| n.event.sessions.len()))
         }
         "layouts" => {

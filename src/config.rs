@@ -86,7 +86,10 @@ pub fn read_config(path: &Path) -> (ConfigFile, Vec<Warning>) {
             .map(|(k, _)| format!(" (did you mean `{k}`?)"))
             .unwrap_or_default();
         let line = key_line(&text, &key);
-        let message = format!("unknown key `{key}`{suggestion}; the rest of the file applies");
+        let message = format!(
+            "unknown key `{}`{suggestion}; the rest of the file applies",
+            crate::core::model::quote(&key)
+        );
         warnings.push(config_warning(path, line, message));
     }
     match ConfigFile::deserialize(table) {

@@ -7,6 +7,7 @@ use ratatui::crossterm::event::{
 
 use super::action::{Action, Pane};
 use super::picker::PickerKind;
+use crate::core::model::quote;
 
 /// What the keys mean right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,7 +155,8 @@ impl Bindings {
             let Some((name, action)) = actions.iter().find(|(n, _)| n == name) else {
                 let names: Vec<&str> = actions.iter().map(|(n, _)| *n).collect();
                 errors.push(format!(
-                    "[keys] {name}: no such action (there are: {})",
+                    "[keys] {}: no such action (there are: {})",
+                    quote(name),
                     names.join(", ")
                 ));
                 continue;
@@ -173,7 +175,8 @@ impl Bindings {
                 match parse_key(key) {
                     Some(event) => bound.push((key.to_string(), event, action.clone(), *name)),
                     None => errors.push(format!(
-                        "[keys] {name}: cannot read the key {key:?} (write keys like \"Z\", \"ctrl-o\", \"alt-left\", \"enter\")"
+                        "[keys] {name}: cannot read the key {:?} (write keys like \"Z\", \"ctrl-o\", \"alt-left\", \"enter\")",
+                        quote(key)
                     )),
                 }
             }

@@ -79,6 +79,11 @@ impl App {
     /// The loader's word on the folders that give no note: kept for the panes to show,
     /// and said on the status line when it is news.
     pub(super) fn empty_folders(&mut self, said: Vec<String>) {
+        let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
+        let said: Vec<String> = match home.as_ref().and_then(|h| h.to_str()) {
+            Some(home) => said.iter().map(|s| with_tilde(s, home)).collect(),
+            None => said,
+        };
         if said != self.empty_folders {
             if let Some(first) = said.first() {
                 let more = match said.len() {
@@ -89,5 +94,47 @@ impl App {
             }
         }
         self.empty_folders = said;
+    }
+}
+
+/// `text` with the home folder written `~` where a path starts with it
+/// (`no notes in /home/me/notes` → `no notes in ~/notes`): shorter in a narrow pane.
+pub fn with_tilde(text: &str, home: &str) -> String {
+    let home = home.trim_end_matches('/');
+    if home.is_empty() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(home) {
+        let (before, after) = rest.split_at(at);
+        let after = after.get(home.len()..).unwrap_or_default();
+        let starts_path = before.is_empty() || before.ends_with(' ');
+        let ends_name = after.is_empty() || after.starts_with(['/', ':', ' ']);
+        out.push_str(before);
+        out.push_str(if starts_path && ends_name { "~" } else { home });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_home_folder_is_a_tilde() {
+        assert_eq!(
+            with_tilde("no notes in /home/me/notes: it does not exist", "/home/me"),
+            "no notes in ~/notes: it does not exist"
+        );
+        assert_eq!(with_tilde("no notes in /home/me", "/home/me/"), "no notes in ~");
+        // Not a path that only starts like it.
+        assert_eq!(
+            with_tilde("no notes in /home/meg/x and /data/home/me", "/home/me"),
+            "no notes in /home/meg/x and /data/home/me"
+        );
+        assert_eq!(with_tilde("no notes in /x", ""), "no notes in /x");
     }
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::model::{Report, Warning};
+use super::model::{quote, quote_lines, Report, Warning};
 
 /// Why a file was skipped as a whole.
 #[derive(Debug)]
@@ -34,8 +34,12 @@ pub fn split_front_matter(text: &str) -> Result<(Option<RawFrontMatter<'_>>, usi
             if trimmed == fence || (is_yaml && trimmed == "...") {
                 let raw = text.get(start..offset).unwrap_or_default();
                 let value = if is_yaml {
-                    serde_yaml_ng::from_str::<Value>(raw)
-                        .map_err(|e| ParseError(format!("malformed YAML front matter: {e}")))?
+                    serde_yaml_ng::from_str::<Value>(raw).map_err(|e| {
+                        ParseError(format!(
+                            "malformed YAML front matter: {}",
+                            quote_lines(&e.to_string())
+                        ))
+                    })?
                 } else {
                     parse_toml(raw)?
                 };
@@ -61,7 +65,10 @@ pub fn split_front_matter(text: &str) -> Result<(Option<RawFrontMatter<'_>>, usi
 fn parse_toml(raw: &str) -> Result<Value, ParseError> {
     let error = match toml::from_str::<Value>(raw) {
         Ok(value) => return Ok(value),
-        Err(e) => ParseError(format!("malformed TOML front matter: {e}")),
+        Err(e) => ParseError(format!(
+            "malformed TOML front matter: {}",
+            quote_lines(&e.to_string())
+        )),
     };
     let lines: Vec<&str> = raw.split_inclusive('\n').collect();
     let top_level = lines
@@ -138,7 +145,8 @@ impl<'a> Checker<'a> {
                     this.warn(
                         i,
                         format!(
-                            "front matter `{key}` is given twice (first on line {}); the last one is used",
+                            "front matter `{}` is given twice (first on line {}); the last one is used",
+                            quote(key),
                             first + FIRST_LINE
                         ),
                     );
@@ -184,7 +192,8 @@ impl<'a> Checker<'a> {
             self.warn(
                 line,
                 format!(
-                    "front matter `{key}` should be text, not {}; ignored",
+                    "front matter `{}` should be text, not {}; ignored",
+                    quote(key),
                     kind(value)
                 ),
             );
@@ -201,7 +210,7 @@ impl<'a> Checker<'a> {
         if date.is_none() && !super::dates::is_placeholder(&text) {
             self.warn(
                 line,
-                format!("front matter `{key}` is not a date: {text:?}; ignored"),
+                format!("front matter `{key}` is not a date: {:?}; ignored", quote(&text)),
             );
         }
         date
@@ -225,7 +234,10 @@ impl<'a> Checker<'a> {
                 Some(date) => dates.push(date),
                 None => self.warn(
                     line,
-                    format!("front matter `dates` has something that is not a date: {item:?}; ignored"),
+                    format!(
+                        "front matter `dates` has something that is not a date: {:?}; ignored",
+                        quote(&item)
+                    ),
                 ),
             }
         }

@@ -87,7 +87,12 @@ fn inline_extensions(markdown: &str, options: Options) -> Option<String> {
     // whole (the parser cuts text events at `_`, which URLs hold).
     let mut kept: Vec<std::ops::Range<usize>> = Vec::new();
     let mut edits: Vec<(usize, usize, String)> = Vec::new();
-    for (event, range) in Parser::new_ext(markdown, options).into_offset_iter() {
+    let events = Parser::new_ext(markdown, options).into_offset_iter();
+    // Link definitions (`[a]: <https://…> "title"`) are no events: left as written too
+    // (`<<https://…>>` would be no definition).
+    let defs = events.reference_definitions();
+    let mut definitions: Vec<std::ops::Range<usize>> = defs.iter().map(|(_, d)| d.span.clone()).collect();
+    for (event, range) in events {
         if let Event::Start(Tag::Image {
             link_type: LinkType::WikiLink { .. },
             dest_url,
@@ -110,6 +115,10 @@ fn inline_extensions(markdown: &str, options: Options) -> Option<String> {
         if keep && kept.last().is_none_or(|k| range.start >= k.end) {
             kept.push(range);
         }
+    }
+    if !definitions.is_empty() {
+        kept.append(&mut definitions);
+        kept.sort_by_key(|r| r.start);
     }
     let mut from = 0;
     for range in kept
@@ -214,6 +223,12 @@ mod tests {
         );
         let untouched = "`:tada: https://x.y` [https://a.b](https://a.b) <https://c.d> 10:30:00 :nosuchemoji:\n\n```\n:tada:\n```\n";
         assert_eq!(display(untouched), untouched);
+    }
+
+    #[test]
+    fn link_definitions_are_left_alone() {
+        let md = "[a] [b]\n\n[a]: <https://x.y/a> \"title :tada:\"\n[b]: https://x.y/b\n";
+        assert_eq!(display(md), md);
     }
 
     #[test]

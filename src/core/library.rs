@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::bundled::BUNDLED;
-use super::model::{Event, Link, LinkTarget, Session, SessionRef, Warning};
+use super::model::{quote, Event, Link, LinkTarget, Session, SessionRef, Warning};
 use super::parse::{cut_to_limit, parse_note, ParsedNote};
 use super::scan::{read_note_text, scan, NoteFile};
 use super::slug::{slug, Slugger};
@@ -165,8 +165,9 @@ impl Library {
                     file: file.display.clone(),
                     line: None,
                     message: format!(
-                        "event id `{}` is taken by another note; this one is `{id}`",
-                        file.id
+                        "event id `{}` is taken by another note; this one is `{}`",
+                        quote(&file.id),
+                        quote(&id)
                     ),
                 });
             }
@@ -515,7 +516,7 @@ fn resolve_links<'n>(
                     warnings.push(Warning {
                         file: event.source.clone(),
                         line: Some(link.line),
-                        message: format!("link `{}` points nowhere", link.href),
+                        message: format!("link `{}` points nowhere", quote(&link.href)),
                     });
                     LinkTarget::Dangling
                 }
@@ -548,7 +549,7 @@ fn resolve_wiki<'n>(
         warnings.push(Warning {
             file: note.event.source.clone(),
             line: Some(link.line),
-            message: format!("wiki link `[[{}]]` matches no note", link.href),
+            message: format!("wiki link `[[{}]]` matches no note", quote(&link.href)),
         });
         return LinkTarget::Dangling;
     };

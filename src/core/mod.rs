@@ -10,6 +10,7 @@ pub mod gfm;
 pub mod inline_tags;
 pub mod layouts;
 pub mod library;
+pub mod linkrefs;
 pub mod model;
 pub mod outline;
 pub mod parse;

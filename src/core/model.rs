@@ -1,5 +1,6 @@
 //! The note model: events, their sessions, links and loader warnings.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -156,11 +157,57 @@ pub struct Warning {
     pub message: String,
 }
 
+/// The longest text a warning quotes, in characters: a man page's heading or a pasted
+/// paragraph in a link, a key or a value is cut, and the warning stays a line.
+pub const QUOTE_CHARS: usize = 80;
+
+/// `text` as a warning quotes it: at most [`QUOTE_CHARS`] characters, the last of them
+/// `…` when it is cut.
+pub fn quote(text: &str) -> Cow<'_, str> {
+    let mut chars = text.char_indices();
+    match chars.nth(QUOTE_CHARS - 1) {
+        // More than QUOTE_CHARS: the first QUOTE_CHARS - 1 and `…`.
+        Some((end, _)) if chars.next().is_some() => {
+            Cow::Owned(format!("{}…", text.get(..end).unwrap_or_default()))
+        }
+        _ => Cow::Borrowed(text),
+    }
+}
+
+/// A message of several lines (a parser's error quoting the line it stopped on) with
+/// each line quoted as by [`quote`].
+pub fn quote_lines(text: &str) -> Cow<'_, str> {
+    if text.lines().all(|l| matches!(quote(l), Cow::Borrowed(_))) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.lines().map(quote).collect::<Vec<_>>().join("\n"))
+}
+
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
             Some(line) => write!(f, "{}:{}: {}", self.file, line, self.message),
             None => write!(f, "{}: {}", self.file, self.message),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warnings_quote_at_most_a_line() {
+        assert_eq!(quote("short"), "short");
+        let exact = "字".repeat(QUOTE_CHARS);
+        assert_eq!(quote(&exact), exact);
+        let long = format!("{}末尾", "見出し".repeat(1000));
+        let cut = quote(&long);
+        assert_eq!(cut.chars().count(), QUOTE_CHARS);
+        assert!(cut.ends_with('…') && cut.starts_with("見出し"), "{cut}");
+        let message = format!("error at line 1\n1 | {long}\n  | ^");
+        let lines = quote_lines(&message);
+        assert_eq!(lines.lines().count(), 3);
+        assert!(lines.lines().all(|l| l.chars().count() <= QUOTE_CHARS));
     }
 }

@@ -5,15 +5,16 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use pulldown_cmark::{Event as MdEvent, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event as MdEvent, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use super::footnotes::Footnotes;
 pub use super::frontmatter::{date_part, ParseError};
 use super::frontmatter::{split_front_matter, split_list, FrontMatter};
-use super::model::{Event, Link, LinkTarget, Session, Warning};
+use super::linkrefs::{LinkDefs, PartLinks};
+use super::model::{Event, Link, Session, Warning};
 use super::outline::{outline, OutlineHeading};
 use super::slug::{slug, Slugger};
-use super::{dates, inline_tags, layouts, wikilink};
+use super::{dates, inline_tags, layouts};
 
 /// Markdown extensions confnotes understands (and renders).
 pub fn markdown_options() -> Options {
@@ -26,7 +27,7 @@ pub fn markdown_options() -> Options {
 }
 
 /// Bumped whenever parsing could give a different result, so cached parses are redone.
-pub const PARSER_VERSION: u32 = 5;
+pub const PARSER_VERSION: u32 = 6;
 
 /// A note longer than this is read and indexed up to here (its last whole line before
 /// it), with a warning. 2 MB is ten times the longest real event note; past it is a
@@ -118,7 +119,7 @@ pub fn parse_note(
     let lines = Lines::new(body, base);
     let line_of = |offset: usize| lines.line(offset);
 
-    let headings = collect_headings(body);
+    let (headings, mut link_defs) = collect_headings(body);
     let outline_headings: Vec<OutlineHeading> = headings
         .iter()
         .map(|h| OutlineHeading {
@@ -148,11 +149,12 @@ pub fn parse_note(
     let overview_range = overview_start.min(overview_end)..overview_end;
     let mut footnotes = Footnotes::scan(body, markdown_options());
     let overview_part = footnotes.part(body, overview_range.clone());
-    let overview = overview_part.text.trim().to_string();
-    let mut overview_links = collect_links(body, overview_range, &line_of);
+    let mut part_links = PartLinks::new(&mut link_defs, overview_range.clone());
+    let mut overview_links = part_links.collect(body, overview_range, &line_of);
     for added in overview_part.added {
-        overview_links.extend(collect_links(body, added, &line_of));
+        overview_links.extend(part_links.collect(body, added, &line_of));
     }
+    let overview = part_links.text(&overview_part.text);
     let mut tags = fm.tags;
     layouts::merge_tags(&mut tags, meta.tags);
     layouts::merge_tags(&mut tags, inline_tags::inline_tags(&overview, markdown_options()));
@@ -186,7 +188,8 @@ pub fn parse_note(
             .and_then(|i| headings.get(i))
             .map(|h| h.text.as_str());
         let place = (*heading, context, spec.end.max(heading.range.end));
-        let session = parse_session(body, place, &mut footnotes, (source, &line_of), &mut warnings);
+        let parts = (&mut footnotes, &mut link_defs);
+        let session = parse_session(body, place, parts, (source, &line_of), &mut warnings);
         event.sessions.push(session);
     }
     let anchors = anchors(&headings, &session_headings, &event.sessions);
@@ -204,7 +207,7 @@ pub fn parse_note(
 fn parse_session(
     body: &str,
     (heading, context, end): (&Heading, Option<&str>, usize),
-    footnotes: &mut Footnotes,
+    (footnotes, link_defs): (&mut Footnotes, &mut LinkDefs),
     (source, line_of): (&str, &dyn Fn(usize) -> usize),
     warnings: &mut Vec<Warning>,
 ) -> Session {
@@ -222,15 +225,18 @@ fn parse_session(
     }
     let body_range = fields_end.min(end)..end;
     let part = footnotes.part(body, body_range.clone());
-    session.body = part.text.trim().to_string();
+    let mut part_links = PartLinks::new(link_defs, heading.range.start..end);
     // A heading written as a link (`## [Talk](https://…)`) keeps its link.
-    let heading_links = collect_links(body, heading.range.clone(), line_of);
+    let heading_links = part_links.collect(body, heading.range.clone(), line_of);
     link_from_heading(&mut session, heading_links.first());
     session.links = heading_links;
-    session.links.extend(collect_links(body, body_range, line_of));
+    session
+        .links
+        .extend(part_links.collect(body, body_range, line_of));
     for added in part.added {
-        session.links.extend(collect_links(body, added, line_of));
+        session.links.extend(part_links.collect(body, added, line_of));
     }
+    session.body = part_links.text(&part.text);
     let tags = inline_tags::inline_tags(&session.body, markdown_options());
     layouts::merge_tags(&mut session.tags, tags);
     // A heading with nothing under it (`## 休憩`, a title-only talk) is normal.
@@ -346,11 +352,14 @@ fn link_from_heading(session: &mut Session, link: Option<&Link>) {
     *field = Some(link.href.clone());
 }
 
-fn collect_headings(body: &str) -> Vec<Heading> {
+/// The headings of `body`, and its link reference definitions (read by the same parse).
+fn collect_headings(body: &str) -> (Vec<Heading>, LinkDefs) {
     let mut slugger = Slugger::default();
     let mut out = Vec::new();
     let mut current: Option<(HeadingLevel, Option<String>, usize, String)> = None;
-    for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
+    let events = Parser::new_ext(body, markdown_options()).into_offset_iter();
+    let defs = LinkDefs::new(events.reference_definitions(), body.len());
+    for (event, range) in events {
         match event {
             MdEvent::Start(Tag::Heading { level, id, .. }) => {
                 current = Some((level, id.map(|s| s.to_string()), range.start, String::new()));
@@ -381,7 +390,7 @@ fn collect_headings(body: &str) -> Vec<Heading> {
             _ => {}
         }
     }
-    out
+    (out, defs)
 }
 
 /// One `key: value` item of a session's field list.
@@ -500,49 +509,6 @@ fn apply_field(session: &mut Session, field: &Field, source: &str, line: usize, 
             });
         }
     }
-}
-
-/// Links (not images) in `range` of `body`, with their line numbers; unresolved.
-fn collect_links(body: &str, range: Range<usize>, line_of: &dyn Fn(usize) -> usize) -> Vec<Link> {
-    let mut links = Vec::new();
-    let mut open: Option<(String, usize, String, bool)> = None;
-    let slice = section(body, range.clone());
-    for (event, r) in Parser::new_ext(slice, markdown_options()).into_offset_iter() {
-        match event {
-            MdEvent::Start(Tag::Link {
-                dest_url, link_type, ..
-            }) => {
-                let wiki = matches!(link_type, LinkType::WikiLink { .. });
-                open = Some((dest_url.to_string(), range.start + r.start, String::new(), wiki));
-            }
-            // An embedded note (`![[Note]]`) is a link to it; an embedded picture is not.
-            MdEvent::Start(Tag::Image {
-                dest_url,
-                link_type: LinkType::WikiLink { .. },
-                ..
-            }) if !wikilink::is_attachment(&dest_url) => {
-                open = Some((dest_url.to_string(), range.start + r.start, String::new(), true));
-            }
-            MdEvent::Text(t) | MdEvent::Code(t) => {
-                if let Some((_, _, text, _)) = open.as_mut() {
-                    text.push_str(&t);
-                }
-            }
-            MdEvent::End(TagEnd::Link | TagEnd::Image) => {
-                if let Some((href, offset, text, wiki)) = open.take() {
-                    links.push(Link {
-                        text,
-                        href,
-                        line: line_of(offset),
-                        target: LinkTarget::Unresolved,
-                        wiki,
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    links
 }
 
 /// The readable text of a Markdown fragment: what gets indexed and shown in snippets.

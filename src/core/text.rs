@@ -2,7 +2,11 @@
 //! item, heading, table cell, line break, HTML block) separates words, text inside HTML
 //! is kept without its tags, and link text to other notes is set apart.
 
-use pulldown_cmark::{Event as MdEvent, Parser, Tag, TagEnd};
+use std::cell::OnceCell;
+use std::collections::HashSet;
+
+use pulldown_cmark::{BrokenLink, CowStr, Event as MdEvent, Parser, Tag, TagEnd};
+use unicase::UniCase;
 
 use super::parse::markdown_options;
 
@@ -16,14 +20,23 @@ pub struct IndexText {
 /// All of a note's text, as a reader sees it (for snippets).
 pub fn plain_text(markdown: &str) -> String {
     let mut out = String::with_capacity(markdown.len());
-    walk(markdown, false, &mut |text, _| out.push_str(text));
+    walk(markdown, None, false, &mut |text, _| out.push_str(text));
+    out.trim_end().to_string()
+}
+
+/// The text of `part`, a piece of `markdown` (a snippet's window), as a reader sees it:
+/// a reference link whose definition is elsewhere in `markdown` (at its end) shows its
+/// text, not `[text][ref]`.
+pub fn plain_text_within(part: &str, markdown: &str) -> String {
+    let mut out = String::with_capacity(part.len());
+    walk(part, Some(markdown), false, &mut |text, _| out.push_str(text));
     out.trim_end().to_string()
 }
 
 /// The note's text split into its own words and its link text to other notes.
 pub fn index_text(markdown: &str) -> IndexText {
     let mut t = IndexText::default();
-    walk(markdown, true, &mut |text, in_note_link| {
+    walk(markdown, None, true, &mut |text, in_note_link| {
         if in_note_link {
             t.links.push_str(text);
         } else {
@@ -41,8 +54,9 @@ fn is_note_link(href: &str) -> bool {
 }
 
 /// Calls `sink` with each piece of text and whether it sits in a link to another note.
-/// With `separate_links`, a note link's text is cut off from the words around it.
-fn walk(markdown: &str, separate_links: bool, sink: &mut dyn FnMut(&str, bool)) {
+/// With `separate_links`, a note link's text is cut off from the words around it. A
+/// reference link defined in `whole` (of which `markdown` is a piece) is a link.
+fn walk(markdown: &str, whole: Option<&str>, separate_links: bool, sink: &mut dyn FnMut(&str, bool)) {
     let mut note_link = 0usize;
     let mut last_newline = true;
     let brk = |sink: &mut dyn FnMut(&str, bool), last_newline: &mut bool| {
@@ -51,7 +65,21 @@ fn walk(markdown: &str, separate_links: bool, sink: &mut dyn FnMut(&str, bool)) 
             *last_newline = true;
         }
     };
-    for event in Parser::new_ext(markdown, markdown_options()) {
+    // Read only when the piece has a reference its own text does not define.
+    let labels: OnceCell<HashSet<UniCase<String>>> = OnceCell::new();
+    let defined = |link: BrokenLink<'_>| {
+        let whole = whole.filter(|w| w.contains("]:"))?;
+        let labels = labels.get_or_init(|| {
+            let parser = Parser::new_ext(whole, markdown_options());
+            let defs = parser.reference_definitions();
+            defs.iter()
+                .map(|(label, _)| UniCase::new(label.to_string()))
+                .collect()
+        });
+        let known = labels.contains(&UniCase::new(link.reference.to_string()));
+        known.then(|| (CowStr::from(""), CowStr::from("")))
+    };
+    for event in Parser::new_with_broken_link_callback(markdown, markdown_options(), Some(defined)) {
         match event {
             MdEvent::Text(t) | MdEvent::Code(t) => {
                 sink(&t, note_link > 0);
@@ -196,6 +224,19 @@ mod tests {
             assert!(text.contains(word), "{word:?} in {text:?}");
         }
         assert!(!text.contains("<div") && !text.contains("summary>"));
+    }
+
+    #[test]
+    fn a_window_of_a_note_shows_its_reference_links_as_text() {
+        let note = "前置き。\n\n[Argo CD の資料][argo] と [Spinnaker] と [未定義] を見た。\n\n後の段落。\n\n[argo]: https://argo-cd.readthedocs.io/\n[spinnaker]: https://spinnaker.io\n";
+        let window = note
+            .get(note.find("[Argo").unwrap()..note.find("後の").unwrap())
+            .unwrap();
+        assert_eq!(
+            plain_text_within(window, note),
+            "Argo CD の資料 と Spinnaker と [未定義] を見た。"
+        );
+        assert_eq!(plain_text(window), window.trim_end());
     }
 
     #[test]

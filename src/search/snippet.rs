@@ -156,7 +156,7 @@ impl Matcher {
             .and_then(|s| s.find('\n'))
             .map_or(markdown.len(), |i| to + i);
         let part = markdown.get(from..to).unwrap_or(markdown);
-        let text = crate::core::text::plain_text(part);
+        let text = crate::core::text::plain_text_within(part, markdown);
         self.snippet(&text, max_chars)
             .within(from > 0, to < markdown.len())
     }

@@ -173,7 +173,7 @@ fn render_note(app: &App, area: Rect, buf: &mut Buffer) {
     }
     block.render(area, buf);
     if app.notes.library.events.is_empty() && app.loading.is_none() && !app.empty_folders.is_empty() {
-        Paragraph::new(no_notes_help(app))
+        Paragraph::new(no_notes_help(app, body.width as usize))
             .wrap(Wrap { trim: false })
             .render(body, buf);
         return;
@@ -194,10 +194,11 @@ fn render_note(app: &App, area: Rect, buf: &mut Buffer) {
 
 /// The note pane when there is no note: which folders gave none and why, and what
 /// confnotes reads.
-fn no_notes_help(app: &App) -> Vec<Line<'static>> {
+fn no_notes_help(app: &App, width: usize) -> Vec<Line<'static>> {
     let t = &app.theme;
     let mut lines: Vec<Line> = (app.empty_folders.iter())
-        .map(|said| Line::from(Span::styled(said.clone(), t.alert)))
+        .flat_map(|said| rows::wrap_at_words_and_slashes(said, width))
+        .map(|line| Line::from(Span::styled(line, t.alert)))
         .collect();
     lines.extend(
         [

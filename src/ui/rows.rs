@@ -167,7 +167,7 @@ pub fn render_events(app: &App, area: Rect, buf: &mut Buffer) {
     let selection = selection(app, Pane::Events);
     render_rows(app.events.rows.len(), row_at, list, selection, body, buf);
     if app.events.rows.is_empty() {
-        Paragraph::new(empty_events(app))
+        Paragraph::new(empty_events(app, body.width as usize))
             .wrap(Wrap { trim: false })
             .render(body, buf);
     }
@@ -175,7 +175,7 @@ pub fn render_events(app: &App, area: Rect, buf: &mut Buffer) {
 
 /// What an empty events pane says: why there is no note at all, or that the search
 /// matches none.
-fn empty_events(app: &App) -> Vec<Line<'static>> {
+fn empty_events(app: &App, width: usize) -> Vec<Line<'static>> {
     let t = &app.theme;
     if !app.notes.library.events.is_empty() {
         return vec![Line::from(Span::styled("no matches", t.dim))];
@@ -187,8 +187,64 @@ fn empty_events(app: &App) -> Vec<Line<'static>> {
         return vec![Line::from(Span::styled("no notes", t.dim))];
     }
     (app.empty_folders.iter())
-        .map(|said| Line::from(Span::styled(said.clone(), t.alert)))
+        .flat_map(|said| wrap_at_words_and_slashes(said, width))
+        .map(|line| Line::from(Span::styled(line, t.alert)))
         .collect()
+}
+
+/// `text` in lines of at most `width` columns, broken between words or after a `/` of
+/// a path (never inside a folder's name); a word or folder name wider than a line has
+/// its middle cut (`very-lo…name/`).
+pub fn wrap_at_words_and_slashes(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        // A word (a whole path) that does not fit the rest of the line starts the next.
+        if !line.is_empty() && line.width() + 1 + word.width() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        for (i, piece) in word.split_inclusive('/').enumerate() {
+            let space = i == 0 && !line.is_empty();
+            if line.width() + usize::from(space) + piece.width() > width && !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            } else if space {
+                line.push(' ');
+            }
+            line.push_str(&middle_cut(piece, width));
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// `text` cut to `width` columns by taking out its middle (`…` in its place).
+fn middle_cut(text: &str, width: usize) -> std::borrow::Cow<'_, str> {
+    if text.width() <= width {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let keep = width.saturating_sub(1);
+    let mut head = String::new();
+    for c in text.chars() {
+        if head.width() + c.width().unwrap_or(0) > keep - keep / 2 {
+            break;
+        }
+        head.push(c);
+    }
+    let mut tail: Vec<char> = Vec::new();
+    let mut tail_width = 0;
+    for c in text.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if head.width() + tail_width + w > keep {
+            break;
+        }
+        tail.push(c);
+        tail_width += w;
+    }
+    let tail: String = tail.into_iter().rev().collect();
+    std::borrow::Cow::Owned(format!("{head}…{tail}"))
 }
 
 pub fn render_sessions(app: &App, area: Rect, buf: &mut Buffer) {
@@ -253,4 +309,34 @@ pub fn render_sessions(app: &App, area: Rect, buf: &mut Buffer) {
     let list = (app.sessions.selected, app.sessions.offset);
     let selection = selection(app, Pane::Sessions);
     render_rows(app.sessions.rows.len(), row_at, list, selection, body, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_paths_wrap_after_a_slash() {
+        let lines = wrap_at_words_and_slashes(
+            "no notes in ~/Documents/カンファレンス/2024/notes: it does not exist",
+            20,
+        );
+        assert_eq!(
+            lines,
+            [
+                "no notes in",
+                "~/Documents/",
+                "カンファレンス/2024/",
+                "notes: it does not",
+                "exist"
+            ]
+        );
+        assert!(lines.iter().all(|l| l.width() <= 20));
+        // A folder name wider than a line loses its middle, not its ends.
+        let lines = wrap_at_words_and_slashes("in /x/a-very-long-folder-name-indeed/y", 12);
+        assert_eq!(lines, ["in", "/x/", "a-very…deed/", "y"]);
+        assert_eq!(middle_cut("日本語のフォルダ名", 7), "日…ダ名");
+        assert_eq!(wrap_at_words_and_slashes("", 10), [""]);
+        assert_eq!(wrap_at_words_and_slashes("abc", 0), ["…"]);
+    }
 }

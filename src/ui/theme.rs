@@ -2,6 +2,8 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::core::model::quote;
+
 /// Every style the panes and the note use. Selection, focus and matches carry an
 /// attribute as well as a colour, so they survive 16-colour terminals; the plain theme
 /// keeps only the attributes.
@@ -229,8 +231,12 @@ pub fn parse_style(text: &str) -> Result<Style, String> {
 }
 
 fn colour(word: &str) -> Result<Color, String> {
-    word.parse::<Color>()
-        .map_err(|_| format!("{word:?} is not a colour (a name like yellow or lightblue, #rrggbb, or 0-255)"))
+    word.parse::<Color>().map_err(|_| {
+        format!(
+            "{:?} is not a colour (a name like yellow or lightblue, #rrggbb, or 0-255)",
+            quote(word)
+        )
+    })
 }
 
 /// The theme asked for by the config file's `[theme]` (`base = "light"`, then any style
@@ -241,14 +247,16 @@ pub fn from_config(table: &toml::Table, no_color: bool) -> (Theme, Vec<String>) 
     let base = table.get("base").and_then(toml::Value::as_str).unwrap_or("dark");
     let mut theme = Theme::named(base).unwrap_or_else(|| {
         errors.push(format!(
-            "[theme] base = {base:?}: the built-in themes are dark, light and plain"
+            "[theme] base = {:?}: the built-in themes are dark, light and plain",
+            quote(base)
         ));
         DARK
     });
     for (name, value) in table.iter().filter(|(k, _)| *k != "base") {
         let Some(slot) = theme.slot(name) else {
             errors.push(format!(
-                "[theme] {name}: no such style (there are: base, {})",
+                "[theme] {}: no such style (there are: base, {})",
+                quote(name),
                 Theme::SLOTS.join(", ")
             ));
             continue;

@@ -292,6 +292,94 @@ fn footnotes_go_with_the_session_that_references_them() {
     );
 }
 
+/// Reference-style links (`[text][ref]`, `[ref]`) whose definitions sit at the end of
+/// the file, in its last session, work in every session as on GitHub: links with
+/// their text, one to another note resolved and counted in its backlinks, the link
+/// text searchable; a definition in a code fence is none, and the first one wins.
+#[test]
+fn reference_links_use_the_definitions_at_the_end_of_the_file() {
+    let f = Fixture::new(&folder("jekyll"), false);
+    let meetup = event(&f, "2019-03-27-serverless-meetup");
+    let web = |url: &str| LinkTarget::Web(url.into());
+    assert_eq!(
+        meetup
+            .overview_links
+            .iter()
+            .map(|l| (l.text.clone(), l.target.clone()))
+            .collect::<Vec<_>>(),
+        [(
+            "connpass のページ".into(),
+            web("https://serverless.connpass.com/event/12/")
+        )]
+    );
+    let l = links(meetup);
+    for link in [
+        (
+            "公式ドキュメント",
+            web("https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html"),
+        ),
+        ("Amazon States Language", web("https://states-language.net/")),
+        (
+            "五反田.rb で聞いた Ruby の話",
+            note("2018-05-12-gotanda-rb", "ruby-25-の新機能"),
+        ),
+    ] {
+        assert!(l.contains(&(link.0.into(), link.1.clone())), "{link:?} in {l:?}");
+    }
+    let step = "step-functions-で作るワークフロー";
+    let ruby = event(&f, "2018-05-12-gotanda-rb");
+    assert_eq!(ruby.sessions[0].backlinks, [SessionRef::new(&meetup.id, step)]);
+    // The session's text carries the definitions it uses, and only those.
+    let text = f.library.text(meetup, Some(step));
+    assert!(
+        text.ends_with("[Amazon States Language]: https://states-language.net/\n[gotanda]: 2018/2018-05-12-gotanda-rb.md#ruby-25-の新機能"),
+        "{text}"
+    );
+    assert!(!text.contains("[connpass]:"), "{text}");
+    // Found by the link's text, in the session that holds the link.
+    assert_eq!(f.ids("\"States Language\""), [format!("{}#{step}", meetup.id)]);
+    // (The last session shows the word in its code block.)
+    assert_eq!(f.ids("connpass").first(), Some(&meetup.id));
+    assert!(f.library.warnings.is_empty(), "{:?}", f.library.warnings);
+
+    // The command line: the links and the backlink, in text and JSON.
+    let tmp = tempfile::tempdir().unwrap();
+    let blog = folder("jekyll");
+    let blog = blog.to_str().unwrap();
+    let (_, stdout, _) = run(tmp.path(), &["--notes", blog, "show", "step functions"]);
+    assert!(
+        stdout.contains("  五反田.rb で聞いた Ruby の話 → 2018-05-12-gotanda-rb#ruby-25-の新機能\n"),
+        "{stdout}"
+    );
+    let (_, stdout, _) = run(tmp.path(), &["--notes", blog, "show", "ruby 2.5", "--json"]);
+    let shown: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        shown["backlinks"][0].as_str(),
+        Some(format!("{}#{step}", meetup.id).as_str()),
+        "{shown}"
+    );
+    // A search's snippet, a window of a long session, shows the link's text too.
+    let notes = tmp.path().join("long");
+    fs::create_dir_all(&notes).unwrap();
+    let after: Vec<String> = (0..400).map(|i| format!("後の段落 {i} です。")).collect();
+    fs::write(
+        notes.join("n.md"),
+        format!(
+            "# E\n\n## A\n\n[Argo CD の資料][argo] を見た。\n\n{}\n\n## B\n\n[argo]: https://argo-cd.readthedocs.io/\n",
+            after.join("\n\n")
+        ),
+    )
+    .unwrap();
+    let (_, stdout, _) = run(
+        tmp.path(),
+        &["--notes", notes.to_str().unwrap(), "search", "資料"],
+    );
+    assert!(
+        stdout.contains("Argo CD の資料 を見た。") && !stdout.contains("[argo]"),
+        "{stdout}"
+    );
+}
+
 /// The day or track is `context` in JSON and shown with the session in text output.
 #[test]
 fn the_day_is_its_own_field_in_json_and_text() {
@@ -420,6 +508,47 @@ fn one_summary_line_and_check_lists_every_warning() {
         "{stdout}"
     );
     assert!(stdout.ends_with("2 errors, 0 warnings\n"), "{stdout}");
+}
+
+/// A warning quotes at most a line of text: a man page's heading in a link, a long
+/// value in the front matter, a long config key are cut with `…`.
+#[test]
+fn warnings_quote_long_text_cut() {
+    let tmp = tempfile::tempdir().unwrap();
+    let notes = tmp.path().join("notes");
+    fs::create_dir_all(&notes).unwrap();
+    let heading = "オプション一覧と環境変数についての詳しい説明".repeat(40);
+    fs::write(
+        notes.join("man.md"),
+        format!(
+            "---\ndate: {heading}\n---\n# man\n\n## 本文\n\n[見出し](other.md#{heading}) [[{heading}]]\n"
+        ),
+    )
+    .unwrap();
+    fs::write(
+        tmp.path().join("no-config.toml"),
+        format!("{} = 1\n", "k".repeat(500)),
+    )
+    .unwrap();
+    let out = confnotes(tmp.path())
+        .args(["--no-bundled", "--notes", notes.to_str().unwrap(), "check"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let warnings: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains(": warning: ") || l.contains(": error: "))
+        .collect();
+    assert_eq!(warnings.len(), 4, "{stdout}");
+    for line in warnings {
+        let message = line
+            .split_once("ing: ")
+            .or_else(|| line.split_once("error: "))
+            .unwrap()
+            .1;
+        assert!(message.chars().count() < 160, "{line}");
+        assert!(message.contains("…"), "{line}");
+    }
 }
 
 #[test]
@@ -617,6 +746,46 @@ fn the_app_draws_and_follows_footnotes() {
     );
 }
 
+/// The app: a reference-style link whose definition is at the end of the file is a
+/// numbered link in its session, and following it to another note works; that note
+/// lists the session under "Linked from".
+#[test]
+fn the_app_draws_and_follows_reference_links() {
+    use crate::tui::{press, screen, type_text};
+
+    let mut app = app_on("jekyll", 100, 30);
+    press(&mut app, "/");
+    type_text(&mut app, "状態機械");
+    press(&mut app, "enter enter");
+    let shown = screen(&app);
+    assert!(
+        shown.contains("Language[1]") && shown.contains("話[2]を思い出した"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("[gotanda]") && !shown.contains("states-language.net"),
+        "{shown}"
+    );
+    let hrefs: Vec<&str> = app.note.rendered.links.iter().map(|l| l.href.as_str()).collect();
+    assert_eq!(
+        hrefs.get(..2),
+        Some(
+            [
+                "https://states-language.net/",
+                "2018/2018-05-12-gotanda-rb.md#ruby-25-の新機能"
+            ]
+            .as_slice()
+        )
+    );
+    press(&mut app, "2");
+    let shown = screen(&app);
+    assert!(shown.contains("yield_self の話"), "{shown}");
+    assert!(
+        shown.contains("Linked from") && shown.contains("Step Functions で作るワークフロー"),
+        "{shown}"
+    );
+}
+
 /// The app says which folders give no note, and why, instead of an empty screen.
 #[test]
 fn the_app_says_a_folder_holds_no_notes() {
@@ -629,7 +798,7 @@ fn the_app_says_a_folder_holds_no_notes() {
     let empty = tmp.path().join("empty");
     fs::create_dir_all(&empty).unwrap();
     fs::write(empty.join("README.md"), "# この フォルダ について\n").unwrap();
-    let missing = tmp.path().join("missing");
+    let missing = tmp.path().join("conference-notes").join("missing");
     let dirs = vec![empty.clone(), missing.clone()];
     let said = empty_folders(&dirs, &[]);
     assert_eq!(
@@ -653,6 +822,16 @@ fn the_app_says_a_folder_holds_no_notes() {
     let pane = shown.lines().nth(1).unwrap_or_default();
     assert!(pane.contains("no notes in"), "the events pane says it: {shown}");
     assert!(shown.contains("missing: it does"), "{shown}");
+    // The narrow events pane breaks a long path after a `/`, not inside a name.
+    let events_pane: Vec<&str> = (shown.lines())
+        .filter_map(|l| l.split(['│', '┃']).nth(1))
+        .map(str::trim_end)
+        .collect();
+    assert!(
+        events_pane.iter().any(|l| l.ends_with("conference-notes/"))
+            && events_pane.iter().any(|l| l.starts_with("missing: it")),
+        "{shown}"
+    );
     assert!(shown.contains("confnotes reads the Markdown files"), "{shown}");
     let status = shown.lines().last().unwrap_or_default();
     assert!(
