@@ -31,7 +31,8 @@ fn main() {
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&corpus).unwrap();
     let bytes = make_corpus(&corpus, NOTES, TARGET_BYTES);
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/confnotes");
+    // Cargo builds the binary for a bench and names it, wherever its target folder is.
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_confnotes"));
     let mut table = String::new();
     let mut row = |name: &str, value: String, target: &str| {
         println!("{name:<58} {value:<40} {target}");
