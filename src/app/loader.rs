@@ -3,7 +3,7 @@
 //! watching them, so a note saved in an editor shows up in the running app. It talks
 //! to the app only through actions.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use notify::{RecursiveMode, Watcher};
 
 use super::action::{Action, Loaded};
+use crate::core::paths::is_note_name;
 use crate::core::scan::{rescan_file, scan, NoteFile};
 use crate::core::NotesSource;
 use crate::notes::Notes;
@@ -165,10 +166,7 @@ impl Loader {
             for path in event.paths {
                 let path = self.as_given(path);
                 let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                let is_note = Path::new(name)
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
+                let is_note = is_note_name(&path);
                 if name == ".gitignore" || name == ".ignore" {
                     return None;
                 }

@@ -343,45 +343,6 @@ impl Library {
     }
 }
 
-/// `2019-07-cndt.md` -> `2019-07-cndt`; `2019/0416-x/README.md` -> `2019-0416-x`.
-pub fn id_from_path(rel: &Path) -> String {
-    let stem = rel.file_stem().and_then(|s| s.to_str()).unwrap_or("note");
-    let generic = ["readme", "index", "_index"].contains(&stem.to_lowercase().as_str());
-    let raw = if generic {
-        let dirs: Vec<&str> = rel
-            .parent()
-            .map(|p| p.components().filter_map(|c| c.as_os_str().to_str()).collect())
-            .unwrap_or_default();
-        if dirs.is_empty() {
-            stem.to_string()
-        } else {
-            dirs.join("-")
-        }
-    } else {
-        stem.to_string()
-    };
-    let id: String = raw
-        .chars()
-        .map(|c| {
-            if c.is_whitespace() || c == '#' || c == '/' {
-                '-'
-            } else {
-                c
-            }
-        })
-        .collect();
-    if id.is_empty() {
-        "note".into()
-    } else {
-        id
-    }
-}
-
-/// A date from the path: `2019/0416-x/README.md`, or a Jekyll name `2019-03-27-x.md`.
-pub fn date_from_path(rel: &Path) -> Option<String> {
-    super::dates::from_path(rel)
-}
-
 /// Lexically normalises `a/./b/../c` without touching the file system.
 fn normalize(path: &Path) -> Cow<'_, Path> {
     if !path
@@ -629,24 +590,6 @@ fn backlinks<'a>(events: impl Iterator<Item = &'a Event>) -> HashMap<SessionRef,
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ids_and_dates_from_paths() {
-        assert_eq!(id_from_path(Path::new("2019-07-cndt.md")), "2019-07-cndt");
-        assert_eq!(
-            id_from_path(Path::new("2019/0416-some-event/README.md")),
-            "2019-0416-some-event"
-        );
-        assert_eq!(
-            date_from_path(Path::new("2019/0416-some-event/README.md")).as_deref(),
-            Some("2019-04-16")
-        );
-        assert_eq!(
-            date_from_path(Path::new("_posts/2019-03-27-k8s-day.md")).as_deref(),
-            Some("2019-03-27")
-        );
-        assert_eq!(date_from_path(Path::new("notes/x.md")), None);
-    }
 
     #[test]
     fn percent_decoding() {

@@ -12,6 +12,7 @@ pub mod library;
 pub mod model;
 pub mod outline;
 pub mod parse;
+pub mod paths;
 pub mod scan;
 pub mod slug;
 pub mod text;

@@ -15,7 +15,7 @@ use std::time::UNIX_EPOCH;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use super::bundled::{BUNDLED, BUNDLED_ROOT};
-use super::library::{date_from_path, id_from_path};
+use super::paths::{date_from_path, id_from_path, is_folder_readme, is_hidden, is_note_name};
 use super::model::Warning;
 use super::parse::MAX_NOTE_BYTES;
 
@@ -374,25 +374,6 @@ fn note_file(root: &Path, path: &Path, meta: &fs::Metadata) -> NoteFile {
             .map_or(0, |d| d.as_nanos()),
         bundled: None,
     }
-}
-
-fn is_hidden(name: &std::ffi::OsStr) -> bool {
-    name.as_encoded_bytes().first() == Some(&b'.')
-}
-
-fn is_note_name(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))
-}
-
-/// A README at the top of a notes folder describes the folder, not an event.
-fn is_folder_readme(rel: &Path) -> bool {
-    rel.components().count() == 1
-        && rel
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.eq_ignore_ascii_case("readme.md"))
 }
 
 #[cfg(test)]
