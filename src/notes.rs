@@ -30,7 +30,7 @@ pub fn stderr_progress() -> impl FnMut(Stage) {
                 }
                 return;
             }
-            Stage::Linked(_) => return,
+            Stage::Linked(_) | Stage::Committed { .. } => return,
         };
         if tty && total > 200 {
             let mut err = std::io::stderr().lock();

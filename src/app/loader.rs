@@ -194,6 +194,7 @@ impl Loader {
         send: &dyn Fn(Action) -> bool,
     ) -> bool {
         let mut last_percent = None;
+        let mut linked: Option<Arc<crate::core::Library>> = None;
         let shown_index = state.shown_index.clone();
         // Scan warnings (a missing folder) are not in the cache: they must reach the app.
         let scan_warnings = !warnings.is_empty();
@@ -215,15 +216,29 @@ impl Loader {
                         return;
                     }
                     last_percent = Some(percent + 100);
-                    format!("indexing {done}/{total} notes… (search sees the notes indexed before)")
+                    format!("indexing {done}/{total} notes… (search finds those indexed so far)")
                 }
+                // The changed notes are drawn before their indexing ends; search finds
+                // them once it has.
                 Stage::Linked(library) => {
+                    linked = Some(Arc::clone(library));
                     let early = Notes {
                         library: Arc::clone(library),
                         index: shown_index.clone(),
                         report: Default::default(),
                     };
                     let _ = send(Action::NotesLoaded(Loaded(Arc::new(early))));
+                    return;
+                }
+                // A long indexing committed a part: search finds it at once.
+                Stage::Committed { index, .. } => {
+                    let Some(library) = &linked else { return };
+                    let part = Notes {
+                        library: Arc::clone(library),
+                        index: index.clone(),
+                        report: Default::default(),
+                    };
+                    let _ = send(Action::NotesLoaded(Loaded(Arc::new(part))));
                     return;
                 }
             };

@@ -7,7 +7,8 @@ use confnotes::core::scan::scan;
 use confnotes::core::NotesSource;
 use confnotes::notes::Notes;
 use confnotes::search::parse_query;
-use confnotes::store::Store;
+use confnotes::search::Analyzer;
+use confnotes::store::{Commits, Stage, Store, StoreReport, Update};
 
 fn write_notes(dir: &Path, n: usize) {
     for i in 0..n {
@@ -514,4 +515,118 @@ fn a_file_name_that_is_not_utf8_is_skipped_and_the_cache_still_works() {
         second.report
     );
     assert!(second.report.rebuilt.is_none() && !second.report.in_memory_fallback);
+}
+
+/// Indexes `source` into `cache` as a refresh does, but committing after every 50 notes
+/// or so; `on_commit` is told how many were committed each time.
+fn index_committing_often(
+    source: &NotesSource,
+    cache: &Path,
+    mut on_commit: impl FnMut(usize),
+) -> StoreReport {
+    let (files, warnings) = scan(source.bundled, &source.dirs);
+    let dir = confnotes::notes::store_dir(source, cache);
+    let update = Update {
+        dir: &dir,
+        files: &files,
+        analyzer: Analyzer::new().unwrap(),
+        commits: Commits {
+            every: std::time::Duration::ZERO,
+            files: 50,
+            cost_share: 0,
+        },
+    };
+    let mut progress = |stage: Stage| {
+        if let Stage::Committed { done, .. } = stage {
+            on_commit(done)
+        }
+    };
+    update.run(None, warnings, false, &mut progress).unwrap().1
+}
+
+#[test]
+fn each_commit_of_a_long_indexing_leaves_a_cache_that_says_what_it_holds() {
+    let (tmp, source) = folder_of(400);
+    let (dir, cache) = (source.dirs[0].clone(), tmp.path().join("cache"));
+    // Read from disk at each commit, as a start at that moment would.
+    let mut commits = Vec::new();
+    let report = index_committing_often(&source, &cache, |done| {
+        let (cached, _) = Notes::cached(&source, &cache).expect("a usable cache");
+        assert_eq!(cached.library.events.len(), done);
+        assert_eq!(hits(&cached, "spinnaker"), done);
+        commits.push(done);
+    });
+    assert_eq!(report.added, 400);
+    assert!(commits.len() >= 3, "{commits:?}");
+    assert_eq!(hits(&open(&dir, &cache, false), "spinnaker"), 400);
+
+    // Every note changed: until its turn, each is in the cache as it was, old text
+    // indexed, so that a start in between finds it changed again.
+    for i in 0..400 {
+        fs::write(
+            dir.join(format!("event-{i}.md")),
+            format!("# 改{i}\n\n## 改訂{i}\n\nKnative に書き換えた {i}。\n"),
+        )
+        .unwrap();
+    }
+    let mut commits = 0;
+    let report = index_committing_often(&source, &cache, |done| {
+        let (cached, _) = Notes::cached(&source, &cache).expect("a usable cache");
+        assert_eq!(cached.library.events.len(), 400);
+        assert_eq!(hits(&cached, "knative"), done);
+        assert_eq!(hits(&cached, "spinnaker"), 400 - done);
+        commits += 1;
+    });
+    assert_eq!(report.changed, 400);
+    assert!(commits >= 3);
+    let after = open(&dir, &cache, false);
+    assert_eq!(after.report.changes(), 0);
+    assert_eq!((hits(&after, "knative"), hits(&after, "spinnaker")), (400, 0));
+}
+
+/// Set in the child process of the next test: the notes folder and the cache.
+const QUITTER: &str = "CONFNOTES_TEST_QUIT_AFTER_A_COMMIT";
+
+#[test]
+fn quitting_during_a_first_index_keeps_what_was_committed() {
+    if let Some(dirs) = std::env::var_os(QUITTER) {
+        // The child: a first run that quits right after its first commit, as the app
+        // does when closed while its loader indexes (the process ends, mid-work).
+        let dirs = std::path::PathBuf::from(dirs);
+        let source = NotesSource {
+            bundled: false,
+            dirs: vec![dirs.join("notes")],
+        };
+        index_committing_often(&source, &dirs.join("cache"), |_| std::process::exit(42));
+        return;
+    }
+    let (tmp, source) = folder_of(400);
+    let (dir, cache) = (source.dirs[0].clone(), tmp.path().join("cache"));
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "store::quitting_during_a_first_index_keeps_what_was_committed",
+            "--exact",
+            "--test-threads=1",
+        ])
+        .env(QUITTER, tmp.path())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(42), "the child quit after a commit");
+
+    // The next start shows what was committed at once, then indexes only the rest.
+    let (cached, _) = Notes::cached(&source, &cache).expect("the part committed is a usable cache");
+    let kept = cached.library.events.len();
+    assert!(kept > 0 && kept < 400, "{kept}");
+    assert_eq!(hits(&cached, "spinnaker"), kept);
+    drop(cached);
+    let next = open(&dir, &cache, false);
+    let r = &next.report;
+    assert!(r.rebuilt.is_none(), "{:?}", r.rebuilt);
+    assert_eq!((r.unchanged, r.added), (kept, 400 - kept));
+
+    // And the index is the one a first run that was not cut short makes.
+    let whole = open(&dir, &tmp.path().join("uncut"), false);
+    assert_eq!(answers(&next.index), answers(&whole.index));
+    assert_eq!(next.index.num_docs(), whole.index.num_docs());
 }

@@ -1,0 +1,292 @@
+//! The catalog on disk: `stamps.bin` (what each indexed file looked like), `notes.bin`
+//! (the parsed files) and `changes.bin` (small updates since), read back as one list
+//! in scan order and written after each index commit it describes.
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::library::{FileStamp, ParsedFile};
+use crate::core::parse::PARSER_VERSION;
+use crate::core::Warning;
+use crate::search::analyzer::ANALYZER_VERSION;
+use crate::search::index::SCHEMA_VERSION;
+
+/// The stamps of the indexed files: small, read by every start to see what changed.
+pub(super) const STAMPS: &str = "stamps.bin";
+/// The parsed notes (without their text), read when the library is needed.
+pub(super) const CATALOG: &str = "notes.bin";
+/// Updates since `notes.bin` and `stamps.bin` were written (see [`Delta`]).
+pub(super) const LOG: &str = "changes.bin";
+
+/// Everything that makes an old cache unusable when it changes.
+fn format_id() -> String {
+    format!(
+        "parser-{PARSER_VERSION}/schema-{SCHEMA_VERSION}/analyzer-{ANALYZER_VERSION}/{}",
+        confnotes_ipadic::DICTIONARY_ID
+    )
+}
+
+/// A file as the catalog keeps it, with the event id its documents carry (`None`: it
+/// has no documents in the index).
+pub(super) type Kept = (ParsedFile, Option<String>);
+
+/// `stamps.bin`: what each indexed file looked like. Written after `notes.bin`, so it
+/// is the mark of a finished update.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct Stamps {
+    format: String,
+    pub generation: u64,
+    pub files: Vec<Stamp>,
+    /// The library's warnings, so a search that loads no note can still show them.
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct Stamp {
+    pub path: PathBuf,
+    pub stamp: FileStamp,
+    event_id: Option<String>,
+}
+
+impl Stamp {
+    fn of(file: &ParsedFile, event_id: &Option<String>) -> Stamp {
+        Stamp {
+            path: file.path.clone(),
+            stamp: file.stamp,
+            event_id: event_id.clone(),
+        }
+    }
+}
+
+/// `notes.bin`: the parsed files, in the same order as the stamps.
+#[derive(Debug, Deserialize)]
+struct ParsedFiles {
+    format: String,
+    generation: u64,
+    files: Vec<ParsedFile>,
+}
+
+/// One record of `changes.bin`, the log of updates since the last `notes.bin` and
+/// `stamps.bin`: what one update changed, so a saved note does not rewrite the whole
+/// catalog. Records follow each other by generation.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct Delta {
+    pub generation: u64,
+    pub removed: Vec<PathBuf>,
+    /// New or changed files with their event id, and their place in the new order.
+    pub upserts: Vec<(u32, ParsedFile, Option<String>)>,
+    pub warnings: Vec<Warning>,
+}
+
+/// The catalog as read from disk: base files plus the change log.
+#[derive(Debug, Default)]
+pub(super) struct Catalog {
+    pub generation: u64,
+    pub files: Vec<ParsedFile>,
+    pub event_ids: Vec<Option<String>>,
+    pub warnings: Vec<Warning>,
+    pub sizes: Sizes,
+}
+
+/// Sizes of `notes.bin` and of the change log after it: a log grown past a part of the
+/// base is folded into a new base.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Sizes {
+    pub base_bytes: u64,
+    pub log_bytes: u64,
+}
+
+/// Checks the format first, so another version is told apart from a damaged file.
+fn decode<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Result<(T, u64), String> {
+    let bytes = match fs::read(dir.join(name)) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(format!(
+                "its {name} is missing (made by an older confnotes, or never finished)"
+            ))
+        }
+        Err(e) => return Err(format!("its {name} cannot be read ({e})")),
+    };
+    let (format, _) =
+        postcard::take_from_bytes::<String>(&bytes).map_err(|_| format!("its {name} is damaged"))?;
+    if format != format_id() {
+        return Err(format!("it was built by another version ({format})"));
+    }
+    let value = postcard::from_bytes(&bytes).map_err(|_| format!("its {name} is damaged"))?;
+    Ok((value, bytes.len() as u64))
+}
+
+/// The change log's records that follow generation `base`, in order, and the log's
+/// size. A record cut short (a crash while appending) ends the log.
+fn read_log(dir: &Path, base: u64) -> (Vec<Delta>, u64) {
+    let Ok(bytes) = fs::read(dir.join(LOG)) else {
+        return (Vec::new(), 0);
+    };
+    let mut deltas: Vec<Delta> = Vec::new();
+    let mut rest = bytes.as_slice();
+    let mut next = base + 1;
+    while let Some((len, tail)) = rest.split_first_chunk::<4>() {
+        let len = u32::from_le_bytes(*len) as usize;
+        let (Some(record), Some(after)) = (tail.get(..len), tail.get(len..)) else {
+            break;
+        };
+        rest = after;
+        let Ok(delta) = postcard::from_bytes::<Delta>(record) else {
+            break;
+        };
+        if delta.generation < next {
+            continue; // already in the base
+        }
+        if delta.generation != next {
+            break;
+        }
+        next += 1;
+        deltas.push(delta);
+    }
+    (deltas, bytes.len() as u64)
+}
+
+/// Applies one logged update to a list in scan order: `key` names an item's file.
+fn apply<T>(
+    list: &mut Vec<T>,
+    delta: &Delta,
+    key: impl Fn(&T) -> &Path,
+    make: impl Fn(&ParsedFile, &Option<String>) -> T,
+) {
+    if !delta.removed.is_empty() {
+        let removed: HashSet<&Path> = delta.removed.iter().map(PathBuf::as_path).collect();
+        list.retain(|item| !removed.contains(key(item)));
+    }
+    // A saved note is one record: looked for directly rather than by a map of all.
+    let at: Option<HashMap<PathBuf, usize>> = (delta.upserts.len() > 8).then(|| {
+        list.iter()
+            .enumerate()
+            .map(|(i, item)| (key(item).to_path_buf(), i))
+            .collect()
+    });
+    let find = |list: &[T], path: &Path| match &at {
+        Some(at) => at.get(path).copied(),
+        None => list.iter().position(|item| key(item) == path),
+    };
+    let mut added = Vec::new();
+    for (place, file, id) in &delta.upserts {
+        match find(list, &file.path) {
+            Some(i) => list[i] = make(file, id),
+            None => added.push((*place as usize, make(file, id))),
+        }
+    }
+    // Inserted in order of their final places, every earlier item is already there.
+    for (place, item) in added {
+        list.insert(place.min(list.len()), item);
+    }
+}
+
+/// The stamps alone (what `confnotes search` compares a scan with), the log applied.
+pub(super) fn read_stamps(dir: &Path) -> Result<Stamps, String> {
+    let (mut stamps, _): (Stamps, u64) = decode(dir, STAMPS)?;
+    let (deltas, _) = read_log(dir, stamps.generation);
+    for delta in &deltas {
+        apply(&mut stamps.files, delta, |s| &s.path, Stamp::of);
+        stamps.generation = delta.generation;
+        stamps.warnings.clone_from(&delta.warnings);
+    }
+    Ok(stamps)
+}
+
+pub(super) fn read_catalog(dir: &Path) -> Result<Catalog, String> {
+    let (stamps, _): (Stamps, u64) = decode(dir, STAMPS)?;
+    let (notes, base_bytes): (ParsedFiles, u64) = decode(dir, CATALOG)?;
+    if notes.format != stamps.format
+        || notes.generation != stamps.generation
+        || notes.files.len() != stamps.files.len()
+    {
+        return Err("its notes.bin and stamps.bin disagree (an interrupted update?)".into());
+    }
+    let mut entries: Vec<Kept> = notes
+        .files
+        .into_iter()
+        .zip(stamps.files)
+        .map(|(file, stamp)| (file, stamp.event_id))
+        .collect();
+    let (deltas, log_bytes) = read_log(dir, stamps.generation);
+    let mut generation = stamps.generation;
+    let mut warnings = stamps.warnings;
+    for delta in deltas {
+        apply(
+            &mut entries,
+            &delta,
+            |(f, _)| &f.path,
+            |f, id| (f.clone(), id.clone()),
+        );
+        generation = delta.generation;
+        warnings = delta.warnings;
+    }
+    let (files, event_ids) = entries.into_iter().unzip();
+    Ok(Catalog {
+        generation,
+        files,
+        event_ids,
+        warnings,
+        sizes: Sizes {
+            base_bytes,
+            log_bytes,
+        },
+    })
+}
+
+/// Appends one update's record to the change log, when it is small next to the base;
+/// `false` when the base should be written anew instead.
+pub(super) fn append_log(dir: &Path, sizes: &mut Sizes, delta: &Delta) -> anyhow::Result<bool> {
+    let record = postcard::to_stdvec(delta)?;
+    if sizes.base_bytes == 0 || sizes.log_bytes + record.len() as u64 > sizes.base_bytes / 4 {
+        return Ok(false);
+    }
+    let mut log = fs::OpenOptions::new().create(true).append(true).open(dir.join(LOG))?;
+    let mut bytes = (record.len() as u32).to_le_bytes().to_vec();
+    bytes.extend_from_slice(&record);
+    log.write_all(&bytes)?;
+    sizes.log_bytes += bytes.len() as u64;
+    Ok(true)
+}
+
+/// Writes a new base: `notes.bin`, then `stamps.bin` (each whole or not at all), then
+/// drops the change log, whose records it holds.
+pub(super) fn write_base(
+    dir: &Path,
+    generation: u64,
+    entries: &[(&ParsedFile, &Option<String>)],
+    warnings: Vec<Warning>,
+    sizes: &mut Sizes,
+) -> anyhow::Result<()> {
+    #[derive(Serialize)]
+    struct ParsedFilesRef<'a> {
+        format: String,
+        generation: u64,
+        files: Vec<&'a ParsedFile>,
+    }
+    let stamps = Stamps {
+        format: format_id(),
+        generation,
+        files: entries.iter().map(|(f, id)| Stamp::of(f, id)).collect(),
+        warnings,
+    };
+    let notes = postcard::to_stdvec(&ParsedFilesRef {
+        format: format_id(),
+        generation,
+        files: entries.iter().map(|(f, _)| *f).collect(),
+    })?;
+    sizes.base_bytes = notes.len() as u64;
+    for (name, bytes) in [(CATALOG, notes), (STAMPS, postcard::to_stdvec(&stamps)?)] {
+        let tmp = dir.join(format!("{name}.tmp"));
+        fs::write(&tmp, bytes)?;
+        fs::rename(&tmp, dir.join(name))?;
+    }
+    // Its records are older than the new base: harmless if this fails.
+    let _ = fs::remove_file(dir.join(LOG));
+    sizes.log_bytes = 0;
+    Ok(())
+}
