@@ -124,9 +124,9 @@ pub fn open_cached(dir: &Path, analyzer: Analyzer) -> Option<Store> {
     crate::timing::mark("cached: catalog read");
     let index = open_search(dir, catalog.generation, analyzer).ok()?;
     crate::timing::mark("cached: index opened");
-    let mut library = Library::link(&mut catalog.files, Vec::new());
-    library.warnings = catalog.warnings;
-    crate::timing::mark("cached: linked");
+    // Every update keeps the notes as linked: no need to link them again.
+    let library = Library::linked_before(&mut catalog.files, catalog.warnings);
+    crate::timing::mark("cached: library");
     Some(Store {
         dir: dir.to_path_buf(),
         generation: catalog.generation,
@@ -284,7 +284,7 @@ impl Update<'_> {
     ) -> anyhow::Result<(Store, Plan, Vec<Warning>)> {
         let mut examined = examined;
         let from_scan = scan_warnings.len();
-        let mut library = Library::link(&mut examined.files, scan_warnings);
+        let (mut library, relinked) = Library::link_changes(&mut examined.files, scan_warnings);
         // Scan warnings come first; they are found afresh by every scan.
         let note_warnings = library.warnings.get(from_scan..).unwrap_or_default().to_vec();
         if let Some(reason) = &report.rebuilt {
@@ -299,7 +299,7 @@ impl Update<'_> {
             .iter()
             .map(|f| f.note.as_ref().ok().map(|n| n.event.id.clone()))
             .collect();
-        let (plan, files) = Plan::new(examined, &ids);
+        let (plan, files) = Plan::new(examined, &ids, &relinked);
         let store = Store {
             dir: self.dir.to_path_buf(),
             generation: catalog.generation,

@@ -22,10 +22,14 @@ pub(super) const CATALOG: &str = "notes.bin";
 /// Updates since `notes.bin` and `stamps.bin` were written (see [`Delta`]).
 pub(super) const LOG: &str = "changes.bin";
 
+/// The layout of these files and what they promise: 2 since they keep the notes as
+/// linked (a warm start does not link them again).
+const STORE_VERSION: u32 = 2;
+
 /// Everything that makes an old cache unusable when it changes.
 fn format_id() -> String {
     format!(
-        "parser-{PARSER_VERSION}/schema-{SCHEMA_VERSION}/analyzer-{ANALYZER_VERSION}/{}",
+        "store-{STORE_VERSION}/parser-{PARSER_VERSION}/schema-{SCHEMA_VERSION}/analyzer-{ANALYZER_VERSION}/{}",
         confnotes_ipadic::DICTIONARY_ID
     )
 }

@@ -135,7 +135,8 @@ pub(super) struct Plan {
     /// Files (places in the new order) whose documents are (re)written: new content, or
     /// a new event id. In order.
     pub to_index: Vec<usize>,
-    /// Files whose catalog record changed: those, plus the touched ones. In order.
+    /// Files whose catalog record changed: those, plus the touched ones and those whose
+    /// links or backlinks changed. In order.
     pub upserts: Vec<usize>,
     pub removed: Vec<PathBuf>,
     /// The event id each file's documents carried before this update.
@@ -144,8 +145,9 @@ pub(super) struct Plan {
 }
 
 impl Plan {
-    /// `ids`: the event id each file's documents carry once this update is written.
-    pub fn new(examined: Examined, ids: &[Option<String>]) -> (Plan, Vec<ParsedFile>) {
+    /// `ids`: the event id each file's documents carry once this update is written;
+    /// `relinked`: whether linking changed what the catalog keeps of each file.
+    pub fn new(examined: Examined, ids: &[Option<String>], relinked: &[bool]) -> (Plan, Vec<ParsedFile>) {
         let Examined {
             files,
             old_ids,
@@ -159,7 +161,7 @@ impl Plan {
             if matches!(status, Status::Changed(_) | Status::Added) || new_id {
                 to_index.push(i);
             }
-            if !matches!(status, Status::Unchanged) || new_id {
+            if !matches!(status, Status::Unchanged) || new_id || relinked.get(i) == Some(&true) {
                 upserts.push(i);
             }
         }

@@ -630,3 +630,68 @@ fn quitting_during_a_first_index_keeps_what_was_committed() {
     assert_eq!(answers(&next.index), answers(&whole.index));
     assert_eq!(next.index.num_docs(), whole.index.num_docs());
 }
+
+/// Each event's id, link targets and backlinks, by id: what linking decides.
+fn linked_state(library: &confnotes::core::Library) -> Vec<String> {
+    let mut out: Vec<String> = library
+        .events
+        .iter()
+        .map(|e| {
+            let links: Vec<_> = e
+                .overview_links
+                .iter()
+                .chain(e.sessions.iter().flat_map(|s| &s.links))
+                .map(|l| &l.target)
+                .collect();
+            let backlinks: Vec<_> = e.sessions.iter().map(|s| &s.backlinks).collect();
+            format!("{} {links:?} {backlinks:?}", e.id)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_warm_start_shows_the_notes_as_linked_without_linking_them_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("notes");
+    fs::create_dir_all(&dir).unwrap();
+    let cache = tmp.path().join("cache");
+    let source = NotesSource {
+        bundled: false,
+        dirs: vec![dir.clone()],
+    };
+    for i in 0..30 {
+        fs::write(dir.join(format!("n{i}.md")), format!("# N{i}\n\n## S{i}\n\ntext\n")).unwrap();
+    }
+    fs::write(dir.join("a.md"), "# A\n\n## One\n\nsee [two](b.md#two)\n").unwrap();
+    fs::write(dir.join("b.md"), "# B\n\n## Two\n\ntext\n").unwrap();
+    let (_, mut store) = refresh_from(None, &source, &cache);
+    let check = |step: &str| {
+        let (cached, _) = Notes::cached(&source, &cache).unwrap();
+        let fresh = confnotes::core::Library::load(&source);
+        assert_eq!(linked_state(&cached.library), linked_state(&fresh), "{step}");
+        let mut warnings = cached.library.warnings.clone();
+        let mut expected = fresh.warnings.clone();
+        warnings.sort_by_key(|w| w.to_string());
+        expected.sort_by_key(|w| w.to_string());
+        assert_eq!(warnings, expected, "{step}");
+    };
+    check("first run");
+    // b's session renamed: a's link dangles, though a did not change (a logged update).
+    fs::write(dir.join("b.md"), "# B\n\n## Zwei\n\ntext\n").unwrap();
+    let (_, next) = refresh_from(store, &source, &cache);
+    store = next;
+    assert!(store_dir_has(&cache, "changes.bin"), "a small update is logged");
+    check("a link target changed");
+    // A new note links to n3: n3 gains a backlink; b's session comes back.
+    fs::write(dir.join("c.md"), "# C\n\n## Three\n\n[n3](n3.md#s3)\n").unwrap();
+    fs::write(dir.join("b.md"), "# B\n\n## Two\n\ntext\n").unwrap();
+    let (_, _) = refresh_from(store, &source, &cache);
+    check("a backlink added, the link resolves again");
+}
+
+fn store_dir_has(cache: &Path, name: &str) -> bool {
+    let store_dir = fs::read_dir(cache).unwrap().next().unwrap().unwrap().path();
+    store_dir.join(name).exists()
+}
