@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::core::scan::{scan, NoteFile};
+use crate::core::scan::{scan, scan_with, NoteFile};
 use crate::core::{Library, NotesSource, Warning};
 use crate::search::{Analyzer, SearchIndex};
 use crate::store::{self, Progress, Stage, Store, StoreReport};
@@ -42,6 +42,21 @@ pub fn stderr_progress() -> impl FnMut(Stage) {
     }
 }
 
+/// Scans `source`, reading only the folders that changed since the last scan whose
+/// listings were kept under `cache` (and keeping this one's when it read any).
+pub fn scan_kept(source: &NotesSource, cache: Option<&Path>) -> (Vec<NoteFile>, Vec<Warning>) {
+    let Some(cache) = cache else {
+        return scan(source.bundled, &source.dirs);
+    };
+    let dir = store_dir(source, cache);
+    let found = scan_with(source.bundled, &source.dirs, &store::read_listings(&dir));
+    if found.listings.listed > 0 && std::fs::create_dir_all(&dir).is_ok() {
+        // Only a saving for the next scan: nothing is lost if it cannot be written.
+        let _ = store::write_listings(&dir, &found.listings);
+    }
+    (found.files, found.warnings)
+}
+
 /// The cache folder of one set of note sources.
 pub fn store_dir(source: &NotesSource, cache: &Path) -> PathBuf {
     store::store_dir(cache, &format!("{}|{:?}", source.bundled, source.dirs))
@@ -57,7 +72,7 @@ impl Notes {
         progress: &mut Progress,
     ) -> anyhow::Result<Notes> {
         crate::timing::mark("start");
-        let (files, warnings) = scan(source.bundled, &source.dirs);
+        let (files, warnings) = scan_kept(source, cache.filter(|_| !rebuild));
         crate::timing::mark("scan");
         Ok(Notes::refresh(source, None, &files, warnings, cache, rebuild, progress)?.0)
     }

@@ -26,6 +26,7 @@ mod checked;
 mod diff;
 mod write;
 use catalog::{read_catalog, read_stamps, Catalog, Sizes, CATALOG, STAMPS};
+pub use catalog::{read_listings, write_listings};
 pub use checked::catching_panics;
 use checked::{clear_index_files, guarded, lock, open_index, open_search};
 use diff::{examine_all, Plan};

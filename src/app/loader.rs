@@ -12,11 +12,12 @@ use notify::{RecursiveMode, Watcher};
 
 use super::action::{Action, Loaded};
 use crate::core::paths::is_note_name;
-use crate::core::scan::{rescan_file, scan, NoteFile};
+use crate::core::scan::{rescan_file, scan_with, Listings, NoteFile};
 use crate::core::NotesSource;
 use crate::notes::Notes;
 use crate::search::SearchIndex;
-use crate::store::{Stage, Store};
+use crate::notes::store_dir;
+use crate::store::{read_listings, write_listings, Stage, Store};
 
 /// How long to wait for an editor's burst of writes to settle before reloading.
 pub const SETTLE: Duration = Duration::from_millis(30);
@@ -56,8 +57,22 @@ impl Loader {
     }
 
     fn run(self, send: &dyn Fn(Action) -> bool) {
-        let (mut files, warnings) = scan(self.source.bundled, &self.source.dirs);
+        // The folders are read only where they changed since the last scan (not when
+        // the index is rebuilt: then nothing of the cache is trusted).
+        let kept_in = self.cache.as_deref().map(|cache| store_dir(&self.source, cache));
+        let mut listings = match &kept_in {
+            Some(dir) if !self.rebuild => read_listings(dir),
+            _ => Listings::default(),
+        };
+        let found = scan_with(self.source.bundled, &self.source.dirs, &listings);
         crate::timing::mark("loader: scanned");
+        let (mut files, warnings) = (found.files, found.warnings);
+        let keep = |found: &Listings| {
+            if let Some(dir) = kept_in.as_deref().filter(|_| found.listed > 0) {
+                // Only a saving for the next scan: nothing is lost if it cannot be written.
+                let _ = write_listings(dir, found);
+            }
+        };
         let Ok(shown) = self.shown.recv() else { return };
         let mut state = Loading {
             shows_cache: shown.store.is_some(),
@@ -67,6 +82,9 @@ impl Loader {
         if !self.reload(&mut state, &files, warnings, self.rebuild, send) {
             return;
         }
+        // Written once the notes are shown: not in the way of a change showing up.
+        keep(&found.listings);
+        listings = found.listings;
         if self.source.dirs.is_empty() {
             return;
         }
@@ -104,11 +122,13 @@ impl Loader {
                 return; // the app is gone
             }
             let Some(changed) = self.changed_paths(&files, batch) else {
-                let (rescanned, warnings) = scan(self.source.bundled, &self.source.dirs);
-                files = rescanned;
-                if !self.reload(&mut state, &files, warnings, false, send) {
+                let found = scan_with(self.source.bundled, &self.source.dirs, &listings);
+                files = found.files;
+                if !self.reload(&mut state, &files, found.warnings, false, send) {
                     return;
                 }
+                keep(&found.listings);
+                listings = found.listings;
                 continue;
             };
             if changed.is_empty() {

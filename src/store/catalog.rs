@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::core::library::{FileStamp, ParsedFile};
+use crate::core::scan::Listings;
 use crate::core::parse::PARSER_VERSION;
 use crate::core::Warning;
 use crate::search::analyzer::ANALYZER_VERSION;
@@ -21,6 +22,9 @@ pub(super) const STAMPS: &str = "stamps.bin";
 pub(super) const CATALOG: &str = "notes.bin";
 /// Updates since `notes.bin` and `stamps.bin` were written (see [`Delta`]).
 pub(super) const LOG: &str = "changes.bin";
+/// What each note folder held when last read ([`Listings`]): not part of the catalog,
+/// only what saves the next scan reading the folders that did not change.
+const FOLDERS: &str = "folders.bin";
 
 /// The layout of these files and what they promise: 2 since they keep the notes as
 /// linked (a warm start does not link them again).
@@ -292,5 +296,21 @@ pub(super) fn write_base(
     // Its records are older than the new base: harmless if this fails.
     let _ = fs::remove_file(dir.join(LOG));
     sizes.log_bytes = 0;
+    Ok(())
+}
+
+/// The folder listings the last scan left; none when there are none or they are from
+/// another version.
+pub fn read_listings(dir: &Path) -> Listings {
+    decode::<(String, Listings)>(dir, FOLDERS).map_or_else(|_| Listings::default(), |((_, l), _)| l)
+}
+
+/// Keeps the listings of a scan for the next one (whole or not at all: another process
+/// may write its own meanwhile, and either is right).
+pub fn write_listings(dir: &Path, listings: &Listings) -> anyhow::Result<()> {
+    let bytes = postcard::to_stdvec(&(format_id(), listings))?;
+    let tmp = dir.join(format!("{FOLDERS}.{}.tmp", std::process::id()));
+    fs::write(&tmp, bytes)?;
+    fs::rename(&tmp, dir.join(FOLDERS))?;
     Ok(())
 }
