@@ -360,7 +360,7 @@ fn app_rows(
     //    then its loader checks the folder in the background), and one changed file.
     let first_frame = || {
         let start = Instant::now();
-        let (notes, _) = Notes::cached(&source, &cache).expect("a warm cache");
+        let (notes, _) = Notes::front(&source, &cache).expect("a warm cache");
         let app = App::new(notes, Vec::new(), (120, 40));
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
         terminal.draw(|f| f.render_widget(&app, f.area())).unwrap();
@@ -401,8 +401,7 @@ fn app_rows(
     let (mut app, loaded, running) = start_app(&source, &cache);
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     terminal.draw(|f| f.render_widget(&app, f.area())).unwrap();
-    wait_for(&loaded, |a| matches!(a, Action::Loading(None))); // the start-up check
-    std::thread::sleep(std::time::Duration::from_millis(300)); // the watcher is set up
+    wait_until_watching(&loaded);
     for round in 0..7 {
         let text = std::fs::read_to_string(&touched).unwrap();
         let start = Instant::now();
@@ -555,8 +554,7 @@ fn child_main(what: &str) {
             let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
             terminal.draw(|f| f.render_widget(&app, f.area())).unwrap();
             app.prepare_search();
-            wait_for(&loaded, |a| matches!(a, Action::Loading(None)));
-            std::thread::sleep(std::time::Duration::from_millis(300)); // the watcher is set up
+            wait_until_watching(&loaded);
             let touched = corpus.join("0001/README.md");
             let text = std::fs::read_to_string(&touched).unwrap();
             std::fs::write(&touched, format!("{text}\n\n## 測る\n\nメモリを測る。\n")).unwrap();
@@ -644,14 +642,24 @@ fn start_app(source: &NotesSource, cache: &Path) -> (App, Receiver<Action>, Send
         shown,
     }
     .spawn(move |action| send.send(action).is_ok());
-    let (notes, store) = Notes::cached(source, cache).expect("a warm cache");
+    // As the app does: the front of the cache first, all of it from the loader.
+    let (notes, _) = Notes::front(source, cache).expect("a warm cache");
     let app = App::new(notes, Vec::new(), (120, 40));
     show.send(Shown {
-        store: Some(store),
+        store: None,
         index: app.notes.index.clone(),
+        front: true,
     })
     .unwrap();
     (app, loaded, show)
+}
+
+/// Waits for the loader's start-up check, then its second scan once its watcher is
+/// set up (a note saved before that is found by that scan, not by the watcher).
+fn wait_until_watching(loaded: &Receiver<Action>) {
+    for _ in 0..2 {
+        wait_for(loaded, |a| matches!(a, Action::Loading(None)));
+    }
 }
 
 /// The loader's next action that `wanted` accepts.

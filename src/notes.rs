@@ -88,6 +88,22 @@ impl Notes {
         Some((Notes::of(&store, StoreReport::default()), store))
     }
 
+    /// What the app's first frame shows from the cache: the newest notes as the last
+    /// run left them, a screenful and more, and the index; the loader sends the whole
+    /// a moment later. Also how many notes there are in all. `None` when there is no
+    /// such front (a first run, a cache of an older confnotes): [`Notes::cached`] then.
+    pub fn front(source: &NotesSource, cache: &Path) -> Option<(Notes, usize)> {
+        crate::timing::mark("start");
+        let analyzer = Analyzer::new().ok()?;
+        let (library, total, index) = store::open_front(&store_dir(source, cache), analyzer)?;
+        let notes = Notes {
+            library: Arc::new(library),
+            index,
+            report: StoreReport::default(),
+        };
+        Some((notes, total))
+    }
+
     fn of(store: &Store, report: StoreReport) -> Notes {
         Notes {
             library: Arc::clone(store.library()),

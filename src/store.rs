@@ -25,7 +25,7 @@ mod catalog;
 mod checked;
 mod diff;
 mod write;
-use catalog::{read_catalog, read_stamps, Catalog, Sizes, CATALOG, STAMPS};
+use catalog::{read_catalog, read_front, read_stamps, Catalog, Sizes, CATALOG, FOLDERS, STAMPS};
 pub use catalog::{read_listings, write_listings};
 pub use checked::catching_panics;
 use checked::{clear_index_files, guarded, lock, open_index, open_search};
@@ -138,6 +138,17 @@ pub fn open_cached(dir: &Path, analyzer: Analyzer) -> Option<Store> {
         in_memory: false,
         sizes: catalog.sizes,
     })
+}
+
+/// What the app's first frame shows: the newest events as the last run left them
+/// (not the whole library: see [`catalog::Front`]), how many there are in all, and
+/// the index. `None` when there is no usable front (then [`open_cached`] will do).
+pub fn open_front(dir: &Path, analyzer: Analyzer) -> Option<(Library, usize, SearchIndex)> {
+    let front = read_front(dir).ok()?;
+    let index = open_search(dir, front.generation, analyzer).ok()?;
+    crate::timing::mark("front: index opened");
+    let total = front.total;
+    Some((front.library(), total, index))
 }
 
 /// The index alone, when the cache is known to be up to date with `files` by their

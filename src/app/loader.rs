@@ -3,7 +3,7 @@
 //! watching them, so a note saved in an editor shows up in the running app. It talks
 //! to the app only through actions.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,7 +17,7 @@ use crate::core::NotesSource;
 use crate::notes::Notes;
 use crate::search::SearchIndex;
 use crate::notes::store_dir;
-use crate::store::{read_listings, write_listings, Stage, Store};
+use crate::store::{self, read_listings, write_listings, Stage, Store};
 
 /// How long to wait for an editor's burst of writes to settle before reloading.
 pub const SETTLE: Duration = Duration::from_millis(30);
@@ -36,6 +36,9 @@ pub struct Loader {
 pub struct Shown {
     pub store: Option<Store>,
     pub index: SearchIndex,
+    /// The app shows only the front of the cache ([`Notes::front`]): the loader opens
+    /// the cache itself, and sends the whole even when nothing changed.
+    pub front: bool,
 }
 
 /// The loader's state between updates.
@@ -64,20 +67,22 @@ impl Loader {
             Some(dir) if !self.rebuild => read_listings(dir),
             _ => Listings::default(),
         };
-        let found = scan_with(self.source.bundled, &self.source.dirs, &listings);
-        crate::timing::mark("loader: scanned");
+        // The folders are scanned while the app draws its first frame, and while this
+        // thread opens the cache when the app showed only its front.
+        let (found, shown) = std::thread::scope(|threads| {
+            let scan = threads.spawn(|| scan_with(self.source.bundled, &self.source.dirs, &listings));
+            let shown = self.shown.recv().ok().map(|shown| self.open(shown, kept_in.as_deref()));
+            let found = scan.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            crate::timing::mark("loader: scanned");
+            (found, shown)
+        });
+        let Some(mut state) = shown else { return };
         let (mut files, warnings) = (found.files, found.warnings);
         let keep = |found: &Listings| {
             if let Some(dir) = kept_in.as_deref().filter(|_| found.listed > 0) {
                 // Only a saving for the next scan: nothing is lost if it cannot be written.
                 let _ = write_listings(dir, found);
             }
-        };
-        let Ok(shown) = self.shown.recv() else { return };
-        let mut state = Loading {
-            shows_cache: shown.store.is_some(),
-            store: shown.store,
-            shown_index: shown.index,
         };
         if !self.reload(&mut state, &files, warnings, self.rebuild, send) {
             return;
@@ -106,6 +111,15 @@ impl Loader {
                 )));
             }
         }
+        // A note saved after the first scan passed it and before the watcher was set up
+        // would be missed: the folders are scanned once more, now that it is.
+        let found = scan_with(self.source.bundled, &self.source.dirs, &listings);
+        files = found.files;
+        if !self.reload(&mut state, &files, found.warnings, false, send) {
+            return;
+        }
+        keep(&found.listings);
+        listings = found.listings;
         // Each burst of file events: re-stat just the files named, or scan again when a
         // folder or an ignore file changed.
         while let Ok(first) = events.recv() {
@@ -149,6 +163,22 @@ impl Loader {
             if !self.reload(&mut state, &files, Vec::new(), false, send) {
                 return;
             }
+        }
+    }
+
+    /// Where the loader starts from: the store the app's first frame came from, or
+    /// the cache opened here when the app showed only its front.
+    fn open(&self, shown: Shown, dir: Option<&Path>) -> Loading {
+        let store = match (shown.store, dir) {
+            (Some(store), _) => Some(store),
+            (None, Some(dir)) if shown.front => store::open_cached(dir, shown.index.analyzer.clone()),
+            (None, _) => None,
+        };
+        crate::timing::mark("loader: cache opened");
+        Loading {
+            shows_cache: store.is_some() && !shown.front,
+            store,
+            shown_index: shown.index,
         }
     }
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::library::{FileStamp, ParsedFile};
 use crate::core::scan::Listings;
 use crate::core::parse::PARSER_VERSION;
-use crate::core::Warning;
+use crate::core::{Event, Library, Warning};
 use crate::search::analyzer::ANALYZER_VERSION;
 use crate::search::index::SCHEMA_VERSION;
 
@@ -24,7 +24,13 @@ pub(super) const CATALOG: &str = "notes.bin";
 pub(super) const LOG: &str = "changes.bin";
 /// What each note folder held when last read ([`Listings`]): not part of the catalog,
 /// only what saves the next scan reading the folders that did not change.
-const FOLDERS: &str = "folders.bin";
+pub(super) const FOLDERS: &str = "folders.bin";
+/// The first events of the library, newest first: what the app's first frame shows
+/// (see [`Front`]).
+const FRONT: &str = "front.bin";
+
+/// How many events the first frame is given: more than a screen shows.
+const FRONT_EVENTS: usize = 300;
 
 /// The layout of these files and what they promise: 2 since they keep the notes as
 /// linked (a warm start does not link them again).
@@ -312,5 +318,72 @@ pub fn write_listings(dir: &Path, listings: &Listings) -> anyhow::Result<()> {
     let tmp = dir.join(format!("{FOLDERS}.{}.tmp", std::process::id()));
     fs::write(&tmp, bytes)?;
     fs::rename(&tmp, dir.join(FOLDERS))?;
+    Ok(())
+}
+
+/// `front.bin`: the newest events of the library as the last update left it, with
+/// the generation they go with. Decoding the whole catalog takes time in proportion to
+/// the notes (half a second for 100,000); a first frame needs a screenful of events.
+#[derive(Serialize, Deserialize)]
+pub(super) struct Front {
+    format: String,
+    pub generation: u64,
+    /// How many events the whole library has.
+    pub total: usize,
+    /// Each event with the file it came from and its name in messages, which the
+    /// event itself does not keep.
+    events: Vec<(String, String, Event)>,
+    pub warnings: Vec<Warning>,
+}
+
+impl Front {
+    /// The events, as a library of its own.
+    pub fn library(self) -> Library {
+        let events = self
+            .events
+            .into_iter()
+            .map(|(file, source, mut event)| {
+                event.file = file;
+                event.source = source;
+                std::sync::Arc::new(event)
+            })
+            .collect();
+        Library {
+            events,
+            warnings: self.warnings,
+        }
+    }
+}
+
+pub(super) fn read_front(dir: &Path) -> Result<Front, String> {
+    decode::<Front>(dir, FRONT).map(|(front, _)| front)
+}
+
+/// Writes the front of `library` for generation `generation`, with the warnings the
+/// catalog keeps.
+pub(super) fn write_front(dir: &Path, generation: u64, library: &Library, warnings: &[Warning]) -> anyhow::Result<()> {
+    #[derive(Serialize)]
+    struct FrontRef<'a> {
+        format: String,
+        generation: u64,
+        total: usize,
+        events: Vec<(&'a str, &'a str, &'a Event)>,
+        warnings: &'a [Warning],
+    }
+    let front = FrontRef {
+        format: format_id(),
+        generation,
+        total: library.events.len(),
+        events: library
+            .events
+            .iter()
+            .take(FRONT_EVENTS)
+            .map(|e| (e.file.as_str(), e.source.as_str(), &**e))
+            .collect(),
+        warnings,
+    };
+    let tmp = dir.join(format!("{FRONT}.tmp"));
+    fs::write(&tmp, postcard::to_stdvec(&front)?)?;
+    fs::rename(&tmp, dir.join(FRONT))?;
     Ok(())
 }

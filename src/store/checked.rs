@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tantivy::index::SegmentComponent;
 use tantivy::{Index, IndexWriter};
 
-use super::{Progress, Stage, CATALOG, LOCK, STAMPS};
+use super::{Progress, Stage, CATALOG, FOLDERS, LOCK, STAMPS};
 use crate::search::index::schema;
 use crate::search::{Analyzer, SearchIndex};
 
@@ -126,14 +126,15 @@ fn unwind_to_error<T>(work: impl FnOnce() -> Result<T, String>) -> Result<T, Str
     catching(work).unwrap_or_else(|panic| Err(format!("it panicked ({})", panic_message(panic.as_ref()))))
 }
 
-/// Removes the index files and the change log (not the catalog, already read, or the
-/// lock) before creating a new index. Generations go on counting from the catalog's,
+/// Removes the index files and the change log (not the catalog, already read, the
+/// folder listings, or the lock) before creating a new index. Generations go on counting from the catalog's,
 /// so no stale log record can follow the new base.
 pub(super) fn clear_index_files(dir: &Path) -> anyhow::Result<()> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
-        if name == CATALOG || name == STAMPS || name == LOCK {
+        // The folder listings are of the notes, not of the index.
+        if name == CATALOG || name == STAMPS || name == LOCK || name == FOLDERS {
             continue;
         }
         if entry.file_type()?.is_dir() {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use tantivy::{IndexWriter, Term};
 
-use super::catalog::{append_log, write_base, Delta};
+use super::catalog::{append_log, write_base, write_front, Delta};
 use super::checked::writer_with_retry;
 use super::diff::Plan;
 use super::{Progress, Stage, Store, StoreReport};
@@ -117,7 +117,10 @@ impl Store {
         crate::timing::mark("index committed");
         // Written after the commit: a crash in between leaves a catalog whose generation
         // does not match the index, and the next refresh re-indexes.
-        self.persist(plan, note_warnings, committed > 0)?;
+        self.persist(plan, note_warnings.clone(), committed > 0)?;
+        // What the next start's first frame shows. Not written, the next start finds
+        // the one there older than the index and reads the whole catalog instead.
+        let _ = write_front(&self.dir, self.generation, &self.library, &note_warnings);
         crate::timing::mark("catalog written");
         self.index.reader.reload()?;
         // Merges finish in the background while the index is already in use.
