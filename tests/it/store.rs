@@ -695,3 +695,44 @@ fn store_dir_has(cache: &Path, name: &str) -> bool {
     let store_dir = fs::read_dir(cache).unwrap().next().unwrap().unwrap().path();
     store_dir.join(name).exists()
 }
+
+#[test]
+fn the_first_frame_gets_the_newest_notes_as_the_last_run_left_them() {
+    let (tmp, source) = folder_of(400);
+    let (dir, cache) = (source.dirs[0].clone(), tmp.path().join("cache"));
+    let (_, store) = refresh_from(None, &source, &cache);
+    let ids = |library: &confnotes::core::Library| -> Vec<String> {
+        library.events.iter().map(|e| e.id.clone()).collect()
+    };
+    let same_as_the_whole = |step: &str| {
+        let (front, total) = Notes::front(&source, &cache).expect("a front");
+        let (whole, _) = Notes::cached(&source, &cache).unwrap();
+        let shown = front.library.events.len();
+        assert!((40..400).contains(&shown), "{step}: a screenful and more, not all: {shown}");
+        assert_eq!(total, whole.library.events.len(), "{step}");
+        assert_eq!(ids(&front.library), ids(&whole.library)[..shown], "{step}");
+        assert_eq!(front.library.warnings, whole.library.warnings, "{step}");
+        let first = &front.library.events[0];
+        assert_eq!(first.file, whole.library.events[0].file, "{step}: its file, to read its text");
+        assert_eq!(hits(&front, "spinnaker"), 400, "{step}: the whole index");
+        front
+    };
+    same_as_the_whole("first run");
+    let store_dir = fs::read_dir(&cache).unwrap().next().unwrap().unwrap().path();
+    let before = fs::read(store_dir.join("front.bin")).unwrap();
+
+    // A note that sorts first from now on (a date), and a logged update.
+    fs::write(
+        dir.join("event-7.md"),
+        "---\ndate: 2030-01-01\n---\n\n# 最新\n\n## 話\n\nSpinnaker の続き。\n",
+    )
+    .unwrap();
+    let (_, _) = refresh_from(store, &source, &cache);
+    let front = same_as_the_whole("after a change");
+    assert_eq!(front.library.events[0].title, "最新");
+
+    // A front older than the index (a crash before it was written) is not used.
+    fs::write(store_dir.join("front.bin"), before).unwrap();
+    assert!(Notes::front(&source, &cache).is_none());
+    assert!(Notes::cached(&source, &cache).is_some());
+}
