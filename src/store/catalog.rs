@@ -4,12 +4,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::core::library::{FileStamp, ParsedFile};
+use crate::core::parse::MAX_NOTE_BYTES;
 use crate::core::scan::Listings;
 use crate::core::parse::PARSER_VERSION;
 use crate::core::{Event, Library, Warning};
@@ -33,8 +34,9 @@ const FRONT: &str = "front.bin";
 const FRONT_EVENTS: usize = 300;
 
 /// The layout of these files and what they promise: 2 since they keep the notes as
-/// linked (a warm start does not link them again).
-const STORE_VERSION: u32 = 2;
+/// linked (a warm start does not link them again), 3 since `notes.bin` has the event
+/// ids and warnings too (a warm start reads only the start of `stamps.bin`).
+const STORE_VERSION: u32 = 3;
 
 /// Everything that makes an old cache unusable when it changes.
 fn format_id() -> String {
@@ -76,13 +78,15 @@ impl Stamp {
     }
 }
 
-/// `notes.bin`: the parsed files, in the same order as the stamps.
+/// `notes.bin` after its format: the parsed files with the event id each one's
+/// documents carry, in the same order as the stamps, and the library's warnings.
 #[derive(Debug, Deserialize)]
 struct ParsedFiles {
-    format: String,
     generation: u64,
-    files: Vec<ParsedFile>,
+    files: Vec<Kept>,
+    warnings: Vec<Warning>,
 }
+
 
 /// One record of `changes.bin`, the log of updates since the last `notes.bin` and
 /// `stamps.bin`: what one update changed, so a saved note does not rewrite the whole
@@ -212,23 +216,16 @@ pub(super) fn read_stamps(dir: &Path) -> Result<Stamps, String> {
 }
 
 pub(super) fn read_catalog(dir: &Path) -> Result<Catalog, String> {
-    let (stamps, _): (Stamps, u64) = decode(dir, STAMPS)?;
-    let (notes, base_bytes): (ParsedFiles, u64) = decode(dir, CATALOG)?;
-    if notes.format != stamps.format
-        || notes.generation != stamps.generation
-        || notes.files.len() != stamps.files.len()
-    {
+    let (notes, base_bytes): (ParsedFiles, u64) = decode_streaming(dir, CATALOG)?;
+    // `stamps.bin` is written after `notes.bin`: the same generation in both says the
+    // update that wrote them finished. Its start is enough to tell.
+    if stamps_generation(dir)? != notes.generation {
         return Err("its notes.bin and stamps.bin disagree (an interrupted update?)".into());
     }
-    let mut entries: Vec<Kept> = notes
-        .files
-        .into_iter()
-        .zip(stamps.files)
-        .map(|(file, stamp)| (file, stamp.event_id))
-        .collect();
-    let (deltas, log_bytes) = read_log(dir, stamps.generation);
-    let mut generation = stamps.generation;
-    let mut warnings = stamps.warnings;
+    let mut entries = notes.files;
+    let (deltas, log_bytes) = read_log(dir, notes.generation);
+    let mut generation = notes.generation;
+    let mut warnings = notes.warnings;
     for delta in deltas {
         apply(
             &mut entries,
@@ -250,6 +247,47 @@ pub(super) fn read_catalog(dir: &Path) -> Result<Catalog, String> {
             log_bytes,
         },
     })
+}
+
+/// The generation `stamps.bin` was written for, from its first bytes.
+fn stamps_generation(dir: &Path) -> Result<u64, String> {
+    let mut head = Vec::new();
+    let file = fs::File::open(dir.join(STAMPS)).map_err(|e| format!("its {STAMPS} cannot be read ({e})"))?;
+    // The format and the generation come first, in far less than this.
+    file.take(4096)
+        .read_to_end(&mut head)
+        .map_err(|e| format!("its {STAMPS} cannot be read ({e})"))?;
+    let damaged = |_| format!("its {STAMPS} is damaged");
+    let (format, rest) = postcard::take_from_bytes::<String>(&head).map_err(damaged)?;
+    if format != format_id() {
+        return Err(format!("it was built by another version ({format})"));
+    }
+    postcard::take_from_bytes::<u64>(rest).map(|(generation, _)| generation).map_err(damaged)
+}
+
+/// Like [`decode`], reading the file as it decodes it rather than whole first: the
+/// catalog of 100,000 notes is a hundred megabytes that need not be in memory twice.
+fn decode_streaming<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Result<(T, u64), String> {
+    let file = match fs::File::open(dir.join(name)) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(format!(
+                "its {name} is missing (made by an older confnotes, or never finished)"
+            ))
+        }
+        Err(e) => return Err(format!("its {name} cannot be read ({e})")),
+    };
+    let size = file.metadata().map_or(0, |m| m.len());
+    let damaged = |_| format!("its {name} is damaged");
+    // Each string is decoded through this buffer: none is longer than a note.
+    let mut scratch = vec![0u8; 2 * MAX_NOTE_BYTES + (64 << 10)];
+    let reader = std::io::BufReader::with_capacity(256 << 10, file);
+    let (format, (reader, _)) = postcard::from_io::<String, _>((reader, &mut scratch)).map_err(damaged)?;
+    if format != format_id() {
+        return Err(format!("it was built by another version ({format})"));
+    }
+    let (value, _) = postcard::from_io::<T, _>((reader, &mut scratch)).map_err(damaged)?;
+    Ok((value, size))
 }
 
 /// Appends one update's record to the change log, when it is small next to the base;
@@ -280,19 +318,21 @@ pub(super) fn write_base(
     struct ParsedFilesRef<'a> {
         format: String,
         generation: u64,
-        files: Vec<&'a ParsedFile>,
+        files: &'a [(&'a ParsedFile, &'a Option<String>)],
+        warnings: &'a [Warning],
     }
+    let notes = postcard::to_stdvec(&ParsedFilesRef {
+        format: format_id(),
+        generation,
+        files: entries,
+        warnings: &warnings,
+    })?;
     let stamps = Stamps {
         format: format_id(),
         generation,
         files: entries.iter().map(|(f, id)| Stamp::of(f, id)).collect(),
         warnings,
     };
-    let notes = postcard::to_stdvec(&ParsedFilesRef {
-        format: format_id(),
-        generation,
-        files: entries.iter().map(|(f, _)| *f).collect(),
-    })?;
     sizes.base_bytes = notes.len() as u64;
     for (name, bytes) in [(CATALOG, notes), (STAMPS, postcard::to_stdvec(&stamps)?)] {
         let tmp = dir.join(format!("{name}.tmp"));

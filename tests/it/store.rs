@@ -736,3 +736,20 @@ fn the_first_frame_gets_the_newest_notes_as_the_last_run_left_them() {
     assert!(Notes::front(&source, &cache).is_none());
     assert!(Notes::cached(&source, &cache).is_some());
 }
+
+#[test]
+fn a_note_with_a_title_of_megabytes_is_cached_like_any_other() {
+    let (tmp, source) = folder_of(3);
+    let (dir, cache) = (source.dirs[0].clone(), tmp.path().join("cache"));
+    let long = "長".repeat(600_000); // 1.8 MB in one heading
+    fs::write(dir.join("long.md"), format!("# {long}\n\n## 中身\n\nSpinnaker です。\n")).unwrap();
+    let first = open(&dir, &cache, false);
+    assert_eq!(first.report.added, 4);
+    drop(first);
+    // The catalog is read back as it is decoded, a string at a time.
+    let (cached, _) = Notes::cached(&source, &cache).expect("the catalog reads back");
+    assert!(cached.library.events.iter().any(|e| e.title.len() > 1_000_000));
+    let again = open(&dir, &cache, false);
+    assert!(again.report.rebuilt.is_none(), "{:?}", again.report.rebuilt);
+    assert_eq!(again.report.unchanged, 4);
+}
