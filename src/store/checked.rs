@@ -2,7 +2,8 @@
 //! panic on the way into a rebuild.
 
 use std::fs;
-use std::path::Path;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -58,60 +59,66 @@ pub(super) fn open_index(dir: &Path, generation: u64) -> Result<Index, String> {
         if index.schema() != schema().0 {
             return Err("its schema changed".into());
         }
-        // Checksums are read once per state of the files: a later run that finds every
-        // segment file with the same size and modification time skips reading them.
-        let seen = segment_stamps(&index, dir);
+        // A file's checksum is read once per state of it: a later run that finds it
+        // with the same size and modification time skips reading it again (after an
+        // update, only its new segment files are read).
         let stamp_path = dir.join("verified.txt");
-        let verified = std::fs::read_to_string(&stamp_path).ok();
-        if seen.is_none() || verified != seen {
-            check_segments(&index)?;
-            if let Some(seen) = &seen {
-                let _ = std::fs::write(&stamp_path, seen);
+        let verified = std::fs::read_to_string(&stamp_path).unwrap_or_default();
+        let known: HashSet<&str> = verified.lines().collect();
+        let mut seen = String::new();
+        let mut all_stamped = true;
+        for path in segment_files(&index)? {
+            let stamp = file_stamp(dir, &path);
+            if stamp.as_deref().is_none_or(|s| !known.contains(s)) {
+                check_file(&index, &path)?;
             }
+            match stamp {
+                Some(stamp) => {
+                    seen.push_str(&stamp);
+                    seen.push('\n');
+                }
+                None => all_stamped = false,
+            }
+        }
+        if all_stamped && seen != verified {
+            let _ = std::fs::write(&stamp_path, seen);
         }
         Ok(index)
     })
 }
 
-/// Every segment file's name, size and modification time, one a line (`None` if one
-/// cannot be read: then the checksums are checked).
-fn segment_stamps(index: &Index, dir: &Path) -> Option<String> {
-    let metas = index.searchable_segment_metas().ok()?;
-    let mut out = String::new();
-    for meta in metas {
-        for component in SegmentComponent::iterator() {
-            if matches!(component, SegmentComponent::Delete) && !meta.has_deletes() {
-                continue;
-            }
-            let path = meta.relative_path(*component);
-            let md = std::fs::metadata(dir.join(&path)).ok()?;
-            let mtime = md.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
-            out.push_str(&format!("{} {} {}\n", path.display(), md.len(), mtime.as_nanos()));
-        }
-    }
-    Some(out)
-}
-
-/// Every file of the index's segments is there, whole, with the checksum its footer
-/// holds.
-fn check_segments(index: &Index) -> Result<(), String> {
+/// Every file of the index's segments (a file of deletes only where there are some).
+fn segment_files(index: &Index) -> Result<Vec<PathBuf>, String> {
     let metas = index
         .searchable_segment_metas()
         .map_err(|e| format!("its segments cannot be listed ({e})"))?;
+    let mut files = Vec::new();
     for meta in metas {
         for component in SegmentComponent::iterator() {
             if matches!(component, SegmentComponent::Delete) && !meta.has_deletes() {
                 continue; // named, but only written once a document is deleted
             }
-            let path = meta.relative_path(*component);
-            match index.directory().validate_checksum(&path) {
-                Ok(true) => {}
-                Ok(false) => return Err(format!("its {} is damaged", path.display())),
-                Err(e) => return Err(format!("its {} cannot be read ({e})", path.display())),
-            }
+            files.push(meta.relative_path(*component));
         }
     }
-    Ok(())
+    Ok(files)
+}
+
+/// A file's name, size and modification time, on one line (`None` if it cannot be
+/// read: then its checksum is read).
+fn file_stamp(dir: &Path, path: &Path) -> Option<String> {
+    let md = std::fs::metadata(dir.join(path)).ok()?;
+    let mtime = md.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(format!("{} {} {}", path.display(), md.len(), mtime.as_nanos()))
+}
+
+/// The file is there, whole, with the checksum its footer holds.
+fn check_file(index: &Index, path: &Path) -> Result<(), String> {
+    match index.directory().validate_checksum(path) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(format!("its {} is damaged", path.display())),
+        Err(e) => Err(format!("its {} cannot be read ({e})", path.display())),
+    }
 }
 
 /// The index opened and checked, with a reader: what `open_cached` and `fresh_index`
