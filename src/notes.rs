@@ -49,7 +49,7 @@ pub fn scan_kept(source: &NotesSource, cache: Option<&Path>) -> (Vec<NoteFile>, 
         return scan(source.bundled, &source.dirs);
     };
     let dir = store_dir(source, cache);
-    let found = scan_with(source.bundled, &source.dirs, &store::read_listings(&dir));
+    let found = scan_with(source.bundled, &source.dirs, store::read_listings(&dir));
     if found.listings.listed > 0 && std::fs::create_dir_all(&dir).is_ok() {
         // Only a saving for the next scan: nothing is lost if it cannot be written.
         let _ = store::write_listings(&dir, &found.listings);

@@ -70,7 +70,8 @@ impl Loader {
         // The folders are scanned while the app draws its first frame, and while this
         // thread opens the cache when the app showed only its front.
         let (found, shown) = std::thread::scope(|threads| {
-            let scan = threads.spawn(|| scan_with(self.source.bundled, &self.source.dirs, &listings));
+            let old = std::mem::take(&mut listings);
+            let scan = threads.spawn(|| scan_with(self.source.bundled, &self.source.dirs, old));
             let shown = self.shown.recv().ok().map(|shown| self.open(shown, kept_in.as_deref()));
             let found = scan.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             crate::timing::mark("loader: scanned");
@@ -113,7 +114,7 @@ impl Loader {
         }
         // A note saved after the first scan passed it and before the watcher was set up
         // would be missed: the folders are scanned once more, now that it is.
-        let found = scan_with(self.source.bundled, &self.source.dirs, &listings);
+        let found = scan_with(self.source.bundled, &self.source.dirs, std::mem::take(&mut listings));
         files = found.files;
         if !self.reload(&mut state, &files, found.warnings, false, send) {
             return;
@@ -136,7 +137,7 @@ impl Loader {
                 return; // the app is gone
             }
             let Some(changed) = self.changed_paths(&files, batch) else {
-                let found = scan_with(self.source.bundled, &self.source.dirs, &listings);
+                let found = scan_with(self.source.bundled, &self.source.dirs, std::mem::take(&mut listings));
                 files = found.files;
                 if !self.reload(&mut state, &files, found.warnings, false, send) {
                     return;

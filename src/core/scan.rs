@@ -92,7 +92,7 @@ pub fn read_note_text(path: &Path) -> Result<String, String> {
 
 /// Every note of `source`: bundled ones first, then each folder's, sorted by path.
 pub fn scan(bundled: bool, dirs: &[PathBuf]) -> (Vec<NoteFile>, Vec<Warning>) {
-    let found = scan_with(bundled, dirs, &Listings::default());
+    let found = scan_with(bundled, dirs, Listings::default());
     (found.files, found.warnings)
 }
 
@@ -105,13 +105,14 @@ pub struct Scan {
 }
 
 /// [`scan`], reading only the folders that changed since `old` was made (their notes
-/// are stat'ed all the same: a note's content changes without its folder's).
-pub fn scan_with(bundled: bool, dirs: &[PathBuf], old: &Listings) -> Scan {
+/// are stat'ed all the same: a note's content changes without its folder's). The
+/// listings of the folders that did not change move from `old` to the result.
+pub fn scan_with(bundled: bool, dirs: &[PathBuf], old: Listings) -> Scan {
     scan_settled(bundled, dirs, old, SETTLED)
 }
 
 /// [`scan_with`], keeping the listings of folders changed at least `settle` before.
-fn scan_settled(bundled: bool, dirs: &[PathBuf], old: &Listings, settle: Duration) -> Scan {
+fn scan_settled(bundled: bool, dirs: &[PathBuf], mut old: Listings, settle: Duration) -> Scan {
     let mut out = Scan {
         files: Vec::new(),
         warnings: Vec::new(),
@@ -129,7 +130,7 @@ fn scan_settled(bundled: bool, dirs: &[PathBuf], old: &Listings, settle: Duratio
         }));
     }
     for dir in dirs {
-        scan_dir(dir, old, settle, &mut out);
+        scan_dir(dir, &mut old, settle, &mut out);
     }
     out
 }
@@ -288,7 +289,7 @@ fn ignore_rules(dir: &Path) -> (Gitignore, Option<String>) {
     }
 }
 
-fn scan_dir(root: &Path, old: &Listings, settle: Duration, out: &mut Scan) {
+fn scan_dir(root: &Path, old: &mut Listings, settle: Duration, out: &mut Scan) {
     if !root.is_dir() {
         out.warnings.push(Warning {
             file: root.display().to_string(),
@@ -322,8 +323,14 @@ fn scan_dir(root: &Path, old: &Listings, settle: Duration, out: &mut Scan) {
     let mut problems = problems.into_inner().unwrap_or_else(|e| e.into_inner());
     problems.sort_by(|a: &Warning, b| a.file.cmp(&b.file));
     out.warnings.extend(problems);
-    for (dir, listing, listed) in listings.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        out.listings.listed += usize::from(listed);
+    for (dir, listing) in listings.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        let listing = match listing {
+            Walked::Kept => old.folders.remove(&dir),
+            Walked::Listed(listing) => {
+                out.listings.listed += 1;
+                listing
+            }
+        };
         if let Some(listing) = listing {
             out.listings.folders.insert(dir, listing);
         }
@@ -336,9 +343,8 @@ struct Walk<'a> {
     problems: &'a Mutex<Vec<Warning>>,
     /// The folders as the last scan left them.
     old: &'a Listings,
-    /// Each folder walked: its listing to keep (none when it cannot be trusted next
-    /// time), and whether it was read (not taken from `old`).
-    listings: &'a Mutex<Vec<(PathBuf, Option<Listing>, bool)>>,
+    /// Each folder walked, and what of it to keep for the next scan.
+    listings: &'a Mutex<Vec<(PathBuf, Walked)>>,
     /// How long before a listing a folder must have last changed for it to be kept.
     settle: Duration,
 }
@@ -363,12 +369,12 @@ struct Place {
     trusted: bool,
 }
 
-/// What a folder's listing found that the walk goes on with: sub-folders and note
-/// files, by name, each with whether it is a symlink.
-#[derive(Default)]
-struct Entries {
-    folders: Vec<(String, bool)>,
-    notes: Vec<(String, bool)>,
+/// How a folder was walked.
+enum Walked {
+    /// As its listing in the last scan's said, which holds still.
+    Kept,
+    /// Read, with the listing to keep (none when it cannot be trusted next time).
+    Listed(Option<Listing>),
 }
 
 impl<'a> Walk<'a> {
@@ -380,20 +386,20 @@ impl<'a> Walk<'a> {
         let kept = self.old.folders.get(&place.dir).filter(|old| {
             place.trusted && stamp == Some(old.stamp) && old.ignore_files.iter().all(|f| f.unchanged(&place.dir))
         });
-        let (entries, listing, listed) = match kept.and_then(|old| self.from_listing(&mut place, old)) {
-            Some(entries) => (entries, kept.cloned(), false),
+        let (folders, walked) = match kept.and_then(|old| self.from_listing(&mut place, old)) {
+            Some(folders) => (folders, Walked::Kept),
             None => {
-                let Some((entries, listing)) = self.list(&mut place, stamp, now) else {
+                let Some((folders, listing)) = self.list(&mut place, stamp, now) else {
                     return;
                 };
-                (entries, listing, true)
+                (folders, Walked::Listed(listing))
             }
         };
         self.listings
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push((place.dir.clone(), listing, listed));
-        for (name, link) in entries.folders {
+            .push((place.dir.clone(), walked));
+        for (name, link) in folders {
             let path = place.dir.join(&name);
             if let Some(sub) = self.enter(&place, path, std::ffi::OsStr::new(&name), link) {
                 scope.spawn(move |scope| self.dir(scope, sub));
@@ -405,7 +411,7 @@ impl<'a> Walk<'a> {
     /// whose own stamp did not move has the same entries (adding, removing or renaming
     /// one moves it), though their contents may have changed. `None` when something is
     /// not as listed (then the folder is read).
-    fn from_listing(&self, place: &mut Place, old: &Listing) -> Option<Entries> {
+    fn from_listing(&self, place: &mut Place, old: &Listing) -> Option<Vec<(String, bool)>> {
         let mut notes = Vec::with_capacity(old.notes.len());
         for (name, _) in &old.notes {
             let path = place.dir.join(name);
@@ -423,10 +429,7 @@ impl<'a> Walk<'a> {
         if !notes.is_empty() {
             self.found.lock().unwrap_or_else(|e| e.into_inner()).extend(notes);
         }
-        Some(Entries {
-            folders: old.folders.clone(),
-            notes: old.notes.clone(),
-        })
+        Some(old.folders.clone())
     }
 
     /// The ignore rules of the folder of `place`, from now on.
@@ -440,7 +443,12 @@ impl<'a> Walk<'a> {
 
     /// Reads the folder: its note files (found), sub-folders, and the listing to keep
     /// for the next scan. `None` when it cannot be read.
-    fn list(&self, place: &mut Place, stamp: Option<FolderStamp>, now: SystemTime) -> Option<(Entries, Option<Listing>)> {
+    fn list(
+        &self,
+        place: &mut Place,
+        stamp: Option<FolderStamp>,
+        now: SystemTime,
+    ) -> Option<(Vec<(String, bool)>, Option<Listing>)> {
         let dir = place.dir.clone();
         let entries = match fs::read_dir(&dir) {
             Ok(entries) => entries,
@@ -463,7 +471,8 @@ impl<'a> Walk<'a> {
         // below under the old ones is not trusted.
         let same_rules = self.old.folders.get(&dir).map(|old| old.ignore_files == ignore_files);
         place.trusted &= same_rules.unwrap_or(ignore_files.is_empty());
-        let mut found = Entries::default();
+        let mut folders = Vec::new();
+        let mut note_names = Vec::new();
         let mut notes = Vec::new();
         // A listing that said something (a name that is not UTF-8, a file that cannot
         // be read) is not kept: the next scan reads the folder and says it again. Nor
@@ -497,7 +506,7 @@ impl<'a> Walk<'a> {
                 continue;
             };
             if is_dir {
-                found.folders.push((utf8.to_string(), kind.is_symlink()));
+                folders.push((utf8.to_string(), kind.is_symlink()));
                 continue;
             }
             let rel = path.strip_prefix(self.root).unwrap_or(&path);
@@ -513,7 +522,7 @@ impl<'a> Walk<'a> {
             match meta {
                 Ok(meta) if meta.is_file() => {
                     notes.push(note_file(self.root, &path, &meta));
-                    found.notes.push((utf8.to_string(), kind.is_symlink()));
+                    note_names.push((utf8.to_string(), kind.is_symlink()));
                 }
                 Ok(_) => said = true, // a note name that is not a file: looked at again
                 Err(e) => {
@@ -527,11 +536,11 @@ impl<'a> Walk<'a> {
         }
         let listing = stamp.filter(|s| !said && s.settled(now, self.settle)).map(|stamp| Listing {
             stamp,
-            folders: found.folders.clone(),
-            notes: found.notes.clone(),
+            folders: folders.clone(),
+            notes: note_names,
             ignore_files,
         });
-        Some((found, listing))
+        Some((folders, listing))
     }
 
     /// The sub-folder `path` of `place` to walk, or `None` (with a warning) when it is
@@ -691,7 +700,7 @@ mod tests {
         // Folder times are coarser than the clock: a change right after the last scan
         // could carry the time that scan saw (the production margin is for that).
         std::thread::sleep(Duration::from_millis(30));
-        let kept = scan_settled(false, &[root.to_path_buf()], old, Duration::ZERO);
+        let kept = scan_settled(false, &[root.to_path_buf()], old.clone(), Duration::ZERO);
         let full = scan(false, &[root.to_path_buf()]);
         let seen = |files: &[NoteFile]| -> Vec<(PathBuf, u64, u128, String)> {
             files
@@ -761,7 +770,7 @@ mod tests {
     fn a_folder_changed_just_before_its_listing_is_read_again_next_time() {
         let tmp = tempfile::tempdir().unwrap();
         write(tmp.path(), "x/a.md", "# A");
-        let found = scan_with(false, &[tmp.path().to_path_buf()], &Listings::default());
+        let found = scan_with(false, &[tmp.path().to_path_buf()], Listings::default());
         assert_eq!(found.listings.listed, 2);
         assert!(found.listings.is_empty(), "a change within the clock's grain could be missed");
     }

@@ -41,63 +41,54 @@ pub(super) fn examine_all(
 ) -> Examined {
     let same_paths =
         catalog.files.len() == files.len() && catalog.files.iter().zip(files).all(|(c, f)| c.path == f.path);
-    let (before, removed): (Vec<Option<Kept>>, Vec<PathBuf>) = if same_paths {
+    let kept = catalog.files.drain(..).zip(catalog.event_ids.drain(..));
+    // Each scanned file with its record, taken a chunk at a time: the catalog of
+    // 100,000 notes is hundreds of megabytes, not to be copied whole on the way.
+    let mut removed = Vec::new();
+    let mut before: Box<dyn Iterator<Item = Option<Kept>>> = if same_paths {
         // The usual case (no note added or removed): paired in order, no lookups.
-        let before = catalog
-            .files
-            .drain(..)
-            .zip(catalog.event_ids.drain(..))
-            .map(Some)
-            .collect();
-        (before, Vec::new())
+        Box::new(kept.map(Some))
     } else {
-        let mut old: HashMap<PathBuf, Kept> = catalog
-            .files
-            .drain(..)
-            .zip(catalog.event_ids.drain(..))
-            .map(|(f, id)| (f.path.clone(), (f, id)))
-            .collect();
-        let before = files.iter().map(|f| old.remove(&f.path)).collect();
-        (before, old.into_keys().collect())
+        let mut old: HashMap<PathBuf, Kept> = kept.map(|(f, id)| (f.path.clone(), (f, id))).collect();
+        let paired: Vec<Option<Kept>> = files.iter().map(|f| old.remove(&f.path)).collect();
+        removed = old.into_keys().collect();
+        Box::new(paired.into_iter())
     };
     report.removed = removed.len();
     let total = files.len();
-    let mut examined: Vec<(ParsedFile, Option<String>, Status)> = Vec::with_capacity(total);
-    let mut before = before.into_iter();
-    for chunk in files.chunks(1024) {
-        let previous: Vec<_> = before.by_ref().take(chunk.len()).collect();
-        examined.par_extend(
-            chunk
-                .par_iter()
-                .zip(previous.into_par_iter())
-                .map(|(file, p)| examine(file, p)),
-        );
-        progress(Stage::Reading {
-            done: examined.len(),
-            total,
-        });
-    }
-    crate::timing::mark("changes examined");
     let mut out = Examined {
         files: Vec::with_capacity(total),
         old_ids: Vec::with_capacity(total),
         statuses: Vec::with_capacity(total),
         removed,
     };
-    for (file, id, status) in examined {
-        match status {
-            Status::Unchanged => report.unchanged += 1,
-            Status::Touched => {
-                report.unchanged += 1;
-                report.touched += 1;
+    for chunk in files.chunks(1024) {
+        let previous: Vec<Option<Kept>> = before.by_ref().take(chunk.len()).collect();
+        let examined: Vec<(ParsedFile, Option<String>, Status)> = chunk
+            .par_iter()
+            .zip(previous.into_par_iter())
+            .map(|(file, p)| examine(file, p))
+            .collect();
+        for (file, id, status) in examined {
+            match status {
+                Status::Unchanged => report.unchanged += 1,
+                Status::Touched => {
+                    report.unchanged += 1;
+                    report.touched += 1;
+                }
+                Status::Changed(_) => report.changed += 1,
+                Status::Added => report.added += 1,
             }
-            Status::Changed(_) => report.changed += 1,
-            Status::Added => report.added += 1,
+            out.files.push(file);
+            out.old_ids.push(id);
+            out.statuses.push(status);
         }
-        out.files.push(file);
-        out.old_ids.push(id);
-        out.statuses.push(status);
+        progress(Stage::Reading {
+            done: out.files.len(),
+            total,
+        });
     }
+    crate::timing::mark("changes examined");
     out
 }
 
