@@ -25,10 +25,10 @@ mod catalog;
 mod checked;
 mod diff;
 mod write;
-use catalog::{read_catalog, read_front, read_stamps, Catalog, Sizes, CATALOG, FOLDERS, STAMPS};
+use catalog::{promote_base, read_catalog, read_front, read_stamps, Catalog, Sizes, CATALOG, FOLDERS, STAMPS};
 pub use catalog::{read_listings, write_listings};
 pub use checked::catching_panics;
-use checked::{clear_index_files, guarded, lock, open_index, open_search};
+use checked::{clear_index_files, guarded, lock, open_index, open_search, open_search_any};
 use diff::{examine_all, Plan};
 pub use write::Commits;
 
@@ -121,10 +121,10 @@ pub fn store_dir(cache: &Path, key: &str) -> PathBuf {
 /// folders: what the app shows in its first frame. `None` when there is no usable
 /// cache (the refresh that follows will say why and rebuild it).
 pub fn open_cached(dir: &Path, analyzer: Analyzer) -> Option<Store> {
-    let mut catalog = read_catalog(dir).ok()?;
-    crate::timing::mark("cached: catalog read");
-    let index = open_search(dir, catalog.generation, analyzer).ok()?;
+    let (index, generation) = open_search_any(dir, analyzer).ok()?;
     crate::timing::mark("cached: index opened");
+    let (mut catalog, _) = read_catalog(dir, Some(generation)).ok()?;
+    crate::timing::mark("cached: catalog read");
     // Every update keeps the notes as linked: no need to link them again.
     let library = Library::linked_before(&mut catalog.files, catalog.warnings);
     crate::timing::mark("cached: library");
@@ -341,29 +341,30 @@ fn starting_point(dir: &Path, previous: Option<Store>, reason: &mut Option<Strin
         };
         return (catalog, Some(p.index.index));
     }
-    let mut catalog = match read_catalog(dir) {
-        Ok(c) if reason.is_none() => c,
-        Ok(_) => Catalog::default(),
-        Err(why) => {
-            if dir.join("meta.json").exists() || dir.join(STAMPS).exists() {
-                reason.get_or_insert(why);
-            }
-            Catalog::default()
-        }
-    };
-    crate::timing::mark("catalog read");
-    let mut index = None;
-    if !catalog.files.is_empty() || catalog.generation > 0 {
-        match open_index(dir, catalog.generation) {
-            Ok(i) => index = Some(i),
-            Err(why) => {
-                // The catalog is still a good cache of parsed files; only the index goes.
-                *reason = Some(why);
-                catalog.event_ids.iter_mut().for_each(|id| *id = None);
-            }
-        }
+    if reason.is_some() {
+        return (Catalog::default(), None); // built anew, as asked
     }
-    (catalog, index)
+    let had_cache = dir.join("meta.json").exists() || dir.join(CATALOG).exists();
+    match open_index(dir) {
+        Ok((index, generation)) => match read_catalog(dir, Some(generation)) {
+            Ok((mut catalog, written_for_it)) => {
+                crate::timing::mark("catalog read");
+                if written_for_it {
+                    // The update that wrote it stopped right after its commit.
+                    let _ = promote_base(dir, &mut catalog.sizes);
+                }
+                return (catalog, Some(index));
+            }
+            Err(why) => *reason = Some(why),
+        },
+        Err(why) if had_cache => *reason = Some(why),
+        Err(_) => {}
+    }
+    // No usable index: the catalog is still a good cache of parsed files (not of what
+    // the index holds).
+    let mut catalog = read_catalog(dir, None).map(|(c, _)| c).unwrap_or_default();
+    catalog.event_ids.iter_mut().for_each(|id| *id = None);
+    (catalog, None)
 }
 
 impl Store {

@@ -215,18 +215,50 @@ pub(super) fn read_stamps(dir: &Path) -> Result<Stamps, String> {
     Ok(stamps)
 }
 
-pub(super) fn read_catalog(dir: &Path) -> Result<Catalog, String> {
-    let (notes, base_bytes): (ParsedFiles, u64) = decode_streaming(dir, CATALOG)?;
-    // `stamps.bin` is written after `notes.bin`: the same generation in both says the
-    // update that wrote them finished. Its start is enough to tell.
-    if stamps_generation(dir)? != notes.generation {
-        return Err("its notes.bin and stamps.bin disagree (an interrupted update?)".into());
+/// The catalog of the index commit `generation`: the base with the log records up to
+/// it, or a base written for that commit and not put in place yet (the update stopped
+/// between the two: see [`write_base`]). `None`: the newest there is (the index is not
+/// usable; the catalog is still a good cache of parsed files). Also whether it came
+/// from such a base, which the caller puts in place when it holds the lock.
+pub(super) fn read_catalog(dir: &Path, generation: Option<u64>) -> Result<(Catalog, bool), String> {
+    if let Some(wanted) = generation {
+        if base_generation(dir, &next(CATALOG)).ok() == Some(wanted) {
+            return read_base(dir, &next(CATALOG), Some(wanted)).map(|c| (c, true));
+        }
+    }
+    let catalog = read_base(dir, CATALOG, generation)?;
+    match generation {
+        Some(wanted) if catalog.generation != wanted => {
+            Err("it does not match its catalog (an interrupted update?)".into())
+        }
+        _ => Ok((catalog, false)),
+    }
+}
+
+/// The base `name` with the log records that follow it, up to `generation`.
+fn read_base(dir: &Path, name: &str, generation: Option<u64>) -> Result<Catalog, String> {
+    let upto = generation.unwrap_or(u64::MAX);
+    if base_generation(dir, name)? > upto {
+        return Err("it does not match its catalog (an interrupted update?)".into());
+    }
+    let (notes, base_bytes): (ParsedFiles, u64) = decode_streaming(dir, name)?;
+    // `stamps.bin` is written with it (what `confnotes search` reads instead): found
+    // with the same generation, in place or beside it, it says the base is whole.
+    let stamps = base_generation(dir, STAMPS);
+    if stamps.as_ref().ok() != Some(&notes.generation)
+        && base_generation(dir, &next(STAMPS)).ok() != Some(notes.generation)
+    {
+        return Err(match stamps {
+            Err(why) => why,
+            Ok(_) => "its notes.bin and stamps.bin disagree (an interrupted update?)".into(),
+        });
     }
     let mut entries = notes.files;
     let (deltas, log_bytes) = read_log(dir, notes.generation);
     let mut generation = notes.generation;
     let mut warnings = notes.warnings;
-    for delta in deltas {
+    // A record past the index's commit was written for a commit that did not happen.
+    for delta in deltas.into_iter().take_while(|d| d.generation <= upto) {
         apply(
             &mut entries,
             &delta,
@@ -249,15 +281,24 @@ pub(super) fn read_catalog(dir: &Path) -> Result<Catalog, String> {
     })
 }
 
-/// The generation `stamps.bin` was written for, from its first bytes.
-fn stamps_generation(dir: &Path) -> Result<u64, String> {
+/// Where a base is written before the commit it describes.
+fn next(name: &str) -> String {
+    format!("{name}.next")
+}
+
+/// The generation a base file (`notes.bin`, `stamps.bin`) was written for, from its
+/// first bytes.
+fn base_generation(dir: &Path, name: &str) -> Result<u64, String> {
     let mut head = Vec::new();
-    let file = fs::File::open(dir.join(STAMPS)).map_err(|e| format!("its {STAMPS} cannot be read ({e})"))?;
+    let file = fs::File::open(dir.join(name)).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!("its {name} is missing (made by an older confnotes, or never finished)"),
+        _ => format!("its {name} cannot be read ({e})"),
+    })?;
     // The format and the generation come first, in far less than this.
     file.take(4096)
         .read_to_end(&mut head)
-        .map_err(|e| format!("its {STAMPS} cannot be read ({e})"))?;
-    let damaged = |_| format!("its {STAMPS} is damaged");
+        .map_err(|e| format!("its {name} cannot be read ({e})"))?;
+    let damaged = |_| format!("its {name} is damaged");
     let (format, rest) = postcard::take_from_bytes::<String>(&head).map_err(damaged)?;
     if format != format_id() {
         return Err(format!("it was built by another version ({format})"));
@@ -305,8 +346,11 @@ pub(super) fn append_log(dir: &Path, sizes: &mut Sizes, delta: &Delta) -> anyhow
     Ok(true)
 }
 
-/// Writes a new base: `notes.bin`, then `stamps.bin` (each whole or not at all), then
-/// drops the change log, whose records it holds.
+/// Writes a new base for the commit `generation`, before that commit: beside the base
+/// in place (`notes.bin.next`, `stamps.bin.next`), which stays the catalog of the index
+/// until the commit is done and [`promote_base`] puts the new one in its place. An
+/// update stopped anywhere on the way leaves a catalog for whichever commit the index
+/// has (see [`read_catalog`]).
 pub(super) fn write_base(
     dir: &Path,
     generation: u64,
@@ -337,7 +381,20 @@ pub(super) fn write_base(
     for (name, bytes) in [(CATALOG, notes), (STAMPS, postcard::to_stdvec(&stamps)?)] {
         let tmp = dir.join(format!("{name}.tmp"));
         fs::write(&tmp, bytes)?;
-        fs::rename(&tmp, dir.join(name))?;
+        fs::rename(&tmp, dir.join(next(name)))?;
+    }
+    Ok(())
+}
+
+/// Puts the base written for the commit just done in place, and drops the change log,
+/// whose records it holds. (`stamps.bin` first: a `notes.bin.next` left is what
+/// tells that this was not done.)
+pub(super) fn promote_base(dir: &Path, sizes: &mut Sizes) -> anyhow::Result<()> {
+    for name in [STAMPS, CATALOG] {
+        match fs::rename(dir.join(next(name)), dir.join(name)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
     }
     // Its records are older than the new base: harmless if this fails.
     let _ = fs::remove_file(dir.join(LOG));

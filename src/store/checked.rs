@@ -49,13 +49,14 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 /// byte would otherwise show up as wrong hits, `Data corrupted` or a panic inside
 /// tantivy on some later search, on every run. The check reads the files whole (from
 /// the page cache after the first run: milliseconds for tens of megabytes).
-pub(super) fn open_index(dir: &Path, generation: u64) -> Result<Index, String> {
+/// Also the generation of its last commit, which the catalog read with it must have.
+pub(super) fn open_index(dir: &Path) -> Result<(Index, u64), String> {
     unwind_to_error(|| {
         let index = Index::open_in_dir(dir).map_err(|e| format!("it cannot be opened ({e})"))?;
         let payload = index.load_metas().ok().and_then(|m| m.payload);
-        if payload.as_deref() != Some(&generation.to_string()) {
-            return Err("it does not match its catalog (an interrupted update?)".into());
-        }
+        let Some(generation) = payload.and_then(|p| p.parse::<u64>().ok()) else {
+            return Err("it was never committed whole (an interrupted first run?)".into());
+        };
         if index.schema() != schema().0 {
             return Err("its schema changed".into());
         }
@@ -83,7 +84,7 @@ pub(super) fn open_index(dir: &Path, generation: u64) -> Result<Index, String> {
         if all_stamped && seen != verified {
             let _ = std::fs::write(&stamp_path, seen);
         }
-        Ok(index)
+        Ok((index, generation))
     })
 }
 
@@ -121,11 +122,23 @@ fn check_file(index: &Index, path: &Path) -> Result<(), String> {
     }
 }
 
-/// The index opened and checked, with a reader: what `open_cached` and `fresh_index`
-/// search. An error or a panic is a reason to rebuild, which `refresh` does.
+/// The index opened and checked, with a reader: what `open_front` and `fresh_index`
+/// search, when its last commit is `generation`. An error or a panic is a reason to
+/// rebuild, which `refresh` does.
 pub(super) fn open_search(dir: &Path, generation: u64, analyzer: Analyzer) -> Result<SearchIndex, String> {
-    let index = open_index(dir, generation)?;
-    unwind_to_error(|| SearchIndex::with_index(index, schema().1, analyzer).map_err(|e| format!("{e:#}")))
+    let (search, committed) = open_search_any(dir, analyzer)?;
+    if committed != generation {
+        return Err("it does not match its catalog (an interrupted update?)".into());
+    }
+    Ok(search)
+}
+
+/// [`open_search`], whatever its last commit: also its generation.
+pub(super) fn open_search_any(dir: &Path, analyzer: Analyzer) -> Result<(SearchIndex, u64), String> {
+    let (index, committed) = open_index(dir)?;
+    let search =
+        unwind_to_error(|| SearchIndex::with_index(index, schema().1, analyzer).map_err(|e| format!("{e:#}")))?;
+    Ok((search, committed))
 }
 
 /// `work`, with a panic turned into an error (tantivy can panic on damaged files).

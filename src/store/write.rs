@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use tantivy::{IndexWriter, Term};
 
-use super::catalog::{append_log, write_base, write_front, Delta};
+use super::catalog::{append_log, promote_base, write_base, write_front, Delta};
 use super::checked::writer_with_retry;
 use super::diff::Plan;
 use super::{Progress, Stage, Store, StoreReport};
@@ -113,15 +113,19 @@ impl Store {
                 });
             }
         }
-        self.commit(&mut writer)?;
-        crate::timing::mark("index committed");
-        // Written after the commit: a crash in between leaves a catalog whose generation
-        // does not match the index, and the next refresh re-indexes.
-        self.persist(plan, note_warnings.clone(), committed > 0)?;
-        // What the next start's first frame shows. Not written, the next start finds
-        // the one there older than the index and reads the whole catalog instead.
-        let _ = write_front(&self.dir, self.generation, &self.library, &note_warnings);
+        // The catalog of the commit is written before it, so that whether the commit
+        // happens or not (the app quit meanwhile), there is one for the index.
+        let generation = self.generation + 1;
+        let base = self.persist(plan, note_warnings.clone(), committed > 0, generation)?;
+        // What the next start's first frame shows. If not written, or written for a
+        // commit that did not happen, the next start reads the whole catalog instead.
+        let _ = write_front(&self.dir, generation, &self.library, &note_warnings);
         crate::timing::mark("catalog written");
+        self.commit(&mut writer)?;
+        if base {
+            promote_base(&self.dir, &mut self.sizes)?;
+        }
+        crate::timing::mark("index committed");
         self.index.reader.reload()?;
         // Merges finish in the background while the index is already in use.
         drop(writer);
@@ -153,8 +157,8 @@ impl Store {
         Ok(())
     }
 
-    /// A commit on the way through a long indexing, then the catalog of what the index
-    /// holds now: the files indexed so far as they are, the others (`pending`) as the
+    /// A commit on the way through a long indexing, with the catalog of what the index
+    /// holds then: the files indexed so far as they are, the others (`pending`) as the
     /// index still has them, or not at all when it has none of them yet.
     fn commit_part(
         &mut self,
@@ -163,7 +167,6 @@ impl Store {
         pending: &[bool],
         warnings: &[Warning],
     ) -> anyhow::Result<()> {
-        self.commit(writer)?;
         let entries: Vec<(&ParsedFile, &Option<String>)> = self
             .files
             .iter()
@@ -174,21 +177,24 @@ impl Store {
                 false => Some((file, id)),
             })
             .collect();
-        write_base(&self.dir, self.generation, &entries, warnings.to_vec(), &mut self.sizes)?;
+        write_base(&self.dir, self.generation + 1, &entries, warnings.to_vec(), &mut self.sizes)?;
+        self.commit(writer)?;
+        promote_base(&self.dir, &mut self.sizes)?;
         self.index.reader.reload()?;
         crate::timing::mark("a part committed");
         Ok(())
     }
 
-    /// Records this update: a record appended to the change log when the update was
-    /// small, else a new `notes.bin` and `stamps.bin`.
-    fn persist(&mut self, plan: &Plan, warnings: Vec<Warning>, whole: bool) -> anyhow::Result<()> {
+    /// Records this update, as commit `generation`: a record appended to the change log
+    /// when the update was small, else a new base (then `true`: it is put in place
+    /// once the commit is done).
+    fn persist(&mut self, plan: &Plan, warnings: Vec<Warning>, whole: bool, generation: u64) -> anyhow::Result<bool> {
         // Only an update of a small part of the notes is worth a log record (a first
         // run or a rebuild is written whole, without encoding it twice).
         let small = (plan.upserts.len() + plan.removed.len()) * 4 <= self.files.len();
         if small && !whole {
             let delta = Delta {
-                generation: self.generation,
+                generation,
                 removed: plan.removed.clone(),
                 upserts: plan
                     .upserts
@@ -198,11 +204,12 @@ impl Store {
                 warnings: warnings.clone(),
             };
             if append_log(&self.dir, &mut self.sizes, &delta)? {
-                return Ok(());
+                return Ok(false);
             }
         }
         let entries: Vec<(&ParsedFile, &Option<String>)> = self.files.iter().zip(&self.indexed_ids).collect();
-        write_base(&self.dir, self.generation, &entries, warnings, &mut self.sizes)
+        write_base(&self.dir, generation, &entries, warnings, &mut self.sizes)?;
+        Ok(true)
     }
 
     /// Another program holds the index: every note is indexed in memory instead, with

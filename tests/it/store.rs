@@ -753,3 +753,80 @@ fn a_note_with_a_title_of_megabytes_is_cached_like_any_other() {
     assert!(again.report.rebuilt.is_none(), "{:?}", again.report.rebuilt);
     assert_eq!(again.report.unchanged, 4);
 }
+
+/// Every file of a cache folder, by name.
+fn files_in(store_dir: &Path) -> Vec<(String, Vec<u8>)> {
+    fs::read_dir(store_dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| (e.file_name().into_string().unwrap(), fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+/// The catalog's files (the rest is the index's).
+fn is_catalog(name: &str) -> bool {
+    ["notes.bin", "stamps.bin", "changes.bin", "front.bin"].contains(&name)
+}
+
+#[test]
+fn an_update_cut_short_around_its_commit_leaves_a_cache_that_is_not_rebuilt() {
+    let (tmp, source) = folder_of(40);
+    let (dir, cache) = (source.dirs[0].clone(), tmp.path().join("cache"));
+    drop(open(&dir, &cache, false));
+    let store_name = fs::read_dir(&cache).unwrap().next().unwrap().unwrap().file_name();
+    let store_dir = cache.join(&store_name);
+    let before = files_in(&store_dir);
+    fs::write(dir.join("event-1.md"), "# 一\n\n## 改\n\nsmallmark の話。\n").unwrap();
+    drop(open(&dir, &cache, false));
+    let after_small = files_in(&store_dir);
+    assert!(after_small.iter().any(|(n, _)| n == "changes.bin"), "a small update is logged");
+    for i in 10..30 {
+        fs::write(dir.join(format!("event-{i}.md")), format!("# 改{i}\n\n## 版\n\nbigmark {i}。\n")).unwrap();
+    }
+    drop(open(&dir, &cache, false));
+    let after_big = files_in(&store_dir);
+
+    // A cache made of the index of one state and the catalog files of another, as an
+    // update stopped at some point leaves it; then opened.
+    let mut case = 0;
+    let mut stopped = |index: &[(String, Vec<u8>)], catalog: &[(String, Vec<u8>)], next: Option<&[(String, Vec<u8>)]>| {
+        case += 1;
+        let cache = tmp.path().join(format!("stopped-{case}"));
+        let store_dir = cache.join(&store_name);
+        fs::create_dir_all(&store_dir).unwrap();
+        for (name, bytes) in index.iter().filter(|(n, _)| !is_catalog(n)) {
+            fs::write(store_dir.join(name), bytes).unwrap();
+        }
+        for (name, bytes) in catalog.iter().filter(|(n, _)| is_catalog(n)) {
+            fs::write(store_dir.join(name), bytes).unwrap();
+        }
+        for (name, bytes) in next.unwrap_or_default().iter() {
+            if name == "notes.bin" || name == "stamps.bin" {
+                fs::write(store_dir.join(format!("{name}.next")), bytes).unwrap();
+            }
+        }
+        let notes = open(&dir, &cache, false);
+        assert!(notes.report.rebuilt.is_none(), "case {case}: {:?}", notes.report.rebuilt);
+        (notes, store_dir)
+    };
+
+    // Its log record written, not its commit: the record is not the index's.
+    let (notes, _) = stopped(&before, &after_small, None);
+    assert_eq!(notes.report.changed, 21, "found changed again");
+    assert_eq!((hits(&notes, "smallmark"), hits(&notes, "bigmark")), (1, 20));
+
+    // Its new base written beside the one in place, not its commit.
+    let (notes, _) = stopped(&after_small, &after_small, Some(&after_big));
+    assert_eq!(notes.report.changed, 20, "found changed again");
+    assert_eq!(hits(&notes, "bigmark"), 20);
+
+    // Its commit done, its new base not put in place yet: it is, by the next update.
+    let (notes, store_dir) = stopped(&after_big, &after_small, Some(&after_big));
+    assert_eq!(notes.report.changes(), 0);
+    assert_eq!(hits(&notes, "bigmark"), 20);
+    assert!(!store_dir.join("notes.bin.next").exists());
+    drop(notes);
+    let (cached, _) = Notes::cached(&source, &store_dir.parent().unwrap().to_path_buf()).unwrap();
+    assert!(cached.library.events.iter().any(|e| e.title == "改12"));
+}
