@@ -208,7 +208,15 @@ fn main() {
         first_frame: "< 100 ms",
         closed: "< 150 ms",
     };
-    app_rows(&source, &cache, &corpus, library.events.len(), "", &targets, &mut row);
+    app_rows(
+        &source,
+        &cache,
+        &corpus,
+        library.events.len(),
+        "",
+        &targets,
+        &mut row,
+    );
 
     // 4b. Ten times more notes (about 130 MB), behind a flag: it takes a few minutes.
     if std::env::var_os("CONFNOTES_BENCH_100K").is_some() {
@@ -413,7 +421,9 @@ fn app_rows(
         let title = format!("追記{round}");
         take_until(&loaded, &mut app, &mut terminal, |app| shows(app, &title));
         visible.push(start.elapsed().as_secs_f64() * 1000.0);
-        take_until(&loaded, &mut app, &mut terminal, |app| app.notes.report.changed == 1);
+        take_until(&loaded, &mut app, &mut terminal, |app| {
+            app.notes.report.changed == 1
+        });
         searchable.push(start.elapsed().as_secs_f64() * 1000.0);
         let found = app
             .notes
@@ -429,7 +439,12 @@ fn app_rows(
     drop((app, loaded, running));
     let spread = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
-        format!("{:.0} ms median, {:.0} ms worst of {}", v[v.len() / 2], v[v.len() - 1], v.len())
+        format!(
+            "{:.0} ms median, {:.0} ms worst of {}",
+            v[v.len() / 2],
+            v[v.len() - 1],
+            v.len()
+        )
     };
     row(
         "one file saved while the app runs: visible",
@@ -465,7 +480,9 @@ fn app_rows(
         let title = format!("閉じた後{round}");
         take_until(&loaded, &mut app, &mut terminal, |app| shows(app, &title));
         closed.push(start.elapsed().as_secs_f64() * 1000.0);
-        take_until(&loaded, &mut app, &mut terminal, |app| app.notes.report.changed == 1);
+        take_until(&loaded, &mut app, &mut terminal, |app| {
+            app.notes.report.changed == 1
+        });
         closed_searchable.push(start.elapsed().as_secs_f64() * 1000.0);
         drop((app, loaded, running));
         // Its loader may still be setting up its watcher: not to be measured with the
@@ -475,7 +492,11 @@ fn app_rows(
     first.sort_by(f64::total_cmp);
     row(
         "one file changed while the app was closed: visible after start",
-        format!("{} (the first frame, from the cache, at {:.0} ms)", spread(&mut closed), first[2]),
+        format!(
+            "{} (the first frame, from the cache, at {:.0} ms)",
+            spread(&mut closed),
+            first[2]
+        ),
         targets.closed,
     );
     row(
@@ -558,7 +579,9 @@ fn child_main(what: &str) {
             let touched = corpus.join("0001/README.md");
             let text = std::fs::read_to_string(&touched).unwrap();
             std::fs::write(&touched, format!("{text}\n\n## 測る\n\nメモリを測る。\n")).unwrap();
-            take_until(&loaded, &mut app, &mut terminal, |app| app.notes.report.changed == 1);
+            take_until(&loaded, &mut app, &mut terminal, |app| {
+                app.notes.report.changed == 1
+            });
             println!("rss_mb {}", peak_rss_mb());
             drop((app, loaded, running));
         }

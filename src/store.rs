@@ -25,7 +25,9 @@ mod catalog;
 mod checked;
 mod diff;
 mod write;
-use catalog::{promote_base, read_catalog, read_front, read_stamps, Catalog, Sizes, CATALOG, FOLDERS, STAMPS};
+use catalog::{
+    promote_base, read_catalog, read_front, read_stamps, Catalog, Sizes, CATALOG, FOLDERS, STAMPS,
+};
 pub use catalog::{read_listings, write_listings};
 pub use checked::catching_panics;
 use checked::{clear_index_files, guarded, lock, open_index, open_search, open_search_any};
@@ -329,7 +331,11 @@ impl Update<'_> {
 /// The catalog and index an update starts from: the store this process kept, or the
 /// cache on disk, or nothing (a new index, with `reason` saying why when there was a
 /// cache).
-fn starting_point(dir: &Path, previous: Option<Store>, reason: &mut Option<String>) -> (Catalog, Option<Index>) {
+fn starting_point(
+    dir: &Path,
+    previous: Option<Store>,
+    reason: &mut Option<String>,
+) -> (Catalog, Option<Index>) {
     let previous = previous.filter(|p| reason.is_none() && p.dir == dir && p.is_current());
     if let Some(p) = previous {
         let catalog = Catalog {

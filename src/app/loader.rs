@@ -14,9 +14,9 @@ use super::action::{Action, Loaded};
 use crate::core::paths::is_note_name;
 use crate::core::scan::{rescan_file, scan_with, Listings, NoteFile};
 use crate::core::NotesSource;
+use crate::notes::store_dir;
 use crate::notes::Notes;
 use crate::search::SearchIndex;
-use crate::notes::store_dir;
 use crate::store::{self, read_listings, write_listings, Stage, Store};
 
 /// How long to wait for an editor's burst of writes to settle before reloading.
@@ -72,8 +72,14 @@ impl Loader {
         let (found, shown) = std::thread::scope(|threads| {
             let old = std::mem::take(&mut listings);
             let scan = threads.spawn(|| scan_with(self.source.bundled, &self.source.dirs, old));
-            let shown = self.shown.recv().ok().map(|shown| self.open(shown, kept_in.as_deref()));
-            let found = scan.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let shown = self
+                .shown
+                .recv()
+                .ok()
+                .map(|shown| self.open(shown, kept_in.as_deref()));
+            let found = scan
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             crate::timing::mark("loader: scanned");
             (found, shown)
         });
@@ -114,7 +120,11 @@ impl Loader {
         }
         // A note saved after the first scan passed it and before the watcher was set up
         // would be missed: the folders are scanned once more, now that it is.
-        let found = scan_with(self.source.bundled, &self.source.dirs, std::mem::take(&mut listings));
+        let found = scan_with(
+            self.source.bundled,
+            &self.source.dirs,
+            std::mem::take(&mut listings),
+        );
         files = found.files;
         if !self.reload(&mut state, &files, found.warnings, false, send) {
             return;
@@ -137,7 +147,11 @@ impl Loader {
                 return; // the app is gone
             }
             let Some(changed) = self.changed_paths(&files, batch) else {
-                let found = scan_with(self.source.bundled, &self.source.dirs, std::mem::take(&mut listings));
+                let found = scan_with(
+                    self.source.bundled,
+                    &self.source.dirs,
+                    std::mem::take(&mut listings),
+                );
                 files = found.files;
                 if !self.reload(&mut state, &files, found.warnings, false, send) {
                     return;

@@ -113,7 +113,11 @@ pub fn run_tui(
             let loading = (more > 0).then(|| format!("loading {more} more notes…"));
             (notes, None, true, loading)
         }
-        None => match cache.as_deref().filter(|_| !rebuild).and_then(|dir| Notes::cached(&source, dir)) {
+        None => match cache
+            .as_deref()
+            .filter(|_| !rebuild)
+            .and_then(|dir| Notes::cached(&source, dir))
+        {
             Some((notes, store)) => (notes, Some(store), false, None),
             None => (Notes::empty()?, None, false, Some("loading notes…".to_string())),
         },

@@ -213,7 +213,11 @@ impl Library {
         let names = std::cell::OnceCell::new();
         let names = || {
             names.get_or_init(|| {
-                NameIndex::new(linked.iter().map(|(path, n, _)| (*path, n.event.aliases.as_slice())))
+                NameIndex::new(
+                    linked
+                        .iter()
+                        .map(|(path, n, _)| (*path, n.event.aliases.as_slice())),
+                )
             })
         };
         let resolved: Vec<Option<Vec<LinkTarget>>> = linked

@@ -6,10 +6,10 @@
 //! listing holds such a file pay for reading it: probing every folder for them costs
 //! more than the rest of the walk (measured on a 10,000-folder tree).
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -17,9 +17,9 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use serde::{Deserialize, Serialize};
 
 use super::bundled::{BUNDLED, BUNDLED_ROOT};
-use super::paths::{date_from_path, id_from_path, is_folder_readme, is_hidden, is_note_name};
 use super::model::Warning;
 use super::parse::MAX_NOTE_BYTES;
+use super::paths::{date_from_path, id_from_path, is_folder_readme, is_hidden, is_note_name};
 
 /// A note file found by a scan: where it is, what it is called, and its stamp.
 #[derive(Debug, Clone)]
@@ -161,13 +161,16 @@ impl Listings {
     }
 }
 
+/// Entries of a folder by name, each with whether it is a symlink.
+type Names = Vec<(String, bool)>;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Listing {
     stamp: FolderStamp,
-    /// Sub-folders to walk: name, and whether it is a symlink.
-    folders: Vec<(String, bool)>,
-    /// Note files: name, and whether it is a symlink.
-    notes: Vec<(String, bool)>,
+    /// Sub-folders to walk.
+    folders: Names,
+    /// Note files.
+    notes: Names,
     /// Its `.gitignore` and `.ignore`, as they were.
     ignore_files: Vec<IgnoreFile>,
 }
@@ -208,7 +211,9 @@ impl FolderStamp {
 
     /// Whether both times are `settle` or more before `listed` (when the listing began).
     fn settled(&self, listed: SystemTime, settle: Duration) -> bool {
-        let listed = listed.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i128);
+        let listed = listed
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i128);
         let latest = self.mtime_ns.max(self.ctime_ns);
         latest + (settle.as_nanos() as i128) < listed
     }
@@ -384,9 +389,11 @@ impl<'a> Walk<'a> {
         let now = SystemTime::now();
         let stamp = fs::metadata(&place.dir).ok().and_then(|m| FolderStamp::of(&m));
         let kept = self.old.folders.get(&place.dir).filter(|old| {
-            place.trusted && stamp == Some(old.stamp) && old.ignore_files.iter().all(|f| f.unchanged(&place.dir))
+            place.trusted
+                && stamp == Some(old.stamp)
+                && old.ignore_files.iter().all(|f| f.unchanged(&place.dir))
         });
-        let (folders, walked) = match kept.and_then(|old| self.from_listing(&mut place, old)) {
+        let (folders, walked) = match kept.and_then(|old| self.as_listed(&mut place, old)) {
             Some(folders) => (folders, Walked::Kept),
             None => {
                 let Some((folders, listing)) = self.list(&mut place, stamp, now) else {
@@ -411,7 +418,7 @@ impl<'a> Walk<'a> {
     /// whose own stamp did not move has the same entries (adding, removing or renaming
     /// one moves it), though their contents may have changed. `None` when something is
     /// not as listed (then the folder is read).
-    fn from_listing(&self, place: &mut Place, old: &Listing) -> Option<Vec<(String, bool)>> {
+    fn as_listed(&self, place: &mut Place, old: &Listing) -> Option<Names> {
         let mut notes = Vec::with_capacity(old.notes.len());
         for (name, _) in &old.notes {
             let path = place.dir.join(name);
@@ -448,7 +455,7 @@ impl<'a> Walk<'a> {
         place: &mut Place,
         stamp: Option<FolderStamp>,
         now: SystemTime,
-    ) -> Option<(Vec<(String, bool)>, Option<Listing>)> {
+    ) -> Option<(Names, Option<Listing>)> {
         let dir = place.dir.clone();
         let entries = match fs::read_dir(&dir) {
             Ok(entries) => entries,
@@ -469,7 +476,11 @@ impl<'a> Walk<'a> {
         }
         // The rules below change with this folder's ignore files: what was listed
         // below under the old ones is not trusted.
-        let same_rules = self.old.folders.get(&dir).map(|old| old.ignore_files == ignore_files);
+        let same_rules = self
+            .old
+            .folders
+            .get(&dir)
+            .map(|old| old.ignore_files == ignore_files);
         place.trusted &= same_rules.unwrap_or(ignore_files.is_empty());
         let mut folders = Vec::new();
         let mut note_names = Vec::new();
@@ -534,12 +545,14 @@ impl<'a> Walk<'a> {
         if !notes.is_empty() {
             self.found.lock().unwrap_or_else(|e| e.into_inner()).extend(notes);
         }
-        let listing = stamp.filter(|s| !said && s.settled(now, self.settle)).map(|stamp| Listing {
-            stamp,
-            folders: folders.clone(),
-            notes: note_names,
-            ignore_files,
-        });
+        let listing = stamp
+            .filter(|s| !said && s.settled(now, self.settle))
+            .map(|stamp| Listing {
+                stamp,
+                folders: folders.clone(),
+                notes: note_names,
+                ignore_files,
+            });
         Some((folders, listing))
     }
 
@@ -708,7 +721,11 @@ mod tests {
                 .map(|f| (f.path.clone(), f.size, f.mtime_ns, f.id.clone()))
                 .collect()
         };
-        assert_eq!(seen(&kept.files), seen(&full.0), "a kept listing finds what a full scan finds");
+        assert_eq!(
+            seen(&kept.files),
+            seen(&full.0),
+            "a kept listing finds what a full scan finds"
+        );
         assert_eq!(kept.warnings, full.1);
         let names = kept
             .files
@@ -731,8 +748,20 @@ mod tests {
         write(root, "site/post.md", "# P");
         write(root, "site/p.draft.md", "# D");
         let (names, listings) = scan_from(root, &Listings::default());
-        assert_eq!(names, ["2019/0416-x/README.md", "2019/0501-y/README.md", "a.md", "site/post.md"]);
-        assert_eq!((listings.listed, listings.len()), (7, 7), "every folder read and kept");
+        assert_eq!(
+            names,
+            [
+                "2019/0416-x/README.md",
+                "2019/0501-y/README.md",
+                "a.md",
+                "site/post.md"
+            ]
+        );
+        assert_eq!(
+            (listings.listed, listings.len()),
+            (7, 7),
+            "every folder read and kept"
+        );
 
         let (_, listings) = scan_from(root, &listings);
         assert_eq!(listings.listed, 0, "nothing changed: no folder read");
@@ -753,7 +782,10 @@ mod tests {
         fs::remove_file(root.join("a.md")).unwrap();
         fs::remove_dir_all(root.join("2019/0416-x")).unwrap();
         let (names, listings) = scan_from(root, &listings);
-        assert_eq!(names, ["2019/0501-y/README.md", "2019/0501-y/extra.md", "site/post.md"]);
+        assert_eq!(
+            names,
+            ["2019/0501-y/README.md", "2019/0501-y/extra.md", "site/post.md"]
+        );
         assert_eq!(listings.len(), 6);
 
         // An ignore file edited in place: its folder is read again, and the folders
@@ -772,7 +804,9 @@ mod tests {
         write(tmp.path(), "x/a.md", "# A");
         let found = scan_with(false, &[tmp.path().to_path_buf()], Listings::default());
         assert_eq!(found.listings.listed, 2);
-        assert!(found.listings.is_empty(), "a change within the clock's grain could be missed");
+        assert!(
+            found.listings.is_empty(),
+            "a change within the clock's grain could be missed"
+        );
     }
-
 }

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::library::{FileStamp, ParsedFile};
 use crate::core::parse::MAX_NOTE_BYTES;
-use crate::core::scan::Listings;
 use crate::core::parse::PARSER_VERSION;
+use crate::core::scan::Listings;
 use crate::core::{Event, Library, Warning};
 use crate::search::analyzer::ANALYZER_VERSION;
 use crate::search::index::SCHEMA_VERSION;
@@ -86,7 +86,6 @@ struct ParsedFiles {
     files: Vec<Kept>,
     warnings: Vec<Warning>,
 }
-
 
 /// One record of `changes.bin`, the log of updates since the last `notes.bin` and
 /// `stamps.bin`: what one update changed, so a saved note does not rewrite the whole
@@ -291,7 +290,9 @@ fn next(name: &str) -> String {
 fn base_generation(dir: &Path, name: &str) -> Result<u64, String> {
     let mut head = Vec::new();
     let file = fs::File::open(dir.join(name)).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => format!("its {name} is missing (made by an older confnotes, or never finished)"),
+        std::io::ErrorKind::NotFound => {
+            format!("its {name} is missing (made by an older confnotes, or never finished)")
+        }
         _ => format!("its {name} cannot be read ({e})"),
     })?;
     // The format and the generation come first, in far less than this.
@@ -303,7 +304,9 @@ fn base_generation(dir: &Path, name: &str) -> Result<u64, String> {
     if format != format_id() {
         return Err(format!("it was built by another version ({format})"));
     }
-    postcard::take_from_bytes::<u64>(rest).map(|(generation, _)| generation).map_err(damaged)
+    postcard::take_from_bytes::<u64>(rest)
+        .map(|(generation, _)| generation)
+        .map_err(damaged)
 }
 
 /// Like [`decode`], reading the file as it decodes it rather than whole first: the
@@ -338,7 +341,10 @@ pub(super) fn append_log(dir: &Path, sizes: &mut Sizes, delta: &Delta) -> anyhow
     if sizes.base_bytes == 0 || sizes.log_bytes + record.len() as u64 > sizes.base_bytes / 4 {
         return Ok(false);
     }
-    let mut log = fs::OpenOptions::new().create(true).append(true).open(dir.join(LOG))?;
+    let mut log = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(LOG))?;
     let mut bytes = (record.len() as u32).to_le_bytes().to_vec();
     bytes.extend_from_slice(&record);
     log.write_all(&bytes)?;
@@ -458,7 +464,12 @@ pub(super) fn read_front(dir: &Path) -> Result<Front, String> {
 
 /// Writes the front of `library` for generation `generation`, with the warnings the
 /// catalog keeps.
-pub(super) fn write_front(dir: &Path, generation: u64, library: &Library, warnings: &[Warning]) -> anyhow::Result<()> {
+pub(super) fn write_front(
+    dir: &Path,
+    generation: u64,
+    library: &Library,
+    warnings: &[Warning],
+) -> anyhow::Result<()> {
     #[derive(Serialize)]
     struct FrontRef<'a> {
         format: String,

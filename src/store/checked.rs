@@ -1,8 +1,8 @@
 //! The cache's tantivy index opened and checked, its lock, and the guard that turns a
 //! panic on the way into a rebuild.
 
-use std::fs;
 use std::collections::HashSet;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -136,8 +136,9 @@ pub(super) fn open_search(dir: &Path, generation: u64, analyzer: Analyzer) -> Re
 /// [`open_search`], whatever its last commit: also its generation.
 pub(super) fn open_search_any(dir: &Path, analyzer: Analyzer) -> Result<(SearchIndex, u64), String> {
     let (index, committed) = open_index(dir)?;
-    let search =
-        unwind_to_error(|| SearchIndex::with_index(index, schema().1, analyzer).map_err(|e| format!("{e:#}")))?;
+    let search = unwind_to_error(|| {
+        SearchIndex::with_index(index, schema().1, analyzer).map_err(|e| format!("{e:#}"))
+    })?;
     Ok((search, committed))
 }
 

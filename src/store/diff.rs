@@ -173,7 +173,11 @@ impl Plan {
     /// What the catalog says of file `i` while its new documents are not committed
     /// yet: its old record for a changed file, its record with the id its documents
     /// still carry for a renamed one, nothing for a new file.
-    pub fn before<'a>(&'a self, i: usize, now: &'a ParsedFile) -> Option<(&'a ParsedFile, &'a Option<String>)> {
+    pub fn before<'a>(
+        &'a self,
+        i: usize,
+        now: &'a ParsedFile,
+    ) -> Option<(&'a ParsedFile, &'a Option<String>)> {
         let id = self.old_ids.get(i)?;
         match self.statuses.get(i)? {
             Status::Added => None,

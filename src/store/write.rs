@@ -177,7 +177,13 @@ impl Store {
                 false => Some((file, id)),
             })
             .collect();
-        write_base(&self.dir, self.generation + 1, &entries, warnings.to_vec(), &mut self.sizes)?;
+        write_base(
+            &self.dir,
+            self.generation + 1,
+            &entries,
+            warnings.to_vec(),
+            &mut self.sizes,
+        )?;
         self.commit(writer)?;
         promote_base(&self.dir, &mut self.sizes)?;
         self.index.reader.reload()?;
@@ -188,7 +194,13 @@ impl Store {
     /// Records this update, as commit `generation`: a record appended to the change log
     /// when the update was small, else a new base (then `true`: it is put in place
     /// once the commit is done).
-    fn persist(&mut self, plan: &Plan, warnings: Vec<Warning>, whole: bool, generation: u64) -> anyhow::Result<bool> {
+    fn persist(
+        &mut self,
+        plan: &Plan,
+        warnings: Vec<Warning>,
+        whole: bool,
+        generation: u64,
+    ) -> anyhow::Result<bool> {
         // Only an update of a small part of the notes is worth a log record (a first
         // run or a rebuild is written whole, without encoding it twice).
         let small = (plan.upserts.len() + plan.removed.len()) * 4 <= self.files.len();

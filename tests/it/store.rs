@@ -662,7 +662,11 @@ fn a_warm_start_shows_the_notes_as_linked_without_linking_them_again() {
         dirs: vec![dir.clone()],
     };
     for i in 0..30 {
-        fs::write(dir.join(format!("n{i}.md")), format!("# N{i}\n\n## S{i}\n\ntext\n")).unwrap();
+        fs::write(
+            dir.join(format!("n{i}.md")),
+            format!("# N{i}\n\n## S{i}\n\ntext\n"),
+        )
+        .unwrap();
     }
     fs::write(dir.join("a.md"), "# A\n\n## One\n\nsee [two](b.md#two)\n").unwrap();
     fs::write(dir.join("b.md"), "# B\n\n## Two\n\ntext\n").unwrap();
@@ -708,12 +712,18 @@ fn the_first_frame_gets_the_newest_notes_as_the_last_run_left_them() {
         let (front, total) = Notes::front(&source, &cache).expect("a front");
         let (whole, _) = Notes::cached(&source, &cache).unwrap();
         let shown = front.library.events.len();
-        assert!((40..400).contains(&shown), "{step}: a screenful and more, not all: {shown}");
+        assert!(
+            (40..400).contains(&shown),
+            "{step}: a screenful and more, not all: {shown}"
+        );
         assert_eq!(total, whole.library.events.len(), "{step}");
         assert_eq!(ids(&front.library), ids(&whole.library)[..shown], "{step}");
         assert_eq!(front.library.warnings, whole.library.warnings, "{step}");
         let first = &front.library.events[0];
-        assert_eq!(first.file, whole.library.events[0].file, "{step}: its file, to read its text");
+        assert_eq!(
+            first.file, whole.library.events[0].file,
+            "{step}: its file, to read its text"
+        );
         assert_eq!(hits(&front, "spinnaker"), 400, "{step}: the whole index");
         front
     };
@@ -742,7 +752,11 @@ fn a_note_with_a_title_of_megabytes_is_cached_like_any_other() {
     let (tmp, source) = folder_of(3);
     let (dir, cache) = (source.dirs[0].clone(), tmp.path().join("cache"));
     let long = "長".repeat(600_000); // 1.8 MB in one heading
-    fs::write(dir.join("long.md"), format!("# {long}\n\n## 中身\n\nSpinnaker です。\n")).unwrap();
+    fs::write(
+        dir.join("long.md"),
+        format!("# {long}\n\n## 中身\n\nSpinnaker です。\n"),
+    )
+    .unwrap();
     let first = open(&dir, &cache, false);
     assert_eq!(first.report.added, 4);
     drop(first);
@@ -780,9 +794,16 @@ fn an_update_cut_short_around_its_commit_leaves_a_cache_that_is_not_rebuilt() {
     fs::write(dir.join("event-1.md"), "# 一\n\n## 改\n\nsmallmark の話。\n").unwrap();
     drop(open(&dir, &cache, false));
     let after_small = files_in(&store_dir);
-    assert!(after_small.iter().any(|(n, _)| n == "changes.bin"), "a small update is logged");
+    assert!(
+        after_small.iter().any(|(n, _)| n == "changes.bin"),
+        "a small update is logged"
+    );
     for i in 10..30 {
-        fs::write(dir.join(format!("event-{i}.md")), format!("# 改{i}\n\n## 版\n\nbigmark {i}。\n")).unwrap();
+        fs::write(
+            dir.join(format!("event-{i}.md")),
+            format!("# 改{i}\n\n## 版\n\nbigmark {i}。\n"),
+        )
+        .unwrap();
     }
     drop(open(&dir, &cache, false));
     let after_big = files_in(&store_dir);
@@ -790,26 +811,31 @@ fn an_update_cut_short_around_its_commit_leaves_a_cache_that_is_not_rebuilt() {
     // A cache made of the index of one state and the catalog files of another, as an
     // update stopped at some point leaves it; then opened.
     let mut case = 0;
-    let mut stopped = |index: &[(String, Vec<u8>)], catalog: &[(String, Vec<u8>)], next: Option<&[(String, Vec<u8>)]>| {
-        case += 1;
-        let cache = tmp.path().join(format!("stopped-{case}"));
-        let store_dir = cache.join(&store_name);
-        fs::create_dir_all(&store_dir).unwrap();
-        for (name, bytes) in index.iter().filter(|(n, _)| !is_catalog(n)) {
-            fs::write(store_dir.join(name), bytes).unwrap();
-        }
-        for (name, bytes) in catalog.iter().filter(|(n, _)| is_catalog(n)) {
-            fs::write(store_dir.join(name), bytes).unwrap();
-        }
-        for (name, bytes) in next.unwrap_or_default().iter() {
-            if name == "notes.bin" || name == "stamps.bin" {
-                fs::write(store_dir.join(format!("{name}.next")), bytes).unwrap();
+    let mut stopped =
+        |index: &[(String, Vec<u8>)], catalog: &[(String, Vec<u8>)], next: Option<&[(String, Vec<u8>)]>| {
+            case += 1;
+            let cache = tmp.path().join(format!("stopped-{case}"));
+            let store_dir = cache.join(&store_name);
+            fs::create_dir_all(&store_dir).unwrap();
+            for (name, bytes) in index.iter().filter(|(n, _)| !is_catalog(n)) {
+                fs::write(store_dir.join(name), bytes).unwrap();
             }
-        }
-        let notes = open(&dir, &cache, false);
-        assert!(notes.report.rebuilt.is_none(), "case {case}: {:?}", notes.report.rebuilt);
-        (notes, store_dir)
-    };
+            for (name, bytes) in catalog.iter().filter(|(n, _)| is_catalog(n)) {
+                fs::write(store_dir.join(name), bytes).unwrap();
+            }
+            for (name, bytes) in next.unwrap_or_default().iter() {
+                if name == "notes.bin" || name == "stamps.bin" {
+                    fs::write(store_dir.join(format!("{name}.next")), bytes).unwrap();
+                }
+            }
+            let notes = open(&dir, &cache, false);
+            assert!(
+                notes.report.rebuilt.is_none(),
+                "case {case}: {:?}",
+                notes.report.rebuilt
+            );
+            (notes, store_dir)
+        };
 
     // Its log record written, not its commit: the record is not the index's.
     let (notes, _) = stopped(&before, &after_small, None);
@@ -827,6 +853,6 @@ fn an_update_cut_short_around_its_commit_leaves_a_cache_that_is_not_rebuilt() {
     assert_eq!(hits(&notes, "bigmark"), 20);
     assert!(!store_dir.join("notes.bin.next").exists());
     drop(notes);
-    let (cached, _) = Notes::cached(&source, &store_dir.parent().unwrap().to_path_buf()).unwrap();
+    let (cached, _) = Notes::cached(&source, store_dir.parent().unwrap()).unwrap();
     assert!(cached.library.events.iter().any(|e| e.title == "改12"));
 }
