@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::core::scan::{scan, NoteFile};
+use crate::core::scan::{scan, scan_with, NoteFile};
 use crate::core::{Library, NotesSource, Warning};
 use crate::search::{Analyzer, SearchIndex};
 use crate::store::{self, Progress, Stage, Store, StoreReport};
@@ -30,7 +30,7 @@ pub fn stderr_progress() -> impl FnMut(Stage) {
                 }
                 return;
             }
-            Stage::Linked(_) => return,
+            Stage::Linked(_) | Stage::Committed { .. } => return,
         };
         if tty && total > 200 {
             let mut err = std::io::stderr().lock();
@@ -40,6 +40,21 @@ pub fn stderr_progress() -> impl FnMut(Stage) {
             }
         }
     }
+}
+
+/// Scans `source`, reading only the folders that changed since the last scan whose
+/// listings were kept under `cache` (and keeping this one's when it read any).
+pub fn scan_kept(source: &NotesSource, cache: Option<&Path>) -> (Vec<NoteFile>, Vec<Warning>) {
+    let Some(cache) = cache else {
+        return scan(source.bundled, &source.dirs);
+    };
+    let dir = store_dir(source, cache);
+    let found = scan_with(source.bundled, &source.dirs, store::read_listings(&dir));
+    if found.listings.listed > 0 && std::fs::create_dir_all(&dir).is_ok() {
+        // Only a saving for the next scan: nothing is lost if it cannot be written.
+        let _ = store::write_listings(&dir, &found.listings);
+    }
+    (found.files, found.warnings)
 }
 
 /// The cache folder of one set of note sources.
@@ -57,7 +72,7 @@ impl Notes {
         progress: &mut Progress,
     ) -> anyhow::Result<Notes> {
         crate::timing::mark("start");
-        let (files, warnings) = scan(source.bundled, &source.dirs);
+        let (files, warnings) = scan_kept(source, cache.filter(|_| !rebuild));
         crate::timing::mark("scan");
         Ok(Notes::refresh(source, None, &files, warnings, cache, rebuild, progress)?.0)
     }
@@ -71,6 +86,22 @@ impl Notes {
         crate::timing::mark("analyzer");
         let store = store::open_cached(&store_dir(source, cache), analyzer)?;
         Some((Notes::of(&store, StoreReport::default()), store))
+    }
+
+    /// What the app's first frame shows from the cache: the newest notes as the last
+    /// run left them, a screenful and more, and the index; the loader sends the whole
+    /// a moment later. Also how many notes there are in all. `None` when there is no
+    /// such front (a first run, a cache of an older confnotes): [`Notes::cached`] then.
+    pub fn front(source: &NotesSource, cache: &Path) -> Option<(Notes, usize)> {
+        crate::timing::mark("start");
+        let analyzer = Analyzer::new().ok()?;
+        let (library, total, index) = store::open_front(&store_dir(source, cache), analyzer)?;
+        let notes = Notes {
+            library: Arc::new(library),
+            index,
+            report: StoreReport::default(),
+        };
+        Some((notes, total))
     }
 
     fn of(store: &Store, report: StoreReport) -> Notes {

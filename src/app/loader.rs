@@ -11,11 +11,13 @@ use std::time::{Duration, Instant};
 use notify::{RecursiveMode, Watcher};
 
 use super::action::{Action, Loaded};
-use crate::core::scan::{rescan_file, scan, NoteFile};
+use crate::core::paths::is_note_name;
+use crate::core::scan::{rescan_file, scan_with, Listings, NoteFile};
 use crate::core::NotesSource;
+use crate::notes::store_dir;
 use crate::notes::Notes;
 use crate::search::SearchIndex;
-use crate::store::{Stage, Store};
+use crate::store::{self, read_listings, write_listings, Stage, Store};
 
 /// How long to wait for an editor's burst of writes to settle before reloading.
 pub const SETTLE: Duration = Duration::from_millis(30);
@@ -34,6 +36,9 @@ pub struct Loader {
 pub struct Shown {
     pub store: Option<Store>,
     pub index: SearchIndex,
+    /// The app shows only the front of the cache ([`Notes::front`]): the loader opens
+    /// the cache itself, and sends the whole even when nothing changed.
+    pub front: bool,
 }
 
 /// The loader's state between updates.
@@ -55,17 +60,43 @@ impl Loader {
     }
 
     fn run(self, send: &dyn Fn(Action) -> bool) {
-        let (mut files, warnings) = scan(self.source.bundled, &self.source.dirs);
-        crate::timing::mark("loader: scanned");
-        let Ok(shown) = self.shown.recv() else { return };
-        let mut state = Loading {
-            shows_cache: shown.store.is_some(),
-            store: shown.store,
-            shown_index: shown.index,
+        // The folders are read only where they changed since the last scan (not when
+        // the index is rebuilt: then nothing of the cache is trusted).
+        let kept_in = self.cache.as_deref().map(|cache| store_dir(&self.source, cache));
+        let mut listings = match &kept_in {
+            Some(dir) if !self.rebuild => read_listings(dir),
+            _ => Listings::default(),
+        };
+        // The folders are scanned while the app draws its first frame, and while this
+        // thread opens the cache when the app showed only its front.
+        let (found, shown) = std::thread::scope(|threads| {
+            let old = std::mem::take(&mut listings);
+            let scan = threads.spawn(|| scan_with(self.source.bundled, &self.source.dirs, old));
+            let shown = self
+                .shown
+                .recv()
+                .ok()
+                .map(|shown| self.open(shown, kept_in.as_deref()));
+            let found = scan
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            crate::timing::mark("loader: scanned");
+            (found, shown)
+        });
+        let Some(mut state) = shown else { return };
+        let (mut files, warnings) = (found.files, found.warnings);
+        let keep = |found: &Listings| {
+            if let Some(dir) = kept_in.as_deref().filter(|_| found.listed > 0) {
+                // Only a saving for the next scan: nothing is lost if it cannot be written.
+                let _ = write_listings(dir, found);
+            }
         };
         if !self.reload(&mut state, &files, warnings, self.rebuild, send) {
             return;
         }
+        // Written once the notes are shown: not in the way of a change showing up.
+        keep(&found.listings);
+        listings = found.listings;
         if self.source.dirs.is_empty() {
             return;
         }
@@ -88,6 +119,19 @@ impl Loader {
                 )));
             }
         }
+        // A note saved after the first scan passed it and before the watcher was set up
+        // would be missed: the folders are scanned once more, now that it is.
+        let found = scan_with(
+            self.source.bundled,
+            &self.source.dirs,
+            std::mem::take(&mut listings),
+        );
+        files = found.files;
+        if !self.reload(&mut state, &files, found.warnings, false, send) {
+            return;
+        }
+        keep(&found.listings);
+        listings = found.listings;
         // Each burst of file events: re-stat just the files named, or scan again when a
         // folder or an ignore file changed.
         while let Ok(first) = events.recv() {
@@ -104,11 +148,17 @@ impl Loader {
                 return; // the app is gone
             }
             let Some(changed) = self.changed_paths(&files, batch) else {
-                let (rescanned, warnings) = scan(self.source.bundled, &self.source.dirs);
-                files = rescanned;
-                if !self.reload(&mut state, &files, warnings, false, send) {
+                let found = scan_with(
+                    self.source.bundled,
+                    &self.source.dirs,
+                    std::mem::take(&mut listings),
+                );
+                files = found.files;
+                if !self.reload(&mut state, &files, found.warnings, false, send) {
                     return;
                 }
+                keep(&found.listings);
+                listings = found.listings;
                 continue;
             };
             if changed.is_empty() {
@@ -129,6 +179,22 @@ impl Loader {
             if !self.reload(&mut state, &files, Vec::new(), false, send) {
                 return;
             }
+        }
+    }
+
+    /// Where the loader starts from: the store the app's first frame came from, or
+    /// the cache opened here when the app showed only its front.
+    fn open(&self, shown: Shown, dir: Option<&Path>) -> Loading {
+        let store = match (shown.store, dir) {
+            (Some(store), _) => Some(store),
+            (None, Some(dir)) if shown.front => store::open_cached(dir, shown.index.analyzer.clone()),
+            (None, _) => None,
+        };
+        crate::timing::mark("loader: cache opened");
+        Loading {
+            shows_cache: store.is_some() && !shown.front,
+            store,
+            shown_index: shown.index,
         }
     }
 
@@ -166,10 +232,7 @@ impl Loader {
             for path in event.paths {
                 let path = self.as_given(path);
                 let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                let is_note = Path::new(name)
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"));
+                let is_note = is_note_name(&path);
                 if name == ".gitignore" || name == ".ignore" {
                     return None;
                 }
@@ -202,6 +265,7 @@ impl Loader {
             return false;
         }
         let mut last_percent = None;
+        let mut linked: Option<Arc<crate::core::Library>> = None;
         let shown_index = state.shown_index.clone();
         // Scan warnings (a missing folder) are not in the cache: they must reach the app.
         let scan_warnings = !warnings.is_empty();
@@ -223,15 +287,29 @@ impl Loader {
                         return;
                     }
                     last_percent = Some(percent + 100);
-                    format!("indexing {done}/{total} notes… (search sees the notes indexed before)")
+                    format!("indexing {done}/{total} notes… (search finds those indexed so far)")
                 }
+                // The changed notes are drawn before their indexing ends; search finds
+                // them once it has.
                 Stage::Linked(library) => {
+                    linked = Some(Arc::clone(library));
                     let early = Notes {
                         library: Arc::clone(library),
                         index: shown_index.clone(),
                         report: Default::default(),
                     };
                     let _ = send(Action::NotesLoaded(Loaded(Arc::new(early))));
+                    return;
+                }
+                // A long indexing committed a part: search finds it at once.
+                Stage::Committed { index, .. } => {
+                    let Some(library) = &linked else { return };
+                    let part = Notes {
+                        library: Arc::clone(library),
+                        index: index.clone(),
+                        report: Default::default(),
+                    };
+                    let _ = send(Action::NotesLoaded(Loaded(Arc::new(part))));
                     return;
                 }
             };

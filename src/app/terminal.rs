@@ -101,14 +101,26 @@ pub fn run_tui(
         shown,
     }
     .spawn(move |action| from_loader.send(Message::Loader(action)).is_ok());
-    let cached = match &cache {
-        Some(dir) if !rebuild => Notes::cached(&source, dir),
+    // The first frame needs a screenful of notes: the newest ones as the last run
+    // left them (`Notes::front`) are read at once; the loader sends all of them next.
+    let front = match &cache {
+        Some(dir) if !rebuild => Notes::front(&source, dir),
         _ => None,
     };
-    let first_run = cached.is_none();
-    let (notes, store) = match cached {
-        Some((notes, store)) => (notes, Some(store)),
-        None => (Notes::empty()?, None),
+    let (notes, store, front, still_loading) = match front {
+        Some((notes, total)) => {
+            let more = total.saturating_sub(notes.library.events.len());
+            let loading = (more > 0).then(|| format!("loading {more} more notes…"));
+            (notes, None, true, loading)
+        }
+        None => match cache
+            .as_deref()
+            .filter(|_| !rebuild)
+            .and_then(|dir| Notes::cached(&source, dir))
+        {
+            Some((notes, store)) => (notes, Some(store), false, None),
+            None => (Notes::empty()?, None, false, Some("loading notes…".to_string())),
+        },
     };
     let size = terminal.size()?;
     let (theme, bindings, ui_warnings) = crate::config::ui_settings();
@@ -125,12 +137,11 @@ pub fn run_tui(
     app.theme = theme;
     app.bindings = bindings;
     crate::timing::mark("app state built");
-    if first_run {
-        app.loading = Some("loading notes…".into());
-    }
+    app.loading = still_loading;
     let _ = show.send(Shown {
         store,
         index: app.notes.index.clone(),
+        front,
     });
     // Kept until the app ends: the loader stops when it is dropped.
     let _loader_stops_with_this = show;

@@ -144,10 +144,19 @@ impl Library {
     /// its id, links or backlinks change: linking again after one file changed costs
     /// little more than walking the links, which is what makes a saved note show up in
     /// the running app at once.
-    pub fn link(files: &mut [ParsedFile], mut warnings: Vec<Warning>) -> Library {
-        let mut linked: Vec<(&Path, &mut ParsedNote)> = Vec::new();
+    pub fn link(files: &mut [ParsedFile], warnings: Vec<Warning>) -> Library {
+        Library::link_changes(files, warnings).0
+    }
+
+    /// [`Library::link`], also saying which of `files` it changed in what the cache
+    /// keeps of them (event id, link targets, backlinks): those must be written again
+    /// for a cached library to be the linked one.
+    pub fn link_changes(files: &mut [ParsedFile], mut warnings: Vec<Warning>) -> (Library, Vec<bool>) {
+        let mut changed = vec![false; files.len()];
+        // Each linked note with its place in `files`.
+        let mut linked: Vec<(&Path, &mut ParsedNote, usize)> = Vec::new();
         let mut used_ids = Slugger::default();
-        for file in files.iter_mut() {
+        for (place, file) in files.iter_mut().enumerate() {
             let parsed = match &mut file.note {
                 Ok(parsed) => parsed,
                 Err(message) => {
@@ -175,40 +184,46 @@ impl Library {
             let e = &parsed.event;
             let same_file = file.path.to_str() == Some(e.file.as_str());
             if e.id != id || e.bundled != file.bundled || e.source != file.display || !same_file {
+                // Where it came from is not cached (it is the file's): not a change.
+                changed[place] |= e.id != id || e.bundled != file.bundled;
                 let e = Arc::make_mut(&mut parsed.event);
                 e.id = id;
                 e.bundled = file.bundled;
                 e.source = file.display.clone();
                 e.file = file.path.display().to_string();
             }
-            linked.push((&file.path, parsed));
+            linked.push((&file.path, parsed, place));
         }
         // Only notes with relative links need to find other notes by path.
         let relative = |n: &ParsedNote| all_links(&n.event).any(|l| !has_scheme(l.href.trim()));
-        let paths: HashMap<Cow<Path>, usize> = if linked.iter().any(|(_, n)| relative(n)) {
+        let paths: HashMap<Cow<Path>, usize> = if linked.iter().any(|(_, n, _)| relative(n)) {
             linked
                 .iter()
                 .enumerate()
-                .map(|(n, (path, _))| (normalize(path), n))
+                .map(|(n, (path, _, _))| (normalize(path), n))
                 .collect()
         } else {
             HashMap::new()
         };
 
         // Links: worked out against every note first, then written where they changed.
-        let notes: Vec<&ParsedNote> = linked.iter().map(|(_, n)| &**n).collect();
+        let notes: Vec<&ParsedNote> = linked.iter().map(|(_, n, _)| &**n).collect();
         let mut anchors = AnchorMaps::default();
         // Notes by name, for wiki links and relative links with a wrong folder: made
         // when the first such link is met.
         let names = std::cell::OnceCell::new();
         let names = || {
             names.get_or_init(|| {
-                NameIndex::new(linked.iter().map(|(path, n)| (*path, n.event.aliases.as_slice())))
+                NameIndex::new(
+                    linked
+                        .iter()
+                        .map(|(path, n, _)| (*path, n.event.aliases.as_slice())),
+                )
             })
         };
         let resolved: Vec<Option<Vec<LinkTarget>>> = linked
             .iter()
-            .map(|(path, note)| {
+            .map(|(path, note, _)| {
                 let targets =
                     resolve_links(path, note, (&notes, &paths, &names), &mut anchors, &mut warnings);
                 let same = all_links(&note.event).map(|l| &l.target).eq(targets.iter());
@@ -217,8 +232,9 @@ impl Library {
             .collect();
         drop(anchors);
         drop(notes);
-        for ((_, note), targets) in linked.iter_mut().zip(resolved) {
+        for ((_, note, place), targets) in linked.iter_mut().zip(resolved) {
             if let Some(targets) = targets {
+                changed[*place] = true;
                 let event = Arc::make_mut(&mut note.event);
                 for (link, target) in all_links_mut(event).zip(targets) {
                     link.target = target;
@@ -226,8 +242,8 @@ impl Library {
             }
         }
 
-        let mut incoming = backlinks(linked.iter().map(|(_, n)| &*n.event));
-        for (_, note) in &mut linked {
+        let mut incoming = backlinks(linked.iter().map(|(_, n, _)| &*n.event));
+        for (_, note, place) in &mut linked {
             let wanted = |s: &Session| incoming.get(&SessionRef::new(&note.event.id, &s.id));
             let same = note
                 .event
@@ -235,6 +251,7 @@ impl Library {
                 .iter()
                 .all(|s| wanted(s).map_or(s.backlinks.is_empty(), |w| *w == s.backlinks));
             if !same {
+                changed[*place] = true;
                 let event = Arc::make_mut(&mut note.event);
                 for session in &mut event.sessions {
                     session.backlinks = incoming
@@ -244,8 +261,29 @@ impl Library {
             }
         }
 
-        let mut events: Vec<Arc<Event>> = linked.iter().map(|(_, n)| Arc::clone(&n.event)).collect();
-        // Newest first; events without a date last, then by title.
+        let events: Vec<Arc<Event>> = linked.iter().map(|(_, n, _)| Arc::clone(&n.event)).collect();
+        (Library::sorted(events, warnings), changed)
+    }
+
+    /// The library of files linked before (by [`Library::link_changes`], every change it
+    /// made kept): what a warm start shows without linking again. Only where each event
+    /// came from, which the cache does not keep, is filled in.
+    pub fn linked_before(files: &mut [ParsedFile], warnings: Vec<Warning>) -> Library {
+        let events = files
+            .iter_mut()
+            .filter_map(|file| {
+                let note = file.note.as_mut().ok()?;
+                let e = Arc::make_mut(&mut note.event);
+                e.source.clone_from(&file.display);
+                e.file = file.path.display().to_string();
+                Some(Arc::clone(&note.event))
+            })
+            .collect();
+        Library::sorted(events, warnings)
+    }
+
+    /// Newest first; events without a date last, then by title.
+    fn sorted(mut events: Vec<Arc<Event>>, warnings: Vec<Warning>) -> Library {
         events.sort_by(|a, b| {
             b.dates
                 .first()
@@ -342,45 +380,6 @@ impl Library {
     pub fn session_count(&self) -> usize {
         self.events.iter().map(|e| e.sessions.len()).sum()
     }
-}
-
-/// `2019-07-cndt.md` -> `2019-07-cndt`; `2019/0416-x/README.md` -> `2019-0416-x`.
-pub fn id_from_path(rel: &Path) -> String {
-    let stem = rel.file_stem().and_then(|s| s.to_str()).unwrap_or("note");
-    let generic = ["readme", "index", "_index"].contains(&stem.to_lowercase().as_str());
-    let raw = if generic {
-        let dirs: Vec<&str> = rel
-            .parent()
-            .map(|p| p.components().filter_map(|c| c.as_os_str().to_str()).collect())
-            .unwrap_or_default();
-        if dirs.is_empty() {
-            stem.to_string()
-        } else {
-            dirs.join("-")
-        }
-    } else {
-        stem.to_string()
-    };
-    let id: String = raw
-        .chars()
-        .map(|c| {
-            if c.is_whitespace() || c == '#' || c == '/' {
-                '-'
-            } else {
-                c
-            }
-        })
-        .collect();
-    if id.is_empty() {
-        "note".into()
-    } else {
-        id
-    }
-}
-
-/// A date from the path: `2019/0416-x/README.md`, or a Jekyll name `2019-03-27-x.md`.
-pub fn date_from_path(rel: &Path) -> Option<String> {
-    super::dates::from_path(rel)
 }
 
 /// Lexically normalises `a/./b/../c` without touching the file system.
@@ -630,24 +629,6 @@ fn backlinks<'a>(events: impl Iterator<Item = &'a Event>) -> HashMap<SessionRef,
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ids_and_dates_from_paths() {
-        assert_eq!(id_from_path(Path::new("2019-07-cndt.md")), "2019-07-cndt");
-        assert_eq!(
-            id_from_path(Path::new("2019/0416-some-event/README.md")),
-            "2019-0416-some-event"
-        );
-        assert_eq!(
-            date_from_path(Path::new("2019/0416-some-event/README.md")).as_deref(),
-            Some("2019-04-16")
-        );
-        assert_eq!(
-            date_from_path(Path::new("_posts/2019-03-27-k8s-day.md")).as_deref(),
-            Some("2019-03-27")
-        );
-        assert_eq!(date_from_path(Path::new("notes/x.md")), None);
-    }
 
     #[test]
     fn percent_decoding() {

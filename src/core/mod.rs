@@ -14,6 +14,7 @@ pub mod linkrefs;
 pub mod model;
 pub mod outline;
 pub mod parse;
+pub mod paths;
 pub mod scan;
 pub mod slug;
 pub mod text;

@@ -6,18 +6,20 @@
 //! listing holds such a file pay for reading it: probing every folder for them costs
 //! more than the rest of the walk (measured on a 10,000-folder tree).
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use serde::{Deserialize, Serialize};
 
 use super::bundled::{BUNDLED, BUNDLED_ROOT};
-use super::library::{date_from_path, id_from_path};
 use super::model::Warning;
 use super::parse::MAX_NOTE_BYTES;
+use super::paths::{date_from_path, id_from_path, is_folder_readme, is_hidden, is_note_name};
 
 /// A note file found by a scan: where it is, what it is called, and its stamp.
 #[derive(Debug, Clone)]
@@ -90,10 +92,34 @@ pub fn read_note_text(path: &Path) -> Result<String, String> {
 
 /// Every note of `source`: bundled ones first, then each folder's, sorted by path.
 pub fn scan(bundled: bool, dirs: &[PathBuf]) -> (Vec<NoteFile>, Vec<Warning>) {
-    let mut files = Vec::new();
-    let mut warnings = Vec::new();
+    let found = scan_with(bundled, dirs, Listings::default());
+    (found.files, found.warnings)
+}
+
+/// What a scan found: the note files, what to say about the folders, and each
+/// folder's listing for the next scan.
+pub struct Scan {
+    pub files: Vec<NoteFile>,
+    pub warnings: Vec<Warning>,
+    pub listings: Listings,
+}
+
+/// [`scan`], reading only the folders that changed since `old` was made (their notes
+/// are stat'ed all the same: a note's content changes without its folder's). The
+/// listings of the folders that did not change move from `old` to the result.
+pub fn scan_with(bundled: bool, dirs: &[PathBuf], old: Listings) -> Scan {
+    scan_settled(bundled, dirs, old, SETTLED)
+}
+
+/// [`scan_with`], keeping the listings of folders changed at least `settle` before.
+fn scan_settled(bundled: bool, dirs: &[PathBuf], mut old: Listings, settle: Duration) -> Scan {
+    let mut out = Scan {
+        files: Vec::new(),
+        warnings: Vec::new(),
+        listings: Listings::default(),
+    };
     if bundled {
-        files.extend(BUNDLED.iter().map(|(name, text)| NoteFile {
+        out.files.extend(BUNDLED.iter().map(|(name, text)| NoteFile {
             path: Path::new(BUNDLED_ROOT).join(name),
             display: format!("{BUNDLED_ROOT}/{name} (bundled)"),
             id: name.trim_end_matches(".md").to_string(),
@@ -104,9 +130,114 @@ pub fn scan(bundled: bool, dirs: &[PathBuf]) -> (Vec<NoteFile>, Vec<Warning>) {
         }));
     }
     for dir in dirs {
-        scan_dir(dir, &mut files, &mut warnings);
+        scan_dir(dir, &mut old, settle, &mut out);
     }
-    (files, warnings)
+    out
+}
+
+/// What each folder held when a scan last read it, kept between runs: a folder whose
+/// stamp has not moved since is not read again (opening and reading a folder costs
+/// more than the stat of its notes, and note folders are often one note each).
+///
+/// A folder's change and modification times move when an entry is added to it,
+/// removed or renamed (an editor's save by rename included), not when a file in it is
+/// written: its notes are always stat'ed. The filtering by ignore rules is kept too,
+/// so the listing is trusted only while the ignore files above it are as they were.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct Listings {
+    folders: HashMap<PathBuf, Listing>,
+    /// Folders read by the scan that made this (not taken from the last one).
+    #[serde(skip)]
+    pub listed: usize,
+}
+
+impl Listings {
+    pub fn len(&self) -> usize {
+        self.folders.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.folders.is_empty()
+    }
+}
+
+/// Entries of a folder by name, each with whether it is a symlink.
+type Names = Vec<(String, bool)>;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Listing {
+    stamp: FolderStamp,
+    /// Sub-folders to walk.
+    folders: Names,
+    /// Note files.
+    notes: Names,
+    /// Its `.gitignore` and `.ignore`, as they were.
+    ignore_files: Vec<IgnoreFile>,
+}
+
+/// A folder's (or an ignore file's) identity and change times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct FolderStamp {
+    inode: u64,
+    size: u64,
+    mtime_ns: i128,
+    /// Unlike the modification time, no program can set it back.
+    ctime_ns: i128,
+}
+
+/// Changed this long before a listing, a folder is trusted to have been seen whole:
+/// a change made later gets a later time (file system times are coarser than the
+/// clock, as for git's "racily clean" files).
+const SETTLED: Duration = Duration::from_secs(3);
+
+impl FolderStamp {
+    #[cfg(unix)]
+    fn of(meta: &fs::Metadata) -> Option<FolderStamp> {
+        use std::os::unix::fs::MetadataExt;
+        let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+        Some(FolderStamp {
+            inode: meta.ino(),
+            size: meta.size(),
+            mtime_ns: ns(meta.mtime(), meta.mtime_nsec()),
+            ctime_ns: ns(meta.ctime(), meta.ctime_nsec()),
+        })
+    }
+
+    /// Without a change time that no program sets, every folder is read.
+    #[cfg(not(unix))]
+    fn of(_: &fs::Metadata) -> Option<FolderStamp> {
+        None
+    }
+
+    /// Whether both times are `settle` or more before `listed` (when the listing began).
+    fn settled(&self, listed: SystemTime, settle: Duration) -> bool {
+        let listed = listed
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i128);
+        let latest = self.mtime_ns.max(self.ctime_ns);
+        latest + (settle.as_nanos() as i128) < listed
+    }
+}
+
+/// An ignore file as a listing saw it: its rules are trusted while it is unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct IgnoreFile {
+    name: String,
+    stamp: FolderStamp,
+}
+
+impl IgnoreFile {
+    fn of(dir: &Path, name: &std::ffi::OsStr) -> Option<IgnoreFile> {
+        let meta = fs::metadata(dir.join(name)).ok()?;
+        Some(IgnoreFile {
+            name: name.to_str()?.to_string(),
+            stamp: FolderStamp::of(&meta)?,
+        })
+    }
+
+    fn unchanged(&self, dir: &Path) -> bool {
+        IgnoreFile::of(dir, std::ffi::OsStr::new(&self.name)).as_ref() == Some(self)
+    }
 }
 
 /// What to say about note folders that give no note, a line each: `no notes in DIR`,
@@ -194,9 +325,9 @@ fn ignore_rules(dir: &Path) -> (Gitignore, Option<String>) {
     }
 }
 
-fn scan_dir(root: &Path, files: &mut Vec<NoteFile>, warnings: &mut Vec<Warning>) {
+fn scan_dir(root: &Path, old: &mut Listings, settle: Duration, out: &mut Scan) {
     if !root.is_dir() {
-        warnings.push(Warning {
+        out.warnings.push(Warning {
             file: root.display().to_string(),
             line: None,
             message: "notes folder does not exist or is not a folder".into(),
@@ -205,30 +336,53 @@ fn scan_dir(root: &Path, files: &mut Vec<NoteFile>, warnings: &mut Vec<Warning>)
     }
     let found = Mutex::new(Vec::new());
     let problems = Mutex::new(Vec::new());
+    let listings = Mutex::new(Vec::new());
     let walk = Walk {
         root,
         found: &found,
         problems: &problems,
+        old,
+        listings: &listings,
+        settle,
     };
     let place = Place {
         dir: root.to_path_buf(),
         real: fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()),
         links: Arc::new(Vec::new()),
         ignores: Vec::new(),
+        trusted: true,
     };
     rayon::scope(|scope| walk.dir(scope, place));
     let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
     found.sort_by(|a: &NoteFile, b| a.path.cmp(&b.path));
-    files.extend(found);
+    out.files.extend(found);
     let mut problems = problems.into_inner().unwrap_or_else(|e| e.into_inner());
     problems.sort_by(|a: &Warning, b| a.file.cmp(&b.file));
-    warnings.extend(problems);
+    out.warnings.extend(problems);
+    for (dir, listing) in listings.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        let listing = match listing {
+            Walked::Kept => old.folders.remove(&dir),
+            Walked::Listed(listing) => {
+                out.listings.listed += 1;
+                listing
+            }
+        };
+        if let Some(listing) = listing {
+            out.listings.folders.insert(dir, listing);
+        }
+    }
 }
 
 struct Walk<'a> {
     root: &'a Path,
     found: &'a Mutex<Vec<NoteFile>>,
     problems: &'a Mutex<Vec<Warning>>,
+    /// The folders as the last scan left them.
+    old: &'a Listings,
+    /// Each folder walked, and what of it to keep for the next scan.
+    listings: &'a Mutex<Vec<(PathBuf, Walked)>>,
+    /// How long before a listing a folder must have last changed for it to be kept.
+    settle: Duration,
 }
 
 /// Symlinked folders followed one inside another, at most: each may be reached again
@@ -246,28 +400,126 @@ struct Place {
     /// `real`, the folders a link must not lead back into.
     links: Arc<Vec<PathBuf>>,
     ignores: Vec<Arc<Gitignore>>,
+    /// No ignore rules above it changed since the last scan: its last listing, filtered
+    /// by them, still holds if the folder itself did not change.
+    trusted: bool,
+}
+
+/// How a folder was walked.
+enum Walked {
+    /// As its listing in the last scan's said, which holds still.
+    Kept,
+    /// Read, with the listing to keep (none when it cannot be trusted next time).
+    Listed(Option<Listing>),
 }
 
 impl<'a> Walk<'a> {
     fn dir<'s>(&'s self, scope: &rayon::Scope<'s>, mut place: Place) {
-        let dir = &place.dir;
-        let entries = match fs::read_dir(dir) {
+        // Taken before the folder is read: a change made after that must not be
+        // recorded as seen (see `Listing::trusted_from`).
+        let now = SystemTime::now();
+        let stamp = fs::metadata(&place.dir).ok().and_then(|m| FolderStamp::of(&m));
+        let kept = self.old.folders.get(&place.dir).filter(|old| {
+            place.trusted
+                && stamp == Some(old.stamp)
+                && old.ignore_files.iter().all(|f| f.unchanged(&place.dir))
+        });
+        let (folders, walked) = match kept.and_then(|old| self.as_listed(&mut place, old)) {
+            Some(folders) => (folders, Walked::Kept),
+            None => {
+                let Some((folders, listing)) = self.list(&mut place, stamp, now) else {
+                    return;
+                };
+                (folders, Walked::Listed(listing))
+            }
+        };
+        self.listings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((place.dir.clone(), walked));
+        for (name, link) in folders {
+            let path = place.dir.join(&name);
+            if let Some(sub) = self.enter(&place, path, std::ffi::OsStr::new(&name), link) {
+                scope.spawn(move |scope| self.dir(scope, sub));
+            }
+        }
+    }
+
+    /// The folder's entries as its last listing has them, its notes stat'ed: a folder
+    /// whose own stamp did not move has the same entries (adding, removing or renaming
+    /// one moves it), though their contents may have changed. `None` when something is
+    /// not as listed (then the folder is read).
+    fn as_listed(&self, place: &mut Place, old: &Listing) -> Option<Names> {
+        let mut notes = Vec::with_capacity(old.notes.len());
+        for (name, _) in &old.notes {
+            let path = place.dir.join(name);
+            let meta = fs::metadata(&path).ok().filter(fs::Metadata::is_file)?;
+            notes.push(note_file(self.root, &path, &meta));
+        }
+        for (name, link) in &old.folders {
+            if *link && !place.dir.join(name).is_dir() {
+                return None;
+            }
+        }
+        if !old.ignore_files.is_empty() {
+            self.use_ignore_rules(place);
+        }
+        if !notes.is_empty() {
+            self.found.lock().unwrap_or_else(|e| e.into_inner()).extend(notes);
+        }
+        Some(old.folders.clone())
+    }
+
+    /// The ignore rules of the folder of `place`, from now on.
+    fn use_ignore_rules(&self, place: &mut Place) {
+        let (gitignore, problem) = ignore_rules(&place.dir);
+        place.ignores.push(Arc::new(gitignore));
+        if let Some(message) = problem {
+            self.problem(&place.dir, message);
+        }
+    }
+
+    /// Reads the folder: its note files (found), sub-folders, and the listing to keep
+    /// for the next scan. `None` when it cannot be read.
+    fn list(
+        &self,
+        place: &mut Place,
+        stamp: Option<FolderStamp>,
+        now: SystemTime,
+    ) -> Option<(Names, Option<Listing>)> {
+        let dir = place.dir.clone();
+        let entries = match fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) => {
-                self.problem(dir, format!("cannot read part of the folder: {e}"));
-                return;
+                self.problem(&dir, format!("cannot read part of the folder: {e}"));
+                return None;
             }
         };
         let entries: Vec<fs::DirEntry> = entries.filter_map(Result::ok).collect();
-        let has_ignore_file = entries.iter().any(|e| is_ignore_file(&e.file_name()));
-        if has_ignore_file {
-            let (gitignore, problem) = ignore_rules(dir);
-            place.ignores.push(Arc::new(gitignore));
-            if let Some(message) = problem {
-                self.problem(dir, message);
-            }
+        let named: Vec<std::ffi::OsString> = entries
+            .iter()
+            .map(fs::DirEntry::file_name)
+            .filter(|n| is_ignore_file(n))
+            .collect();
+        let ignore_files: Vec<IgnoreFile> = named.iter().filter_map(|n| IgnoreFile::of(&dir, n)).collect();
+        if !named.is_empty() {
+            self.use_ignore_rules(place);
         }
+        // The rules below change with this folder's ignore files: what was listed
+        // below under the old ones is not trusted.
+        let same_rules = self
+            .old
+            .folders
+            .get(&dir)
+            .map(|old| old.ignore_files == ignore_files);
+        place.trusted &= same_rules.unwrap_or(ignore_files.is_empty());
+        let mut folders = Vec::new();
+        let mut note_names = Vec::new();
         let mut notes = Vec::new();
+        // A listing that said something (a name that is not UTF-8, a file that cannot
+        // be read) is not kept: the next scan reads the folder and says it again. Nor
+        // is one with an ignore file it could not stat (a link to nowhere, for now).
+        let mut said = ignore_files.len() != named.len();
         for entry in entries {
             let name = entry.file_name();
             if is_hidden(&name) {
@@ -286,22 +538,21 @@ impl<'a> Walk<'a> {
             if ignored(&place.ignores, &path, is_dir) {
                 continue;
             }
-            let unicode = name.to_str().is_some();
-            if is_dir {
-                if !unicode {
-                    // Its notes' paths could not be kept in the cache.
-                    self.problem(&path, "skipped: the folder name is not valid UTF-8".into());
-                } else if let Some(sub) = self.enter(&place, path, &name, kind.is_symlink()) {
-                    scope.spawn(move |scope| self.dir(scope, sub));
+            let Some(utf8) = name.to_str() else {
+                // Its notes' paths could not be kept in the cache.
+                let what = if is_dir { "folder" } else { "file" };
+                if is_dir || is_note_name(&path) {
+                    self.problem(&path, format!("skipped: the {what} name is not valid UTF-8"));
+                    said = true;
                 }
+                continue;
+            };
+            if is_dir {
+                folders.push((utf8.to_string(), kind.is_symlink()));
                 continue;
             }
             let rel = path.strip_prefix(self.root).unwrap_or(&path);
             if !is_note_name(&path) || is_folder_readme(rel) {
-                continue;
-            }
-            if !unicode {
-                self.problem(&path, "skipped: the file name is not valid UTF-8".into());
                 continue;
             }
             // Stat relative to the open folder (no path walk); a symlink is followed.
@@ -311,20 +562,36 @@ impl<'a> Walk<'a> {
                 None => entry.metadata(),
             };
             match meta {
-                Ok(meta) if meta.is_file() => notes.push(note_file(self.root, &path, &meta)),
-                Ok(_) => {}
-                Err(e) => self.problem(&path, format!("skipped: cannot read: {e}")),
+                Ok(meta) if meta.is_file() => {
+                    notes.push(note_file(self.root, &path, &meta));
+                    note_names.push((utf8.to_string(), kind.is_symlink()));
+                }
+                Ok(_) => said = true, // a note name that is not a file: looked at again
+                Err(e) => {
+                    self.problem(&path, format!("skipped: cannot read: {e}"));
+                    said = true;
+                }
             }
         }
         if !notes.is_empty() {
             self.found.lock().unwrap_or_else(|e| e.into_inner()).extend(notes);
         }
+        let listing = stamp
+            .filter(|s| !said && s.settled(now, self.settle))
+            .map(|stamp| Listing {
+                stamp,
+                folders: folders.clone(),
+                notes: note_names,
+                ignore_files,
+            });
+        Some((folders, listing))
     }
 
     /// The sub-folder `path` of `place` to walk, or `None` (with a warning) when it is
     /// a link back into a folder on the way here, which would never end.
     fn enter(&self, place: &Place, path: PathBuf, name: &std::ffi::OsStr, link: bool) -> Option<Place> {
         let ignores = place.ignores.clone();
+        let trusted = place.trusted;
         if !link {
             let real = place.real.join(name);
             let links = Arc::clone(&place.links);
@@ -333,6 +600,7 @@ impl<'a> Walk<'a> {
                 real,
                 links,
                 ignores,
+                trusted,
             });
         }
         let real = fs::canonicalize(&path).ok()?;
@@ -361,6 +629,7 @@ impl<'a> Walk<'a> {
             real,
             links: Arc::new(links),
             ignores,
+            trusted,
         })
     }
 
@@ -405,25 +674,6 @@ fn note_file(root: &Path, path: &Path, meta: &fs::Metadata) -> NoteFile {
             .map_or(0, |d| d.as_nanos()),
         bundled: None,
     }
-}
-
-fn is_hidden(name: &std::ffi::OsStr) -> bool {
-    name.as_encoded_bytes().first() == Some(&b'.')
-}
-
-fn is_note_name(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))
-}
-
-/// A README at the top of a notes folder describes the folder, not an event.
-fn is_folder_readme(rel: &Path) -> bool {
-    rel.components().count() == 1
-        && rel
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.eq_ignore_ascii_case("readme.md"))
 }
 
 #[cfg(test)]
@@ -480,5 +730,114 @@ mod tests {
         assert!(rescan_file(root, &root.join("site/node_modules/pkg/README.md")).is_none());
         assert!(rescan_file(root, &root.join("site/keep.draft.md")).is_some());
         assert!(rescan_file(root, &root.join("README.md")).is_none());
+    }
+
+    fn write(root: &Path, path: &str, text: &str) {
+        let p = root.join(path);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    }
+
+    /// A scan from `old` listings (trusting folders changed any time before it), checked
+    /// against a scan that reads every folder; its listings and how many it read.
+    fn scan_from(root: &Path, old: &Listings) -> (Vec<String>, Listings) {
+        // Folder times are coarser than the clock: a change right after the last scan
+        // could carry the time that scan saw (the production margin is for that).
+        std::thread::sleep(Duration::from_millis(30));
+        let kept = scan_settled(false, &[root.to_path_buf()], old.clone(), Duration::ZERO);
+        let full = scan(false, &[root.to_path_buf()]);
+        let seen = |files: &[NoteFile]| -> Vec<(PathBuf, u64, u128, String)> {
+            files
+                .iter()
+                .map(|f| (f.path.clone(), f.size, f.mtime_ns, f.id.clone()))
+                .collect()
+        };
+        assert_eq!(
+            seen(&kept.files),
+            seen(&full.0),
+            "a kept listing finds what a full scan finds"
+        );
+        assert_eq!(kept.warnings, full.1);
+        let names = kept
+            .files
+            .iter()
+            .map(|f| f.path.strip_prefix(root).unwrap().display().to_string())
+            .collect();
+        (names, kept.listings)
+    }
+
+    #[test]
+    fn a_folder_that_did_not_change_is_not_read_again_and_every_change_is_found() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        write(root, "a.md", "# A");
+        write(root, "2019/0416-x/README.md", "# X");
+        write(root, "2019/0501-y/README.md", "# Y");
+        write(root, ".gitignore", "*.tmp.md\n");
+        write(root, "sub/deep/t.tmp.md", "# T");
+        write(root, "site/.gitignore", "*.draft.md\n");
+        write(root, "site/post.md", "# P");
+        write(root, "site/p.draft.md", "# D");
+        let (names, listings) = scan_from(root, &Listings::default());
+        assert_eq!(
+            names,
+            [
+                "2019/0416-x/README.md",
+                "2019/0501-y/README.md",
+                "a.md",
+                "site/post.md"
+            ]
+        );
+        assert_eq!(
+            (listings.listed, listings.len()),
+            (7, 7),
+            "every folder read and kept"
+        );
+
+        let (_, listings) = scan_from(root, &listings);
+        assert_eq!(listings.listed, 0, "nothing changed: no folder read");
+
+        // A note written in place: its folder's times do not move, the note is found
+        // changed all the same (its own stat).
+        write(root, "2019/0416-x/README.md", "# X, longer now");
+        let (_, listings) = scan_from(root, &listings);
+        assert_eq!(listings.listed, 0);
+
+        // A note added deep down: that folder alone is read.
+        write(root, "2019/0501-y/extra.md", "# E");
+        let (names, listings) = scan_from(root, &listings);
+        assert_eq!(listings.listed, 1);
+        assert!(names.contains(&"2019/0501-y/extra.md".to_string()));
+
+        // Removed, and a folder removed.
+        fs::remove_file(root.join("a.md")).unwrap();
+        fs::remove_dir_all(root.join("2019/0416-x")).unwrap();
+        let (names, listings) = scan_from(root, &listings);
+        assert_eq!(
+            names,
+            ["2019/0501-y/README.md", "2019/0501-y/extra.md", "site/post.md"]
+        );
+        assert_eq!(listings.len(), 6);
+
+        // An ignore file edited in place: its folder is read again, and the folders
+        // below it too (what they list depends on its rules), though they did not change.
+        write(root, ".gitignore", "*.nothing\n");
+        let (names, listings) = scan_from(root, &listings);
+        assert!(names.contains(&"sub/deep/t.tmp.md".to_string()), "{names:?}");
+        write(root, "site/.gitignore", "");
+        let (names, _) = scan_from(root, &listings);
+        assert!(names.contains(&"site/p.draft.md".to_string()), "{names:?}");
+    }
+
+    #[test]
+    fn a_folder_changed_just_before_its_listing_is_read_again_next_time() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "x/a.md", "# A");
+        let found = scan_with(false, &[tmp.path().to_path_buf()], Listings::default());
+        assert_eq!(found.listings.listed, 2);
+        assert!(
+            found.listings.is_empty(),
+            "a change within the clock's grain could be missed"
+        );
     }
 }

@@ -1,15 +1,16 @@
 //! The cache's tantivy index opened and checked, its lock, and the guard that turns a
 //! panic on the way into a rebuild.
 
+use std::collections::HashSet;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tantivy::index::SegmentComponent;
 use tantivy::{Index, IndexWriter};
 
-use super::{Progress, Stage, CATALOG, LOCK, STAMPS};
+use super::{Progress, Stage, CATALOG, FOLDERS, LOCK, STAMPS};
 use crate::search::index::schema;
 use crate::search::{Analyzer, SearchIndex};
 
@@ -48,77 +49,97 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 /// byte would otherwise show up as wrong hits, `Data corrupted` or a panic inside
 /// tantivy on some later search, on every run. The check reads the files whole (from
 /// the page cache after the first run: milliseconds for tens of megabytes).
-pub(super) fn open_index(dir: &Path, generation: u64) -> Result<Index, String> {
+/// Also the generation of its last commit, which the catalog read with it must have.
+pub(super) fn open_index(dir: &Path) -> Result<(Index, u64), String> {
     unwind_to_error(|| {
         let index = Index::open_in_dir(dir).map_err(|e| format!("it cannot be opened ({e})"))?;
         let payload = index.load_metas().ok().and_then(|m| m.payload);
-        if payload.as_deref() != Some(&generation.to_string()) {
-            return Err("it does not match its catalog (an interrupted update?)".into());
-        }
+        let Some(generation) = payload.and_then(|p| p.parse::<u64>().ok()) else {
+            return Err("it was never committed whole (an interrupted first run?)".into());
+        };
         if index.schema() != schema().0 {
             return Err("its schema changed".into());
         }
-        // Checksums are read once per state of the files: a later run that finds every
-        // segment file with the same size and modification time skips reading them.
-        let seen = segment_stamps(&index, dir);
+        // A file's checksum is read once per state of it: a later run that finds it
+        // with the same size and modification time skips reading it again (after an
+        // update, only its new segment files are read).
         let stamp_path = dir.join("verified.txt");
-        let verified = std::fs::read_to_string(&stamp_path).ok();
-        if seen.is_none() || verified != seen {
-            check_segments(&index)?;
-            if let Some(seen) = &seen {
-                let _ = std::fs::write(&stamp_path, seen);
+        let verified = std::fs::read_to_string(&stamp_path).unwrap_or_default();
+        let known: HashSet<&str> = verified.lines().collect();
+        let mut seen = String::new();
+        let mut all_stamped = true;
+        for path in segment_files(&index)? {
+            let stamp = file_stamp(dir, &path);
+            if stamp.as_deref().is_none_or(|s| !known.contains(s)) {
+                check_file(&index, &path)?;
+            }
+            match stamp {
+                Some(stamp) => {
+                    seen.push_str(&stamp);
+                    seen.push('\n');
+                }
+                None => all_stamped = false,
             }
         }
-        Ok(index)
+        if all_stamped && seen != verified {
+            let _ = std::fs::write(&stamp_path, seen);
+        }
+        Ok((index, generation))
     })
 }
 
-/// Every segment file's name, size and modification time, one a line (`None` if one
-/// cannot be read: then the checksums are checked).
-fn segment_stamps(index: &Index, dir: &Path) -> Option<String> {
-    let metas = index.searchable_segment_metas().ok()?;
-    let mut out = String::new();
-    for meta in metas {
-        for component in SegmentComponent::iterator() {
-            if matches!(component, SegmentComponent::Delete) && !meta.has_deletes() {
-                continue;
-            }
-            let path = meta.relative_path(*component);
-            let md = std::fs::metadata(dir.join(&path)).ok()?;
-            let mtime = md.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
-            out.push_str(&format!("{} {} {}\n", path.display(), md.len(), mtime.as_nanos()));
-        }
-    }
-    Some(out)
-}
-
-/// Every file of the index's segments is there, whole, with the checksum its footer
-/// holds.
-fn check_segments(index: &Index) -> Result<(), String> {
+/// Every file of the index's segments (a file of deletes only where there are some).
+fn segment_files(index: &Index) -> Result<Vec<PathBuf>, String> {
     let metas = index
         .searchable_segment_metas()
         .map_err(|e| format!("its segments cannot be listed ({e})"))?;
+    let mut files = Vec::new();
     for meta in metas {
         for component in SegmentComponent::iterator() {
             if matches!(component, SegmentComponent::Delete) && !meta.has_deletes() {
                 continue; // named, but only written once a document is deleted
             }
-            let path = meta.relative_path(*component);
-            match index.directory().validate_checksum(&path) {
-                Ok(true) => {}
-                Ok(false) => return Err(format!("its {} is damaged", path.display())),
-                Err(e) => return Err(format!("its {} cannot be read ({e})", path.display())),
-            }
+            files.push(meta.relative_path(*component));
         }
     }
-    Ok(())
+    Ok(files)
 }
 
-/// The index opened and checked, with a reader: what `open_cached` and `fresh_index`
-/// search. An error or a panic is a reason to rebuild, which `refresh` does.
+/// A file's name, size and modification time, on one line (`None` if it cannot be
+/// read: then its checksum is read).
+fn file_stamp(dir: &Path, path: &Path) -> Option<String> {
+    let md = std::fs::metadata(dir.join(path)).ok()?;
+    let mtime = md.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(format!("{} {} {}", path.display(), md.len(), mtime.as_nanos()))
+}
+
+/// The file is there, whole, with the checksum its footer holds.
+fn check_file(index: &Index, path: &Path) -> Result<(), String> {
+    match index.directory().validate_checksum(path) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(format!("its {} is damaged", path.display())),
+        Err(e) => Err(format!("its {} cannot be read ({e})", path.display())),
+    }
+}
+
+/// The index opened and checked, with a reader: what `open_front` and `fresh_index`
+/// search, when its last commit is `generation`. An error or a panic is a reason to
+/// rebuild, which `refresh` does.
 pub(super) fn open_search(dir: &Path, generation: u64, analyzer: Analyzer) -> Result<SearchIndex, String> {
-    let index = open_index(dir, generation)?;
-    unwind_to_error(|| SearchIndex::with_index(index, schema().1, analyzer).map_err(|e| format!("{e:#}")))
+    let (search, committed) = open_search_any(dir, analyzer)?;
+    if committed != generation {
+        return Err("it does not match its catalog (an interrupted update?)".into());
+    }
+    Ok(search)
+}
+
+/// [`open_search`], whatever its last commit: also its generation.
+pub(super) fn open_search_any(dir: &Path, analyzer: Analyzer) -> Result<(SearchIndex, u64), String> {
+    let (index, committed) = open_index(dir)?;
+    let search = unwind_to_error(|| {
+        SearchIndex::with_index(index, schema().1, analyzer).map_err(|e| format!("{e:#}"))
+    })?;
+    Ok((search, committed))
 }
 
 /// `work`, with a panic turned into an error (tantivy can panic on damaged files).
@@ -126,14 +147,15 @@ fn unwind_to_error<T>(work: impl FnOnce() -> Result<T, String>) -> Result<T, Str
     catching(work).unwrap_or_else(|panic| Err(format!("it panicked ({})", panic_message(panic.as_ref()))))
 }
 
-/// Removes the index files and the change log (not the catalog, already read, or the
-/// lock) before creating a new index. Generations go on counting from the catalog's,
+/// Removes the index files and the change log (not the catalog, already read, the
+/// folder listings, or the lock) before creating a new index. Generations go on counting from the catalog's,
 /// so no stale log record can follow the new base.
 pub(super) fn clear_index_files(dir: &Path) -> anyhow::Result<()> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
-        if name == CATALOG || name == STAMPS || name == LOCK {
+        // The folder listings are of the notes, not of the index.
+        if name == CATALOG || name == STAMPS || name == LOCK || name == FOLDERS {
             continue;
         }
         if entry.file_type()?.is_dir() {

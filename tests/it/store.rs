@@ -7,7 +7,8 @@ use confnotes::core::scan::scan;
 use confnotes::core::NotesSource;
 use confnotes::notes::Notes;
 use confnotes::search::parse_query;
-use confnotes::store::Store;
+use confnotes::search::Analyzer;
+use confnotes::store::{Commits, Stage, Store, StoreReport, Update};
 
 fn write_notes(dir: &Path, n: usize) {
     for i in 0..n {
@@ -514,4 +515,344 @@ fn a_file_name_that_is_not_utf8_is_skipped_and_the_cache_still_works() {
         second.report
     );
     assert!(second.report.rebuilt.is_none() && !second.report.in_memory_fallback);
+}
+
+/// Indexes `source` into `cache` as a refresh does, but committing after every 50 notes
+/// or so; `on_commit` is told how many were committed each time.
+fn index_committing_often(
+    source: &NotesSource,
+    cache: &Path,
+    mut on_commit: impl FnMut(usize),
+) -> StoreReport {
+    let (files, warnings) = scan(source.bundled, &source.dirs);
+    let dir = confnotes::notes::store_dir(source, cache);
+    let update = Update {
+        dir: &dir,
+        files: &files,
+        analyzer: Analyzer::new().unwrap(),
+        commits: Commits {
+            every: std::time::Duration::ZERO,
+            files: 50,
+            cost_share: 0,
+        },
+    };
+    let mut progress = |stage: Stage| {
+        if let Stage::Committed { done, .. } = stage {
+            on_commit(done)
+        }
+    };
+    update.run(None, warnings, false, &mut progress).unwrap().1
+}
+
+#[test]
+fn each_commit_of_a_long_indexing_leaves_a_cache_that_says_what_it_holds() {
+    let (tmp, source) = folder_of(400);
+    let (dir, cache) = (source.dirs[0].clone(), tmp.path().join("cache"));
+    // Read from disk at each commit, as a start at that moment would.
+    let mut commits = Vec::new();
+    let report = index_committing_often(&source, &cache, |done| {
+        let (cached, _) = Notes::cached(&source, &cache).expect("a usable cache");
+        assert_eq!(cached.library.events.len(), done);
+        assert_eq!(hits(&cached, "spinnaker"), done);
+        commits.push(done);
+    });
+    assert_eq!(report.added, 400);
+    assert!(commits.len() >= 3, "{commits:?}");
+    assert_eq!(hits(&open(&dir, &cache, false), "spinnaker"), 400);
+
+    // Every note changed: until its turn, each is in the cache as it was, old text
+    // indexed, so that a start in between finds it changed again.
+    for i in 0..400 {
+        fs::write(
+            dir.join(format!("event-{i}.md")),
+            format!("# 改{i}\n\n## 改訂{i}\n\nKnative に書き換えた {i}。\n"),
+        )
+        .unwrap();
+    }
+    let mut commits = 0;
+    let report = index_committing_often(&source, &cache, |done| {
+        let (cached, _) = Notes::cached(&source, &cache).expect("a usable cache");
+        assert_eq!(cached.library.events.len(), 400);
+        assert_eq!(hits(&cached, "knative"), done);
+        assert_eq!(hits(&cached, "spinnaker"), 400 - done);
+        commits += 1;
+    });
+    assert_eq!(report.changed, 400);
+    assert!(commits >= 3);
+    let after = open(&dir, &cache, false);
+    assert_eq!(after.report.changes(), 0);
+    assert_eq!((hits(&after, "knative"), hits(&after, "spinnaker")), (400, 0));
+}
+
+/// Set in the child process of the next test: the notes folder and the cache.
+const QUITTER: &str = "CONFNOTES_TEST_QUIT_AFTER_A_COMMIT";
+
+#[test]
+fn quitting_during_a_first_index_keeps_what_was_committed() {
+    if let Some(dirs) = std::env::var_os(QUITTER) {
+        // The child: a first run that quits right after its first commit, as the app
+        // does when closed while its loader indexes (the process ends, mid-work).
+        let dirs = std::path::PathBuf::from(dirs);
+        let source = NotesSource {
+            bundled: false,
+            dirs: vec![dirs.join("notes")],
+        };
+        index_committing_often(&source, &dirs.join("cache"), |_| std::process::exit(42));
+        return;
+    }
+    let (tmp, source) = folder_of(400);
+    let (dir, cache) = (source.dirs[0].clone(), tmp.path().join("cache"));
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "store::quitting_during_a_first_index_keeps_what_was_committed",
+            "--exact",
+            "--test-threads=1",
+        ])
+        .env(QUITTER, tmp.path())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(42), "the child quit after a commit");
+
+    // The next start shows what was committed at once, then indexes only the rest.
+    let (cached, _) = Notes::cached(&source, &cache).expect("the part committed is a usable cache");
+    let kept = cached.library.events.len();
+    assert!(kept > 0 && kept < 400, "{kept}");
+    assert_eq!(hits(&cached, "spinnaker"), kept);
+    drop(cached);
+    let next = open(&dir, &cache, false);
+    let r = &next.report;
+    assert!(r.rebuilt.is_none(), "{:?}", r.rebuilt);
+    assert_eq!((r.unchanged, r.added), (kept, 400 - kept));
+
+    // And the index is the one a first run that was not cut short makes.
+    let whole = open(&dir, &tmp.path().join("uncut"), false);
+    assert_eq!(answers(&next.index), answers(&whole.index));
+    assert_eq!(next.index.num_docs(), whole.index.num_docs());
+}
+
+/// Each event's id, link targets and backlinks, by id: what linking decides.
+fn linked_state(library: &confnotes::core::Library) -> Vec<String> {
+    let mut out: Vec<String> = library
+        .events
+        .iter()
+        .map(|e| {
+            let links: Vec<_> = e
+                .overview_links
+                .iter()
+                .chain(e.sessions.iter().flat_map(|s| &s.links))
+                .map(|l| &l.target)
+                .collect();
+            let backlinks: Vec<_> = e.sessions.iter().map(|s| &s.backlinks).collect();
+            format!("{} {links:?} {backlinks:?}", e.id)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_warm_start_shows_the_notes_as_linked_without_linking_them_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("notes");
+    fs::create_dir_all(&dir).unwrap();
+    let cache = tmp.path().join("cache");
+    let source = NotesSource {
+        bundled: false,
+        dirs: vec![dir.clone()],
+    };
+    for i in 0..30 {
+        fs::write(
+            dir.join(format!("n{i}.md")),
+            format!("# N{i}\n\n## S{i}\n\ntext\n"),
+        )
+        .unwrap();
+    }
+    fs::write(dir.join("a.md"), "# A\n\n## One\n\nsee [two](b.md#two)\n").unwrap();
+    fs::write(dir.join("b.md"), "# B\n\n## Two\n\ntext\n").unwrap();
+    let (_, mut store) = refresh_from(None, &source, &cache);
+    let check = |step: &str| {
+        let (cached, _) = Notes::cached(&source, &cache).unwrap();
+        let fresh = confnotes::core::Library::load(&source);
+        assert_eq!(linked_state(&cached.library), linked_state(&fresh), "{step}");
+        let mut warnings = cached.library.warnings.clone();
+        let mut expected = fresh.warnings.clone();
+        warnings.sort_by_key(|w| w.to_string());
+        expected.sort_by_key(|w| w.to_string());
+        assert_eq!(warnings, expected, "{step}");
+    };
+    check("first run");
+    // b's session renamed: a's link dangles, though a did not change (a logged update).
+    fs::write(dir.join("b.md"), "# B\n\n## Zwei\n\ntext\n").unwrap();
+    let (_, next) = refresh_from(store, &source, &cache);
+    store = next;
+    assert!(store_dir_has(&cache, "changes.bin"), "a small update is logged");
+    check("a link target changed");
+    // A new note links to n3: n3 gains a backlink; b's session comes back.
+    fs::write(dir.join("c.md"), "# C\n\n## Three\n\n[n3](n3.md#s3)\n").unwrap();
+    fs::write(dir.join("b.md"), "# B\n\n## Two\n\ntext\n").unwrap();
+    let (_, _) = refresh_from(store, &source, &cache);
+    check("a backlink added, the link resolves again");
+}
+
+fn store_dir_has(cache: &Path, name: &str) -> bool {
+    let store_dir = fs::read_dir(cache).unwrap().next().unwrap().unwrap().path();
+    store_dir.join(name).exists()
+}
+
+#[test]
+fn the_first_frame_gets_the_newest_notes_as_the_last_run_left_them() {
+    let (tmp, source) = folder_of(400);
+    let (dir, cache) = (source.dirs[0].clone(), tmp.path().join("cache"));
+    let (_, store) = refresh_from(None, &source, &cache);
+    let ids = |library: &confnotes::core::Library| -> Vec<String> {
+        library.events.iter().map(|e| e.id.clone()).collect()
+    };
+    let same_as_the_whole = |step: &str| {
+        let (front, total) = Notes::front(&source, &cache).expect("a front");
+        let (whole, _) = Notes::cached(&source, &cache).unwrap();
+        let shown = front.library.events.len();
+        assert!(
+            (40..400).contains(&shown),
+            "{step}: a screenful and more, not all: {shown}"
+        );
+        assert_eq!(total, whole.library.events.len(), "{step}");
+        assert_eq!(ids(&front.library), ids(&whole.library)[..shown], "{step}");
+        assert_eq!(front.library.warnings, whole.library.warnings, "{step}");
+        let first = &front.library.events[0];
+        assert_eq!(
+            first.file, whole.library.events[0].file,
+            "{step}: its file, to read its text"
+        );
+        assert_eq!(hits(&front, "spinnaker"), 400, "{step}: the whole index");
+        front
+    };
+    same_as_the_whole("first run");
+    let store_dir = fs::read_dir(&cache).unwrap().next().unwrap().unwrap().path();
+    let before = fs::read(store_dir.join("front.bin")).unwrap();
+
+    // A note that sorts first from now on (a date), and a logged update.
+    fs::write(
+        dir.join("event-7.md"),
+        "---\ndate: 2030-01-01\n---\n\n# 最新\n\n## 話\n\nSpinnaker の続き。\n",
+    )
+    .unwrap();
+    let (_, _) = refresh_from(store, &source, &cache);
+    let front = same_as_the_whole("after a change");
+    assert_eq!(front.library.events[0].title, "最新");
+
+    // A front older than the index (a crash before it was written) is not used.
+    fs::write(store_dir.join("front.bin"), before).unwrap();
+    assert!(Notes::front(&source, &cache).is_none());
+    assert!(Notes::cached(&source, &cache).is_some());
+}
+
+#[test]
+fn a_note_with_a_title_of_megabytes_is_cached_like_any_other() {
+    let (tmp, source) = folder_of(3);
+    let (dir, cache) = (source.dirs[0].clone(), tmp.path().join("cache"));
+    let long = "長".repeat(600_000); // 1.8 MB in one heading
+    fs::write(
+        dir.join("long.md"),
+        format!("# {long}\n\n## 中身\n\nSpinnaker です。\n"),
+    )
+    .unwrap();
+    let first = open(&dir, &cache, false);
+    assert_eq!(first.report.added, 4);
+    drop(first);
+    // The catalog is read back as it is decoded, a string at a time.
+    let (cached, _) = Notes::cached(&source, &cache).expect("the catalog reads back");
+    assert!(cached.library.events.iter().any(|e| e.title.len() > 1_000_000));
+    let again = open(&dir, &cache, false);
+    assert!(again.report.rebuilt.is_none(), "{:?}", again.report.rebuilt);
+    assert_eq!(again.report.unchanged, 4);
+}
+
+/// Every file of a cache folder, by name.
+fn files_in(store_dir: &Path) -> Vec<(String, Vec<u8>)> {
+    fs::read_dir(store_dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| (e.file_name().into_string().unwrap(), fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+/// The catalog's files (the rest is the index's).
+fn is_catalog(name: &str) -> bool {
+    ["notes.bin", "stamps.bin", "changes.bin", "front.bin"].contains(&name)
+}
+
+#[test]
+fn an_update_cut_short_around_its_commit_leaves_a_cache_that_is_not_rebuilt() {
+    let (tmp, source) = folder_of(40);
+    let (dir, cache) = (source.dirs[0].clone(), tmp.path().join("cache"));
+    drop(open(&dir, &cache, false));
+    let store_name = fs::read_dir(&cache).unwrap().next().unwrap().unwrap().file_name();
+    let store_dir = cache.join(&store_name);
+    let before = files_in(&store_dir);
+    fs::write(dir.join("event-1.md"), "# 一\n\n## 改\n\nsmallmark の話。\n").unwrap();
+    drop(open(&dir, &cache, false));
+    let after_small = files_in(&store_dir);
+    assert!(
+        after_small.iter().any(|(n, _)| n == "changes.bin"),
+        "a small update is logged"
+    );
+    for i in 10..30 {
+        fs::write(
+            dir.join(format!("event-{i}.md")),
+            format!("# 改{i}\n\n## 版\n\nbigmark {i}。\n"),
+        )
+        .unwrap();
+    }
+    drop(open(&dir, &cache, false));
+    let after_big = files_in(&store_dir);
+
+    // A cache made of the index of one state and the catalog files of another, as an
+    // update stopped at some point leaves it; then opened.
+    let mut case = 0;
+    let mut stopped =
+        |index: &[(String, Vec<u8>)], catalog: &[(String, Vec<u8>)], next: Option<&[(String, Vec<u8>)]>| {
+            case += 1;
+            let cache = tmp.path().join(format!("stopped-{case}"));
+            let store_dir = cache.join(&store_name);
+            fs::create_dir_all(&store_dir).unwrap();
+            for (name, bytes) in index.iter().filter(|(n, _)| !is_catalog(n)) {
+                fs::write(store_dir.join(name), bytes).unwrap();
+            }
+            for (name, bytes) in catalog.iter().filter(|(n, _)| is_catalog(n)) {
+                fs::write(store_dir.join(name), bytes).unwrap();
+            }
+            for (name, bytes) in next.unwrap_or_default().iter() {
+                if name == "notes.bin" || name == "stamps.bin" {
+                    fs::write(store_dir.join(format!("{name}.next")), bytes).unwrap();
+                }
+            }
+            let notes = open(&dir, &cache, false);
+            assert!(
+                notes.report.rebuilt.is_none(),
+                "case {case}: {:?}",
+                notes.report.rebuilt
+            );
+            (notes, store_dir)
+        };
+
+    // Its log record written, not its commit: the record is not the index's.
+    let (notes, _) = stopped(&before, &after_small, None);
+    assert_eq!(notes.report.changed, 21, "found changed again");
+    assert_eq!((hits(&notes, "smallmark"), hits(&notes, "bigmark")), (1, 20));
+
+    // Its new base written beside the one in place, not its commit.
+    let (notes, _) = stopped(&after_small, &after_small, Some(&after_big));
+    assert_eq!(notes.report.changed, 20, "found changed again");
+    assert_eq!(hits(&notes, "bigmark"), 20);
+
+    // Its commit done, its new base not put in place yet: it is, by the next update.
+    let (notes, store_dir) = stopped(&after_big, &after_small, Some(&after_big));
+    assert_eq!(notes.report.changes(), 0);
+    assert_eq!(hits(&notes, "bigmark"), 20);
+    assert!(!store_dir.join("notes.bin.next").exists());
+    drop(notes);
+    let (cached, _) = Notes::cached(&source, store_dir.parent().unwrap()).unwrap();
+    assert!(cached.library.events.iter().any(|e| e.title == "改12"));
 }
