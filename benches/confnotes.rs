@@ -24,13 +24,37 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const NOTES: usize = 10_000;
 const TARGET_BYTES: usize = 12_000_000;
 
+/// `CONFNOTES_BENCH_ONLY=live`: only the live-search rows (a quick loop while working
+/// on search); nothing is written to BENCHMARKS.md.
+fn only_live() -> bool {
+    std::env::var("CONFNOTES_BENCH_ONLY").is_ok_and(|v| v == "live")
+}
+
+/// `CONFNOTES_BENCH_KEEP=1`: reuse the corpora and caches a previous run left in the
+/// benchmark folder (the 100k corpus takes minutes to build and index). Figures that
+/// need a cold start (indexing, the 100k cold index) are then not measured.
+fn keep() -> bool {
+    std::env::var_os("CONFNOTES_BENCH_KEEP").is_some()
+}
+
+/// Makes a corpus unless a kept one is there; its size in bytes either way.
+fn corpus_in(dir: &Path, notes: usize, target_bytes: usize) -> usize {
+    if keep() && dir.join("0001/README.md").exists() {
+        return dir_size(dir) as usize;
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).unwrap();
+    make_corpus(dir, notes, target_bytes)
+}
+
 fn main() {
     let root = PathBuf::from(std::env::var("CONFNOTES_BENCH_DIR").unwrap_or_else(|_| "target/bench".into()));
     let corpus = root.join("corpus");
     let cache = root.join("cache");
-    let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(&corpus).unwrap();
-    let bytes = make_corpus(&corpus, NOTES, TARGET_BYTES);
+    if !keep() {
+        let _ = std::fs::remove_dir_all(&root);
+    }
+    let bytes = corpus_in(&corpus, NOTES, TARGET_BYTES);
     let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/confnotes");
     let mut table = String::new();
     let mut row = |name: &str, value: String, target: &str| {
@@ -43,6 +67,20 @@ fn main() {
         bundled: false,
         dirs: vec![corpus.clone()],
     };
+    if only_live() {
+        live_rows(&source, &cache, "", &mut row);
+        if std::env::var_os("CONFNOTES_BENCH_100K").is_some() {
+            let big = root.join("corpus-100k");
+            corpus_in(&big, 100_000, 130_000_000);
+            let big_source = NotesSource {
+                bundled: false,
+                dirs: vec![big],
+            };
+            live_rows(&big_source, &root.join("cache-100k"), "100k: ", &mut row);
+        }
+        row("peak RSS of the benchmark process", format!("{:.0} MB", peak_rss_mb()), "");
+        return;
+    }
     let library = Library::load(&source);
     let texts: Vec<String> = library
         .events
@@ -206,15 +244,15 @@ fn main() {
     if std::env::var_os("CONFNOTES_BENCH_100K").is_some() {
         let big = root.join("corpus-100k");
         let big_cache = root.join("cache-100k");
-        std::fs::create_dir_all(&big).unwrap();
-        let big_bytes = make_corpus(&big, 100_000, 130_000_000);
+        let big_bytes = corpus_in(&big, 100_000, 130_000_000);
+        let warm = keep() && big_cache.exists();
         let big_source = NotesSource {
             bundled: false,
             dirs: vec![big.clone()],
         };
         let start = Instant::now();
         let mut progress_events = 0;
-        let cold = Notes::open(&big_source, Some(&big_cache), true, &mut |_| progress_events += 1).unwrap();
+        let cold = Notes::open(&big_source, Some(&big_cache), !warm, &mut |_| progress_events += 1).unwrap();
         let secs = start.elapsed().as_secs_f64();
         let files = cold.library.events.len();
         // The text indexed: what the analyzer figure of section 1 is per character of.
@@ -242,15 +280,23 @@ fn main() {
             ),
             "~100,000 notes / 130 MB",
         );
-        row(
-            "100k: cold first index (read + parse + index + commit)",
-            format!(
-                "{secs:.1} s, {:.2} M chars/s = {:.0}% of the analyzer; {progress_events} progress reports",
-                rate / 1e6,
-                100.0 * rate / analyzer_rate
-            ),
-            ">= 70% of the analyzer",
-        );
+        if warm {
+            row(
+                "100k: cold first index (read + parse + index + commit)",
+                "not measured (CONFNOTES_BENCH_KEEP: a kept cache)".into(),
+                ">= 70% of the analyzer",
+            );
+        } else {
+            row(
+                "100k: cold first index (read + parse + index + commit)",
+                format!(
+                    "{secs:.1} s, {:.2} M chars/s = {:.0}% of the analyzer; {progress_events} progress reports",
+                    rate / 1e6,
+                    100.0 * rate / analyzer_rate
+                ),
+                ">= 70% of the analyzer",
+            );
+        }
         row(
             "100k: index size on disk",
             format!("{:.0} MB", dir_size(&big_cache) as f64 / 1e6),
@@ -260,18 +306,9 @@ fn main() {
     }
 
     // 5. Peak memory of this process (corpus, library, index, app).
-    let rss = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM"))
-                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string())
-        })
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .unwrap_or(0.0);
     row(
         "peak RSS of the benchmark process",
-        format!("{:.0} MB", rss / 1024.0),
+        format!("{:.0} MB", peak_rss_mb()),
         "",
     );
 
@@ -317,45 +354,10 @@ fn app_rows(
     label: &str,
     row: &mut dyn FnMut(&str, String, &str),
 ) {
+    live_rows(source, cache, label, row);
     let source = source.clone();
     let cache = cache.to_path_buf();
     let mut row = |name: &str, value: String, target: &str| row(&format!("{label}{name}"), value, target);
-    // 3. Live search inside the app: query + screen build per keystroke.
-    let notes = Notes::open(&source, Some(&cache), false, &mut |_| {}).unwrap();
-    let mut app = App::new(notes, Vec::new(), (120, 40));
-    // As the terminal loop does right after the first frame.
-    app.prepare_search();
-    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    let mut samples = Vec::new();
-    for query in [
-        "ファイルシステム",
-        "シグナル ハンドラ",
-        "pthread_mutex",
-        "環境変数 PATH",
-        "ディレクトリ -削除",
-    ] {
-        app.update(Action::Escape);
-        app.update(Action::StartSearch);
-        for c in query.chars() {
-            let start = Instant::now();
-            app.update(Action::SearchInsert(c.to_string()));
-            terminal.draw(|f| f.render_widget(&app, f.area())).unwrap();
-            samples.push(start.elapsed().as_secs_f64() * 1000.0);
-        }
-    }
-    samples.sort_by(f64::total_cmp);
-    let pct = |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize];
-    row(
-        "live search per keystroke (query + screen), p50",
-        format!("{:.2} ms ({} keystrokes)", pct(0.5), samples.len()),
-        "",
-    );
-    row(
-        "live search per keystroke (query + screen), p99",
-        format!("{:.2} ms", pct(0.99)),
-        "< 4 ms",
-    );
-    drop(app);
 
     // 4. Start-up to the first frame with a warm cache (the app draws from the cache,
     //    then its loader checks the folder in the background), and one changed file.
@@ -467,6 +469,60 @@ fn app_rows(
         ),
         "< 150 ms",
     );
+}
+
+/// 3. Live search inside the app: query + screen build per keystroke.
+fn live_rows(source: &NotesSource, cache: &Path, label: &str, row: &mut dyn FnMut(&str, String, &str)) {
+    let mut row = |name: &str, value: String, target: &str| row(&format!("{label}{name}"), value, target);
+    let (source, cache) = (source.clone(), cache.to_path_buf());
+    let notes = Notes::open(&source, Some(&cache), false, &mut |_| {}).unwrap();
+    let mut app = App::new(notes, Vec::new(), (120, 40));
+    // As the terminal loop does right after the first frame.
+    app.prepare_search();
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let mut samples = Vec::new();
+    for query in [
+        "ファイルシステム",
+        "シグナル ハンドラ",
+        "pthread_mutex",
+        "環境変数 PATH",
+        "ディレクトリ -削除",
+    ] {
+        app.update(Action::Escape);
+        app.update(Action::StartSearch);
+        for c in query.chars() {
+            let start = Instant::now();
+            app.update(Action::SearchInsert(c.to_string()));
+            terminal.draw(|f| f.render_widget(&app, f.area())).unwrap();
+            samples.push(start.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    samples.sort_by(f64::total_cmp);
+    let pct = |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize];
+    row(
+        "live search per keystroke (query + screen), p50",
+        format!("{:.2} ms ({} keystrokes)", pct(0.5), samples.len()),
+        "",
+    );
+    row(
+        "live search per keystroke (query + screen), p99",
+        format!("{:.2} ms", pct(0.99)),
+        "< 4 ms",
+    );
+}
+
+/// Peak resident memory of this process so far, in MB.
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string())
+        })
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
 }
 
 /// Sections other benchmarks write between `<!-- name:start -->` and `<!-- name:end -->`:

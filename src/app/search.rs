@@ -37,8 +37,9 @@ pub struct LiveSearch {
 /// Hits grouped by event; events ordered by their best hit, sessions by score.
 #[derive(Debug, Default, Clone)]
 pub struct Results {
-    /// Every matching note.
-    pub total: usize,
+    /// Every matching note; `None` until counted (a big result is counted while the
+    /// keyboard is idle, see [`LiveSearch::count_step`]).
+    pub total: Option<usize>,
     /// The best ones, listed in the panes (at most `LIVE_LIMIT`).
     pub shown: usize,
     pub by_event: Vec<(usize, Vec<(NoteKey, f32)>)>,

@@ -303,8 +303,9 @@ impl SearchIndex {
         Ok(self.search_counted(query, limit)?.0)
     }
 
-    /// The best `limit` hits and how many documents match in all.
-    pub fn search_counted(&self, query: &Query, limit: usize) -> anyhow::Result<(Vec<Hit>, usize)> {
+    /// The best `limit` hits and how many documents match in all, when that was found
+    /// on the way (see [`rank::Ranked::total`]).
+    pub fn search_counted(&self, query: &Query, limit: usize) -> anyhow::Result<(Vec<Hit>, Option<usize>)> {
         let searcher = self.reader.searcher();
         let ranked = rank::run(self, &searcher, query, limit)?;
         let mut hits = Vec::with_capacity(ranked.hits.len());
@@ -327,8 +328,9 @@ impl SearchIndex {
     }
 
     /// The best `limit` hits as [`note_key`]s with their scores and tiers, and how many
-    /// documents match in all: the fast path for live search (no stored documents).
-    pub fn search_keys(&self, query: &Query, limit: usize) -> anyhow::Result<(Vec<KeyHit>, usize)> {
+    /// documents match in all when known: the fast path for live search (no stored
+    /// documents).
+    pub fn search_keys(&self, query: &Query, limit: usize) -> anyhow::Result<(Vec<KeyHit>, Option<usize>)> {
         let searcher = self.reader.searcher();
         let ranked = rank::run(self, &searcher, query, limit)?;
         let mut columns = HashMap::new();
@@ -339,6 +341,11 @@ impl SearchIndex {
             }
         }
         Ok((keys, ranked.total))
+    }
+
+    /// How many documents hold every word of `query` (see [`rank::count`]).
+    pub fn count(&self, query: &Query) -> anyhow::Result<usize> {
+        rank::count(self, &self.reader.searcher(), query)
     }
 
     pub fn num_docs(&self) -> u64 {

@@ -14,6 +14,7 @@ pub mod query;
 pub mod rank;
 pub mod snippet;
 pub mod synonyms;
+pub mod topk;
 pub mod variants;
 
 pub use analyzer::Analyzer;
