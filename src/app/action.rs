@@ -110,6 +110,9 @@ pub enum Action {
     Loading(Option<String>),
     /// A one-off message for the status line.
     Notice(String),
+    /// Nothing is waiting: go on with the search the last keystroke started (a big
+    /// library's), or count its hits. Sent by the terminal loop while idle.
+    Continue,
 }
 
 /// A notes set from the loader. Compared by identity: two are equal only if they are

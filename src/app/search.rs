@@ -1,12 +1,18 @@
 //! The live search line: its text and cursor, the parsed query, and the results grouped
-//! by event, re-run on every keystroke.
+//! by event, re-run on every keystroke. The work a keystroke does is bounded: a big
+//! library's search goes on (and its hits are counted) while the keyboard is idle.
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use tantivy::query::{EnableScoring, Scorer, Weight};
+use tantivy::{DocSet, Searcher, TERMINATED};
 
 use super::note::NoteKey;
 use crate::search::query::{Atom, FilterKind};
+use crate::search::rank::{Ranked, Ranking};
+use crate::search::synonyms::join_phrases;
 use crate::search::{parse_query, Matcher, Query, SearchIndex, Tier};
 
 /// The panes list the best hits only: fetching thousands of hits on every keystroke
@@ -32,13 +38,19 @@ pub struct LiveSearch {
     pub starred: Vec<(String, String)>,
     /// Finding in the open note only: matches are marked there, the lists stay whole.
     pub in_note: bool,
+    /// Bumped whenever `results` change (the terminal loop redraws after idle work then).
+    pub revision: u64,
+    /// The search still being worked on (a big library).
+    job: Option<Job>,
+    /// Its hits being counted, once it is done.
+    counting: Option<Counting>,
 }
 
 /// Hits grouped by event; events ordered by their best hit, sessions by score.
 #[derive(Debug, Default, Clone)]
 pub struct Results {
     /// Every matching note; `None` until counted (a big result is counted while the
-    /// keyboard is idle, see [`LiveSearch::count_step`]).
+    /// keyboard is idle, see [`LiveSearch::step`]).
     pub total: Option<usize>,
     /// The best ones, listed in the panes (at most `LIVE_LIMIT`).
     pub shown: usize,
@@ -47,6 +59,8 @@ pub struct Results {
     pub partial: bool,
     /// The query was cut to its first part (too long).
     pub truncated: bool,
+    /// `false` while the search is still going on: the best hits found so far.
+    pub complete: bool,
 }
 
 impl Results {
@@ -116,6 +130,8 @@ impl LiveSearch {
         self.filter_marks.clear();
         self.results = None;
         self.in_note = false;
+        self.job = None;
+        self.counting = None;
     }
 
     /// Byte ranges to mark in a note's text: the query's words, and the tags and
@@ -128,9 +144,12 @@ impl LiveSearch {
         found
     }
 
-    /// Re-runs the query for the current input.
+    /// Re-runs the query for the current input: a few milliseconds of it now, the rest
+    /// (on a big library) a step at a time while the keyboard is idle (see [`Self::step`]).
     pub fn run(&mut self, index: &SearchIndex, keys: &HashMap<u64, NoteKey>) {
         let started = Instant::now();
+        self.job = None;
+        self.counting = None;
         self.query = parse_query(&self.input);
         self.query.starred = self.starred.clone();
         if self.in_note {
@@ -156,8 +175,84 @@ impl LiveSearch {
             .collect();
         let matcher = Matcher::new(&self.query, &index.analyzer);
         self.matcher = (!matcher.is_empty()).then_some(matcher);
+        let searcher = index.reader.searcher();
         // A failing query (it should not happen) shows as no results, never a crash.
-        let (hits, total) = index.search_keys(&self.query, LIVE_LIMIT).unwrap_or_default();
+        match Ranking::new(index, &searcher, &self.query, LIVE_LIMIT) {
+            Ok(ranking) => {
+                // A small library is searched whole on the keystroke (and the same way
+                // every time: tests see whole results).
+                let until = (searcher.num_docs() > WHOLE_SEARCH_DOCS).then(|| started + KEYSTROKE_BUDGET);
+                self.job = Some(Job { ranking, searcher });
+                self.work(index, keys, until, true);
+            }
+            Err(_) => self.show(Ranked::default(), None, true, keys),
+        }
+        self.last_ms = started.elapsed().as_secs_f64() * 1000.0;
+    }
+
+    /// Whether a search or a count is still being worked on.
+    pub fn has_work(&self) -> bool {
+        self.job.is_some() || self.counting.is_some()
+    }
+
+    /// Works on what is left for a short while; true if the results changed (the
+    /// search finished, or its hits were counted).
+    pub fn step(&mut self, index: &SearchIndex, keys: &HashMap<u64, NoteKey>) -> bool {
+        let until = Instant::now() + STEP_BUDGET;
+        if self.job.is_some() {
+            return self.work(index, keys, Some(until), false);
+        }
+        let Some(counting) = &mut self.counting else {
+            return false;
+        };
+        match counting.run(until) {
+            Ok(Some(total)) => {
+                if let Some(results) = &mut self.results {
+                    results.total = Some(total);
+                }
+                self.revision += 1;
+                self.counting = None;
+                true
+            }
+            Ok(None) => false,
+            Err(_) => {
+                self.counting = None;
+                false
+            }
+        }
+    }
+
+    /// Runs the search until `until`; shows what it has when done, or with `first` (the
+    /// keystroke's step) the best so far. True when done.
+    fn work(&mut self, index: &SearchIndex, keys: &HashMap<u64, NoteKey>, until: Option<Instant>, first: bool) -> bool {
+        let Some(job) = &mut self.job else { return false };
+        let ran = job.ranking.run(index, &job.searcher, until);
+        let done = ran.is_err() || job.ranking.is_done();
+        let ranked = match ran.and_then(|()| job.ranking.ranked(&job.searcher)) {
+            Ok(ranked) => ranked,
+            Err(_) => Ranked::default(),
+        };
+        let searcher = job.searcher.clone();
+        if done {
+            self.job = None;
+            // A big result was not counted on the way: counted now, while idle.
+            if ranked.total.is_none() {
+                self.counting = Counting::new(index, &searcher, &self.query).ok();
+            }
+        }
+        // Only the first step and the last change what is shown: steps in between
+        // would make the lists flicker while they settle.
+        if done || first {
+            self.show(ranked, Some(&searcher), done, keys);
+        }
+        done
+    }
+
+    /// Groups hits by event for the panes.
+    fn show(&mut self, ranked: Ranked, searcher: Option<&Searcher>, complete: bool, keys: &HashMap<u64, NoteKey>) {
+        let hits = searcher
+            .and_then(|s| ranked.key_hits(s).ok())
+            .unwrap_or_default();
         let mut by_event: Vec<(usize, Vec<(NoteKey, f32)>)> = Vec::new();
         let mut slot: HashMap<usize, usize> = HashMap::new();
         let partial = hits.iter().any(|(_, _, tier)| *tier != Tier::All);
@@ -180,14 +275,85 @@ impl LiveSearch {
                 hits.sort_by_key(|(key, _)| key.session.map_or(0, |s| s + 1));
             }
         }
+        self.revision += 1;
         self.results = Some(Results {
-            total,
+            total: ranked.total.filter(|_| complete),
             shown: hits.len(),
             by_event,
             partial,
             truncated: self.query.truncated,
+            complete,
         });
-        self.last_ms = started.elapsed().as_secs_f64() * 1000.0;
+    }
+}
+
+/// Up to this many documents (about 5,000 notes) a keystroke searches the whole index.
+pub const WHOLE_SEARCH_DOCS: u64 = 20_000;
+
+/// How long a keystroke may search a bigger index before the screen is drawn; the rest
+/// of the search goes on while the keyboard is idle. Typing never waits for a big library.
+pub const KEYSTROKE_BUDGET: Duration = Duration::from_micros(1500);
+
+/// How long one idle step works: a key pressed meanwhile waits at most this long.
+pub const STEP_BUDGET: Duration = Duration::from_millis(1);
+
+/// The search being worked on, with the index state it started on.
+struct Job {
+    ranking: Ranking,
+    searcher: Searcher,
+}
+
+/// Counting every document that holds every word, a segment piece at a time.
+struct Counting {
+    searcher: Searcher,
+    weight: Box<dyn Weight>,
+    segment: usize,
+    scorer: Option<Box<dyn Scorer>>,
+    total: usize,
+}
+
+impl Counting {
+    fn new(index: &SearchIndex, searcher: &Searcher, query: &crate::search::Query) -> anyhow::Result<Counting> {
+        let query = join_phrases(query, &index.analyzer);
+        let weight = index
+            .compile(&query)
+            .weight(EnableScoring::disabled_from_searcher(searcher))?;
+        Ok(Counting {
+            searcher: searcher.clone(),
+            weight,
+            segment: 0,
+            scorer: None,
+            total: 0,
+        })
+    }
+
+    /// Counts until done (the total) or until `until` has passed (`None`).
+    fn run(&mut self, until: Instant) -> anyhow::Result<Option<usize>> {
+        let mut seen = 0usize;
+        loop {
+            if self.scorer.is_none() {
+                if self.segment >= self.searcher.segment_readers().len() {
+                    return Ok(Some(self.total));
+                }
+                self.scorer = Some(self.weight.scorer(self.searcher.segment_reader(self.segment as u32), 1.0)?);
+            }
+            let reader = self.searcher.segment_reader(self.segment as u32);
+            let alive = reader.alive_bitset();
+            let Some(scorer) = &mut self.scorer else { continue };
+            let mut doc = scorer.doc();
+            while doc != TERMINATED {
+                if alive.is_none_or(|a| a.is_alive(doc)) {
+                    self.total += 1;
+                }
+                seen += 1;
+                doc = scorer.advance();
+                if seen % 256 == 0 && Instant::now() >= until {
+                    return Ok(None);
+                }
+            }
+            self.scorer = None;
+            self.segment += 1;
+        }
     }
 }
 

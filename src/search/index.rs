@@ -333,14 +333,7 @@ impl SearchIndex {
     pub fn search_keys(&self, query: &Query, limit: usize) -> anyhow::Result<(Vec<KeyHit>, Option<usize>)> {
         let searcher = self.reader.searcher();
         let ranked = rank::run(self, &searcher, query, limit)?;
-        let mut columns = HashMap::new();
-        let mut keys = Vec::with_capacity(ranked.hits.len());
-        for hit in ranked.hits {
-            if let Some(key) = fast_u64(&searcher, &mut columns, "key", hit.address)? {
-                keys.push((key, hit.score, hit.tier));
-            }
-        }
-        Ok((keys, ranked.total))
+        Ok((ranked.key_hits(&searcher)?, ranked.total))
     }
 
     /// How many documents hold every word of `query` (see [`rank::count`]).

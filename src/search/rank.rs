@@ -10,7 +10,7 @@ use tantivy::collector::Count;
 use tantivy::query::{BooleanQuery, Occur, Query as TQuery};
 use tantivy::{DocAddress, Searcher};
 
-use super::index::{fast_u64, SearchIndex};
+use super::index::{fast_u64, KeyHit, SearchIndex};
 use super::query::{Atom, Query};
 use super::synonyms::join_phrases;
 use super::topk::{Plan, TopKSearch};
@@ -34,11 +34,27 @@ pub struct RankedHit {
     pub tier: Tier,
 }
 
+#[derive(Default)]
 pub struct Ranked {
     pub hits: Vec<RankedHit>,
     /// How many documents match in all, when it is known without scoring them all
-    /// (see [`topk`]): `None` means more than the hits, uncounted.
+    /// (see [`TopKSearch`]): `None` means more than the hits, uncounted.
     pub total: Option<usize>,
+}
+
+impl Ranked {
+    /// The hits as [`note_key`](super::note_key)s (a fast field: no stored document is
+    /// read), with their scores and tiers.
+    pub fn key_hits(&self, searcher: &Searcher) -> anyhow::Result<Vec<KeyHit>> {
+        let mut columns = HashMap::new();
+        let mut keys = Vec::with_capacity(self.hits.len());
+        for hit in &self.hits {
+            if let Some(key) = fast_u64(searcher, &mut columns, "key", hit.address)? {
+                keys.push((key, hit.score, hit.tier));
+            }
+        }
+        Ok(keys)
+    }
 }
 
 /// How many documents per word the fallback looks at.

@@ -212,6 +212,8 @@ struct InSegment {
     excluded: Vec<Box<dyn Scorer>>,
     /// Leaves `0..cut` are walked; a document matching only later ones is below the bar.
     cut: usize,
+    /// Scorers of leaves `0..made` are made (the walk starts once all of `0..cut` are).
+    made: usize,
 }
 
 /// A top-k search that can stop and go on later: live search works on it a few
@@ -234,7 +236,7 @@ pub struct TopKSearch {
 }
 
 /// How many documents the walk visits between looks at the clock.
-const CLOCK_EVERY: usize = 256;
+const CLOCK_EVERY: usize = 128;
 
 impl TopKSearch {
     pub fn new(searcher: &Searcher, plan: &Plan, k: usize) -> anyhow::Result<TopKSearch> {
@@ -326,6 +328,17 @@ impl TopKSearch {
                 self.next_segment += 1;
             }
             let Some(mut seg) = self.segment.take() else { continue };
+            // The walked leaves' scorers first, one at a time: a prefix's can take a
+            // while to make (up to 200 posting lists).
+            while seg.made < seg.cut {
+                let next = seg.made;
+                self.make(&mut seg, next)?;
+                seg.made += 1;
+                if until.is_some_and(|t| Instant::now() >= t) {
+                    self.segment = Some(seg);
+                    return Ok(());
+                }
+            }
             let finished = self.walk(&mut seg, until, &mut visits)?;
             if finished {
                 // Leaves that left the walk were not followed to their end.
@@ -340,7 +353,7 @@ impl TopKSearch {
 
     fn enter(&self, ord: usize) -> anyhow::Result<InSegment> {
         let reader = self.searcher.segment_reader(ord as u32);
-        let mut seg = InSegment {
+        let seg = InSegment {
             ord: ord as u32,
             scorers: (0..self.leaves.len()).map(|_| None).collect(),
             at: vec![0; self.leaves.len()],
@@ -348,10 +361,8 @@ impl TopKSearch {
                 .map(|w| w.scorer(reader, 1.0))
                 .collect::<tantivy::Result<Vec<_>>>()?,
             cut: self.cut(),
+            made: 0,
         };
-        for i in 0..seg.cut {
-            self.make(&mut seg, i)?;
-        }
         Ok(seg)
     }
 

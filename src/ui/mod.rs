@@ -192,6 +192,8 @@ fn search_summary(app: &App) -> String {
     };
     let events = plural(r.by_event.len(), "event");
     let mut summary = match r.total {
+        // Still searching (a big library): the best so far.
+        _ if !r.complete => format!(" searching… {} so far in {events}", r.shown),
         Some(total) if r.shown < total => format!(" {total} hits, best {} in {events}", r.shown),
         Some(total) => format!(" {} in {events}", plural(total, "hit")),
         // Not counted yet: more than the list holds.
