@@ -78,7 +78,11 @@ fn main() {
             };
             live_rows(&big_source, &root.join("cache-100k"), "100k: ", &mut row);
         }
-        row("peak RSS of the benchmark process", format!("{:.0} MB", peak_rss_mb()), "");
+        row(
+            "peak RSS of the benchmark process",
+            format!("{:.0} MB", peak_rss_mb()),
+            "",
+        );
         return;
     }
     let library = Library::load(&source);
@@ -252,7 +256,10 @@ fn main() {
         };
         let start = Instant::now();
         let mut progress_events = 0;
-        let cold = Notes::open(&big_source, Some(&big_cache), !warm, &mut |_| progress_events += 1).unwrap();
+        let cold = Notes::open(&big_source, Some(&big_cache), !warm, &mut |_| {
+            progress_events += 1
+        })
+        .unwrap();
         let secs = start.elapsed().as_secs_f64();
         let files = cold.library.events.len();
         // The text indexed: what the analyzer figure of section 1 is per character of.
@@ -521,7 +528,14 @@ fn typing() -> Vec<Vec<Key>> {
     let mut typo = chars("printg");
     typo.extend([Back, Text("f")]);
     out.push(typo);
-    out.push(vec![Text("ディレクトリ"), Text(" "), Text("作成"), Back, Back, Text("削除")]);
+    out.push(vec![
+        Text("ディレクトリ"),
+        Text(" "),
+        Text("作成"),
+        Back,
+        Back,
+        Text("削除"),
+    ]);
     let mut typo = chars("socket");
     typo.extend([Text(" "), Text("バッファ"), Back, Back, Back, Back, Text("接続")]);
     out.push(typo);
@@ -590,7 +604,7 @@ fn live_rows(source: &NotesSource, cache: &Path, label: &str, row: &mut dyn FnMu
                 wall.push(start.elapsed().as_secs_f64() * 1000.0);
                 cpu.push((thread_cpu() - start_cpu).as_secs_f64() * 1000.0);
 
-                if !app.search.results.as_ref().is_some_and(|r| !r.complete) {
+                if app.search.results.as_ref().is_none_or(|r| r.complete) {
                     on_the_key += 1;
                 }
                 // The keyboard idle: the loop works on, and draws what changed.
@@ -604,7 +618,8 @@ fn live_rows(source: &NotesSource, cache: &Path, label: &str, row: &mut dyn FnMu
                     }
                     longest_step = longest_step.max(step.elapsed().as_secs_f64() * 1000.0);
 
-                    if app.search.results.as_ref().is_some_and(|r| r.complete) && complete.len() < wall.len() {
+                    if app.search.results.as_ref().is_some_and(|r| r.complete) && complete.len() < wall.len()
+                    {
                         complete.push(start.elapsed().as_secs_f64() * 1000.0);
                     }
                 }

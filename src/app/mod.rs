@@ -16,7 +16,6 @@ pub mod state;
 pub mod terminal;
 
 use std::cell::OnceCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use action::{Action, Loaded, Pane};
@@ -26,7 +25,7 @@ pub use terminal::run_tui;
 
 use self::keymap::{Bindings, KeyContext};
 use self::note::{compose, resolve_href, NoteKey};
-use self::search::LiveSearch;
+use self::search::{LiveSearch, NoteKeys};
 use crate::core::{Library, LinkTarget, SessionRef, Warning};
 use crate::notes::Notes;
 use crate::search::note_key;
@@ -70,30 +69,28 @@ pub struct App {
     pending_link: Option<usize>,
     /// Index note keys to positions in the library: made after the first frame (see
     /// `prepare_search`) so a big folder's first frame does not wait for it.
-    keys: OnceCell<HashMap<u64, NoteKey>>,
+    keys: OnceCell<NoteKeys>,
 }
 
-fn keys_of(library: &Library) -> HashMap<u64, NoteKey> {
-    let mut keys = HashMap::with_capacity(library.events.len() * 4);
-    for (ei, e) in library.events.iter().enumerate() {
-        keys.insert(
+fn keys_of(library: &Library) -> NoteKeys {
+    NoteKeys::new(library.events.iter().enumerate().flat_map(|(ei, e)| {
+        let overview = (
             note_key(&e.id, ""),
             NoteKey {
                 event: ei,
                 session: None,
             },
         );
-        for (si, s) in e.sessions.iter().enumerate() {
-            keys.insert(
+        std::iter::once(overview).chain(e.sessions.iter().enumerate().map(move |(si, s)| {
+            (
                 note_key(&e.id, &s.id),
                 NoteKey {
                     event: ei,
                     session: Some(si),
                 },
-            );
-        }
-    }
-    keys
+            )
+        }))
+    }))
 }
 
 fn open_in_browser(url: &str) -> Result<(), String> {

@@ -40,10 +40,62 @@ pub struct LiveSearch {
     pub in_note: bool,
     /// Bumped whenever `results` change (the terminal loop redraws after idle work then).
     pub revision: u64,
+    pub limits: Limits,
     /// The search still being worked on (a big library).
     job: Option<Job>,
     /// Its hits being counted, once it is done.
     counting: Option<Counting>,
+}
+
+/// Index note keys ([`crate::search::note_key`]) to notes of the library: sorted pairs
+/// (16 bytes a note, a third of a hash map's memory) found through their first 16 bits
+/// (the keys are hashes, spread evenly): two memory reads a lookup, as a hash map.
+#[derive(Debug, Default)]
+pub struct NoteKeys {
+    keys: Vec<(u64, u32, u32)>,
+    /// starts[b]: the first pair whose key's top 16 bits are `b` or more.
+    starts: Vec<u32>,
+}
+
+impl NoteKeys {
+    /// From (key, note) pairs, in any order.
+    pub fn new(keys: impl Iterator<Item = (u64, NoteKey)>) -> NoteKeys {
+        let mut keys: Vec<(u64, u32, u32)> = keys
+            .filter_map(|(k, n)| {
+                let event = u32::try_from(n.event).ok()?;
+                // 0: the event's overview; s + 1: its session s.
+                let session = match n.session {
+                    None => 0,
+                    Some(s) => u32::try_from(s).ok()?.checked_add(1)?,
+                };
+                Some((k, event, session))
+            })
+            .collect();
+        keys.sort_unstable_by_key(|(k, _, _)| *k);
+        keys.shrink_to_fit();
+        let mut starts = Vec::with_capacity((1 << 16) + 1);
+        let mut i = 0usize;
+        for bucket in 0..=(1u64 << 16) {
+            while keys.get(i).is_some_and(|(k, _, _)| (k >> 48) < bucket) {
+                i += 1;
+            }
+            starts.push(u32::try_from(i).unwrap_or(u32::MAX));
+        }
+        NoteKeys { keys, starts }
+    }
+
+    pub fn get(&self, key: u64) -> Option<NoteKey> {
+        let bucket = (key >> 48) as usize;
+        let from = *self.starts.get(bucket)? as usize;
+        let to = *self.starts.get(bucket + 1)? as usize;
+        let run = self.keys.get(from..to)?;
+        let i = run.binary_search_by_key(&key, |(k, _, _)| *k).ok()?;
+        let (_, event, session) = *run.get(i)?;
+        Some(NoteKey {
+            event: event as usize,
+            session: session.checked_sub(1).map(|s| s as usize),
+        })
+    }
 }
 
 /// Hits grouped by event; events ordered by their best hit, sessions by score.
@@ -146,7 +198,7 @@ impl LiveSearch {
 
     /// Re-runs the query for the current input: a few milliseconds of it now, the rest
     /// (on a big library) a step at a time while the keyboard is idle (see [`Self::step`]).
-    pub fn run(&mut self, index: &SearchIndex, keys: &HashMap<u64, NoteKey>) {
+    pub fn run(&mut self, index: &SearchIndex, keys: &NoteKeys) {
         let started = Instant::now();
         self.job = None;
         self.counting = None;
@@ -177,11 +229,12 @@ impl LiveSearch {
         self.matcher = (!matcher.is_empty()).then_some(matcher);
         let searcher = index.reader.searcher();
         // A failing query (it should not happen) shows as no results, never a crash.
-        match Ranking::new(index, &searcher, &self.query, LIVE_LIMIT) {
+        match Ranking::new(index, &searcher, &self.query, self.limits.hits) {
             Ok(ranking) => {
                 // A small library is searched whole on the keystroke (and the same way
                 // every time: tests see whole results).
-                let until = (searcher.num_docs() > WHOLE_SEARCH_DOCS).then(|| started + KEYSTROKE_BUDGET);
+                let until = (searcher.num_docs() > self.limits.whole_search_docs)
+                    .then(|| started + self.limits.keystroke);
                 self.job = Some(Job { ranking, searcher });
                 self.work(index, keys, until, true);
             }
@@ -197,7 +250,7 @@ impl LiveSearch {
 
     /// Works on what is left for a short while; true if the results changed (the
     /// search finished, or its hits were counted).
-    pub fn step(&mut self, index: &SearchIndex, keys: &HashMap<u64, NoteKey>) -> bool {
+    pub fn step(&mut self, index: &SearchIndex, keys: &NoteKeys) -> bool {
         let until = Instant::now() + STEP_BUDGET;
         if self.job.is_some() {
             return self.work(index, keys, Some(until), false);
@@ -224,14 +277,13 @@ impl LiveSearch {
 
     /// Runs the search until `until`; shows what it has when done, or with `first` (the
     /// keystroke's step) the best so far. True when done.
-    fn work(&mut self, index: &SearchIndex, keys: &HashMap<u64, NoteKey>, until: Option<Instant>, first: bool) -> bool {
+    fn work(&mut self, index: &SearchIndex, keys: &NoteKeys, until: Option<Instant>, first: bool) -> bool {
         let Some(job) = &mut self.job else { return false };
         let ran = job.ranking.run(index, &job.searcher, until);
         let done = ran.is_err() || job.ranking.is_done();
-        let ranked = match ran.and_then(|()| job.ranking.ranked(&job.searcher)) {
-            Ok(ranked) => ranked,
-            Err(_) => Ranked::default(),
-        };
+        let ranked: Ranked = ran
+            .and_then(|()| job.ranking.ranked(&job.searcher))
+            .unwrap_or_default();
         let searcher = job.searcher.clone();
         if done {
             self.job = None;
@@ -249,23 +301,21 @@ impl LiveSearch {
     }
 
     /// Groups hits by event for the panes.
-    fn show(&mut self, ranked: Ranked, searcher: Option<&Searcher>, complete: bool, keys: &HashMap<u64, NoteKey>) {
-        let hits = searcher
-            .and_then(|s| ranked.key_hits(s).ok())
-            .unwrap_or_default();
+    fn show(&mut self, ranked: Ranked, searcher: Option<&Searcher>, complete: bool, keys: &NoteKeys) {
+        let hits = searcher.and_then(|s| ranked.key_hits(s).ok()).unwrap_or_default();
         let mut by_event: Vec<(usize, Vec<(NoteKey, f32)>)> = Vec::new();
         let mut slot: HashMap<usize, usize> = HashMap::new();
         let partial = hits.iter().any(|(_, _, tier)| *tier != Tier::All);
         for (note, score, _) in &hits {
             // A hit the library does not know (an index still catching up) is left out.
-            let Some(key) = keys.get(note) else {
+            let Some(key) = keys.get(*note) else {
                 continue;
             };
             let i = *slot.entry(key.event).or_insert_with(|| {
                 by_event.push((key.event, Vec::new()));
                 by_event.len() - 1
             });
-            by_event[i].1.push((*key, *score));
+            by_event[i].1.push((key, *score));
         }
         if !self.query.has_text() {
             // Filters alone rank nothing: list like the unfiltered panes, newest event
@@ -290,6 +340,25 @@ impl LiveSearch {
 /// Up to this many documents (about 5,000 notes) a keystroke searches the whole index.
 pub const WHOLE_SEARCH_DOCS: u64 = 20_000;
 
+/// How much live search lists, and up to what size of index a keystroke searches it
+/// whole (tests lower them to see the steps on a small index).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub hits: usize,
+    pub whole_search_docs: u64,
+    pub keystroke: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            hits: LIVE_LIMIT,
+            whole_search_docs: WHOLE_SEARCH_DOCS,
+            keystroke: KEYSTROKE_BUDGET,
+        }
+    }
+}
+
 /// How long a keystroke may search a bigger index before the screen is drawn; the rest
 /// of the search goes on while the keyboard is idle. Typing never waits for a big library.
 pub const KEYSTROKE_BUDGET: Duration = Duration::from_micros(1500);
@@ -313,7 +382,11 @@ struct Counting {
 }
 
 impl Counting {
-    fn new(index: &SearchIndex, searcher: &Searcher, query: &crate::search::Query) -> anyhow::Result<Counting> {
+    fn new(
+        index: &SearchIndex,
+        searcher: &Searcher,
+        query: &crate::search::Query,
+    ) -> anyhow::Result<Counting> {
         let query = join_phrases(query, &index.analyzer);
         let weight = index
             .compile(&query)
@@ -335,7 +408,10 @@ impl Counting {
                 if self.segment >= self.searcher.segment_readers().len() {
                     return Ok(Some(self.total));
                 }
-                self.scorer = Some(self.weight.scorer(self.searcher.segment_reader(self.segment as u32), 1.0)?);
+                self.scorer = Some(
+                    self.weight
+                        .scorer(self.searcher.segment_reader(self.segment as u32), 1.0)?,
+                );
             }
             let reader = self.searcher.segment_reader(self.segment as u32);
             let alive = reader.alive_bitset();
@@ -347,7 +423,7 @@ impl Counting {
                 }
                 seen += 1;
                 doc = scorer.advance();
-                if seen % 256 == 0 && Instant::now() >= until {
+                if seen.is_multiple_of(256) && Instant::now() >= until {
                     return Ok(None);
                 }
             }
@@ -381,7 +457,32 @@ fn find_ignoring_case(text: &str, want: &str) -> Vec<Range<usize>> {
 
 #[cfg(test)]
 mod tests {
-    use super::find_ignoring_case;
+    use super::{find_ignoring_case, NoteKey, NoteKeys};
+
+    #[test]
+    fn note_keys_find_every_note_and_nothing_else() {
+        let notes: Vec<(u64, NoteKey)> = (0..5000u64)
+            .map(|i| {
+                let key = crate::search::note_key(&format!("event-{}", i / 4), &format!("s{}", i % 4));
+                let session = (i % 4 != 0).then_some((i % 4) as usize);
+                (
+                    key,
+                    NoteKey {
+                        event: (i / 4) as usize,
+                        session,
+                    },
+                )
+            })
+            .collect();
+        let keys = NoteKeys::new(notes.iter().copied());
+        for (key, note) in &notes {
+            assert_eq!(keys.get(*key), Some(*note));
+        }
+        assert_eq!(keys.get(crate::search::note_key("no such", "note")), None);
+        assert_eq!(keys.get(0), None);
+        assert_eq!(keys.get(u64::MAX), None);
+        assert_eq!(NoteKeys::default().get(1), None);
+    }
 
     #[test]
     fn filter_words_are_found_without_case() {

@@ -5,8 +5,8 @@
 use std::ops::Bound;
 
 use tantivy::query::{
-    AllQuery, BooleanQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query as TQuery,
-    RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query as TQuery, RangeQuery,
+    TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term as TTerm;
@@ -129,7 +129,11 @@ impl SearchIndex {
     }
 
     /// One clause and its scored parts.
-    pub fn clause_parts(&self, clause: &[Atom], starred: &[(String, String)]) -> Option<(Box<dyn TQuery>, Vec<Part>)> {
+    pub fn clause_parts(
+        &self,
+        clause: &[Atom],
+        starred: &[(String, String)],
+    ) -> Option<(Box<dyn TQuery>, Vec<Part>)> {
         let mut parts = Vec::new();
         let alternatives: Clauses = clause
             .iter()
@@ -139,7 +143,12 @@ impl SearchIndex {
                 (Occur::Should, q)
             })
             .collect();
-        (!alternatives.is_empty()).then(|| (Box::new(BooleanQuery::new(alternatives)) as Box<dyn TQuery>, parts))
+        (!alternatives.is_empty()).then(|| {
+            (
+                Box::new(BooleanQuery::new(alternatives)) as Box<dyn TQuery>,
+                parts,
+            )
+        })
     }
 
     fn atom(&self, atom: &Atom, starred: &[(String, String)]) -> Option<(Box<dyn TQuery>, Vec<Part>)> {
@@ -170,7 +179,12 @@ impl SearchIndex {
                 add(self.spelling(&alt, SYNONYM_WEIGHT));
             }
         }
-        (!alternatives.is_empty()).then(|| (Box::new(BooleanQuery::new(alternatives)) as Box<dyn TQuery>, parts))
+        (!alternatives.is_empty()).then(|| {
+            (
+                Box::new(BooleanQuery::new(alternatives)) as Box<dyn TQuery>,
+                parts,
+            )
+        })
     }
 
     /// One spelling of a word over every free-text part.

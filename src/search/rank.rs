@@ -80,7 +80,12 @@ struct Fallback {
 }
 
 impl Ranking {
-    pub fn new(index: &SearchIndex, searcher: &Searcher, query: &Query, limit: usize) -> anyhow::Result<Ranking> {
+    pub fn new(
+        index: &SearchIndex,
+        searcher: &Searcher,
+        query: &Query,
+        limit: usize,
+    ) -> anyhow::Result<Ranking> {
         let query = join_phrases(query, &index.analyzer);
         let limit = if query.is_empty() { 0 } else { limit };
         Ok(Ranking {
@@ -97,7 +102,12 @@ impl Ranking {
     }
 
     /// Works until done, or until `until` has passed.
-    pub fn run(&mut self, index: &SearchIndex, searcher: &Searcher, until: Option<Instant>) -> anyhow::Result<()> {
+    pub fn run(
+        &mut self,
+        index: &SearchIndex,
+        searcher: &Searcher,
+        until: Option<Instant>,
+    ) -> anyhow::Result<()> {
         self.strict.run(until)?;
         if !self.strict.is_done() {
             return Ok(());
@@ -105,7 +115,10 @@ impl Ranking {
         if self.fallback.is_none() {
             // The fallback fills a short list, not a long one: past a screenful of notes
             // with every word, notes with some of them would only be scrolled past.
-            let room = self.limit.min(FALLBACK_FILL).saturating_sub(self.strict.best().len());
+            let room = self
+                .limit
+                .min(FALLBACK_FILL)
+                .saturating_sub(self.strict.best().len());
             if room == 0 || text_clauses(&self.query) < 2 {
                 self.done = true;
                 return Ok(());
@@ -163,7 +176,11 @@ pub fn count(index: &SearchIndex, searcher: &Searcher, query: &Query) -> anyhow:
 }
 
 /// One search per word clause, each with the query's filters and exclusions.
-fn fallback_searches(index: &SearchIndex, searcher: &Searcher, query: &Query) -> anyhow::Result<Vec<TopKSearch>> {
+fn fallback_searches(
+    index: &SearchIndex,
+    searcher: &Searcher,
+    query: &Query,
+) -> anyhow::Result<Vec<TopKSearch>> {
     let mut required = Vec::new();
     let mut words = Vec::new();
     for clause in &query.clauses {

@@ -21,7 +21,7 @@ use std::collections::BinaryHeap;
 use std::time::Instant;
 
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, Bm25Weight, EmptyQuery, EnableScoring, Occur, PhrasePrefixQuery,
+    AllQuery, Bm25Weight, BooleanQuery, BoostQuery, EmptyQuery, EnableScoring, Occur, PhrasePrefixQuery,
     PhraseQuery, Query as TQuery, RangeQuery, Scorer, TermQuery, Weight,
 };
 use tantivy::{DocAddress, DocId, DocSet, Searcher, Term, TERMINATED};
@@ -110,7 +110,12 @@ fn leaves<'a>(query: &'a dyn TQuery, boost: f32, clause: u64, out: &mut Vec<Leaf
     // The same term twice in a clause (a word and its key spelled alike) is one leaf
     // of twice the weight: one posting list read instead of two, the same score.
     if let Some(t) = query.downcast_ref::<TermQuery>() {
-        let same = |l: &Leaf| l.clause == clause && l.query.downcast_ref::<TermQuery>().is_some_and(|u| u.term() == t.term());
+        let same = |l: &Leaf| {
+            l.clause == clause
+                && l.query
+                    .downcast_ref::<TermQuery>()
+                    .is_some_and(|u| u.term() == t.term())
+        };
         if let Some(leaf) = out.iter_mut().find(|l| same(l)) {
             leaf.boost += boost;
             return;
@@ -142,7 +147,7 @@ fn bound(searcher: &Searcher, query: &dyn TQuery, boost: f32) -> f64 {
     } else if let Some(p) = query.downcast_ref::<PhrasePrefixQuery>() {
         // A prefix alone is a constant-score range; after one word, tantivy scores a
         // match 1 whatever the weight (its `PhraseKind::SinglePrefix`: checked by
-        // `phrase_prefix_scores_are_bounded`); after several, as their phrase.
+        // `no_leaf_scores_above_its_bound`); after several, as their phrase.
         match p.phrase_terms() {
             terms if terms.is_empty() => f64::from(boost),
             terms if terms.len() == 1 => 1.0,
@@ -241,7 +246,11 @@ const CLOCK_EVERY: usize = 128;
 impl TopKSearch {
     pub fn new(searcher: &Searcher, plan: &Plan, k: usize) -> anyhow::Result<TopKSearch> {
         let boosted: Vec<Vec<(&dyn TQuery, f32)>> = (plan.clauses.iter())
-            .map(|c| c.iter().map(|p| (p.inner.as_ref(), p.boost.unwrap_or(1.0))).collect())
+            .map(|c| {
+                c.iter()
+                    .map(|p| (p.inner.as_ref(), p.boost.unwrap_or(1.0)))
+                    .collect()
+            })
             .collect();
         let mut found = Vec::new();
         for (c, clause) in boosted.iter().enumerate() {
@@ -305,7 +314,10 @@ impl TopKSearch {
 
     /// The score to beat once k documents are kept (a later document must exceed it).
     fn bar(&self) -> Option<f64> {
-        self.kept.peek().filter(|_| self.kept.len() >= self.k).map(|w| w.score)
+        self.kept
+            .peek()
+            .filter(|_| self.kept.len() >= self.k)
+            .map(|w| w.score)
     }
 
     fn cut(&self) -> usize {
@@ -327,7 +339,9 @@ impl TopKSearch {
                 self.segment = Some(self.enter(self.next_segment)?);
                 self.next_segment += 1;
             }
-            let Some(mut seg) = self.segment.take() else { continue };
+            let Some(mut seg) = self.segment.take() else {
+                continue;
+            };
             // The walked leaves' scorers first, one at a time: a prefix's can take a
             // while to make (up to 200 posting lists).
             while seg.made < seg.cut {
@@ -369,7 +383,9 @@ impl TopKSearch {
     fn make(&self, seg: &mut InSegment, i: usize) -> tantivy::Result<()> {
         if seg.scorers[i].is_none() {
             let leaf = &self.leaves[i];
-            let scorer = leaf.weight.scorer(self.searcher.segment_reader(seg.ord), leaf.boost)?;
+            let scorer = leaf
+                .weight
+                .scorer(self.searcher.segment_reader(seg.ord), leaf.boost)?;
             seg.at[i] = scorer.doc();
             seg.scorers[i] = Some(scorer);
         }
@@ -377,7 +393,12 @@ impl TopKSearch {
     }
 
     /// Walks one segment; `false` when stopped by the clock before its end.
-    fn walk(&mut self, seg: &mut InSegment, until: Option<Instant>, visits: &mut usize) -> anyhow::Result<bool> {
+    fn walk(
+        &mut self,
+        seg: &mut InSegment,
+        until: Option<Instant>,
+        visits: &mut usize,
+    ) -> anyhow::Result<bool> {
         let reader = self.searcher.segment_reader(seg.ord);
         let alive = reader.alive_bitset().cloned();
         loop {
@@ -386,7 +407,7 @@ impl TopKSearch {
                 return Ok(true);
             }
             *visits += 1;
-            if *visits % CLOCK_EVERY == 0 && until.is_some_and(|t| Instant::now() >= t) {
+            if visits.is_multiple_of(CLOCK_EVERY) && until.is_some_and(|t| Instant::now() >= t) {
                 return Ok(false);
             }
             let to_beat = self.bar();
@@ -407,7 +428,9 @@ impl TopKSearch {
                     break;
                 }
                 self.make(seg, i)?;
-                let Some(s) = seg.scorers[i].as_mut() else { continue };
+                let Some(s) = seg.scorers[i].as_mut() else {
+                    continue;
+                };
                 if seg.at[i] < doc {
                     seg.at[i] = s.seek(doc);
                 }
@@ -463,4 +486,76 @@ fn is_excluded(excluded: &mut [Box<dyn Scorer>], doc: DocId) -> bool {
         }
         s.doc() == doc
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::{Library, NotesSource};
+    use crate::search::synonyms::join_phrases;
+    use crate::search::{parse_query, Analyzer, SearchIndex};
+
+    /// The cut relies on every leaf's bound: no document scores above it. A prefix after
+    /// one word scores 1 whatever its weight in tantivy (`PhraseKind::SinglePrefix`); a
+    /// tantivy that scores it otherwise fails here.
+    #[test]
+    fn no_leaf_scores_above_its_bound() {
+        let library = Library::load(&NotesSource {
+            bundled: true,
+            dirs: Vec::new(),
+        });
+        let index = SearchIndex::build_in_ram(&library, Analyzer::new().unwrap()).unwrap();
+        let searcher = index.reader.searcher();
+        let scoring = EnableScoring::enabled_from_searcher(&searcher);
+        let mut prefix_after_a_word = 0;
+        for text in [
+            "kubernetes",
+            "k",
+            "クラウド ネ",
+            "コンテナ基",
+            "監視",
+            "tag:k",
+            "year:2019",
+            "デプロイ",
+            "Prometheus G",
+            "継続的デリ",
+            "speaker:青",
+            "event:k",
+        ] {
+            let plan = index.plan(&join_phrases(&parse_query(text), &index.analyzer));
+            let mut found = Vec::new();
+            for (c, clause) in plan.clauses.iter().enumerate() {
+                for part in clause {
+                    leaves(part.inner.as_ref(), part.boost.unwrap_or(1.0), 1 << c, &mut found);
+                }
+            }
+            assert!(!found.is_empty(), "{text}");
+            for leaf in found {
+                let bound = bound(&searcher, leaf.query, leaf.boost);
+                let weight = leaf.query.weight(scoring).unwrap();
+                let mut matched = 0;
+                for reader in searcher.segment_readers() {
+                    let mut scorer = weight.scorer(reader, leaf.boost).unwrap();
+                    while scorer.doc() != TERMINATED {
+                        let score = scorer.score();
+                        assert!(
+                            f64::from(score) <= bound,
+                            "{text}: {:?} scores {score} > {bound}",
+                            leaf.query
+                        );
+                        matched += 1;
+                        scorer.advance();
+                    }
+                }
+                let single = leaf
+                    .query
+                    .downcast_ref::<PhrasePrefixQuery>()
+                    .is_some_and(|p| p.phrase_terms().len() == 1);
+                if single && matched > 0 {
+                    prefix_after_a_word += 1;
+                }
+            }
+        }
+        assert!(prefix_after_a_word > 0, "a prefix after a word was checked");
+    }
 }
