@@ -247,12 +247,13 @@ impl App {
                     self.search.clear();
                     self.render_note(false);
                 } else if self.search.editing || self.search.is_active() {
-                    let current = self.note.key.and_then(|k| k.to_ref(&self.notes.library));
+                    let current = self.note.key;
                     self.search.clear();
                     self.rebuild_events();
-                    // Stay on the note being read, now within the full lists.
-                    if let Some(r) = current {
-                        self.select_note(&r);
+                    // Stay on the note being read, now within the full lists (by its
+                    // place: finding it by id would read every event's id).
+                    if let Some(key) = current {
+                        self.show_key(key, true);
                     }
                 } else if self.note.selected_link.is_some() {
                     self.note.selected_link = None;
@@ -783,9 +784,14 @@ impl App {
     /// Selects a note in the panes. If it is not among the search hits, the search is
     /// cleared when `clear_search` allows, or nothing happens.
     fn show_note(&mut self, target: &SessionRef, clear_search: bool) -> bool {
-        let Some(key) = NoteKey::from_ref(target, &self.notes.library) else {
-            return false;
-        };
+        match NoteKey::from_ref(target, &self.notes.library) {
+            Some(key) => self.show_key(key, clear_search),
+            None => false,
+        }
+    }
+
+    /// [`Self::show_note`] for a note known by its place in the library.
+    fn show_key(&mut self, key: NoteKey, clear_search: bool) -> bool {
         let shown = |app: &App| {
             app.events
                 .rows
