@@ -55,7 +55,8 @@ fn main() {
         let _ = std::fs::remove_dir_all(&root);
     }
     let bytes = corpus_in(&corpus, NOTES, TARGET_BYTES);
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/confnotes");
+    // The binary cargo built with this benchmark (wherever CARGO_TARGET_DIR puts it).
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_confnotes"));
     let mut table = String::new();
     let mut row = |name: &str, value: String, target: &str| {
         println!("{name:<58} {value:<40} {target}");

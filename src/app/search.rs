@@ -281,6 +281,11 @@ impl LiveSearch {
         let Some(job) = &mut self.job else { return false };
         let ran = job.ranking.run(index, &job.searcher, until);
         let done = ran.is_err() || job.ranking.is_done();
+        // Only the first step and the last change what is shown: steps in between
+        // would make the lists flicker while they settle.
+        if !(done || first) {
+            return false;
+        }
         let ranked: Ranked = ran
             .and_then(|()| job.ranking.ranked(&job.searcher))
             .unwrap_or_default();
@@ -292,11 +297,7 @@ impl LiveSearch {
                 self.counting = Counting::new(index, &searcher, &self.query).ok();
             }
         }
-        // Only the first step and the last change what is shown: steps in between
-        // would make the lists flicker while they settle.
-        if done || first {
-            self.show(ranked, Some(&searcher), done, keys);
-        }
+        self.show(ranked, Some(&searcher), done, keys);
         done
     }
 
