@@ -336,11 +336,6 @@ impl SearchIndex {
         Ok((ranked.key_hits(&searcher)?, ranked.total))
     }
 
-    /// How many documents hold every word of `query` (see [`rank::count`]).
-    pub fn count(&self, query: &Query) -> anyhow::Result<usize> {
-        rank::count(self, &self.reader.searcher(), query)
-    }
-
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
     }

@@ -6,7 +6,6 @@ use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use serde::Serialize;
-use tantivy::collector::Count;
 use tantivy::query::{BooleanQuery, Occur, Query as TQuery};
 use tantivy::{DocAddress, Searcher};
 
@@ -163,16 +162,6 @@ pub fn run(index: &SearchIndex, searcher: &Searcher, query: &Query, limit: usize
     let mut ranking = Ranking::new(index, searcher, query, limit)?;
     ranking.run(index, searcher, None)?;
     ranking.ranked(searcher)
-}
-
-/// How many documents match `query` in all (every word in one note: the strict tier),
-/// without scoring them: what live search counts once the typing has paused.
-pub fn count(index: &SearchIndex, searcher: &Searcher, query: &Query) -> anyhow::Result<usize> {
-    if query.is_empty() {
-        return Ok(0);
-    }
-    let query = &join_phrases(query, &index.analyzer);
-    Ok(searcher.search(&index.compile(query), &Count)?)
 }
 
 /// One search per word clause, each with the query's filters and exclusions.

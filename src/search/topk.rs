@@ -108,7 +108,8 @@ fn leaves<'a>(query: &'a dyn TQuery, boost: f32, clause: u64, out: &mut Vec<Leaf
         }
     }
     // The same term twice in a clause (a word and its key spelled alike) is one leaf
-    // of twice the weight: one posting list read instead of two, the same score.
+    // of twice the weight: one posting list read instead of two, the same score. (A
+    // term's field decides how it is indexed, so both ask for the same postings.)
     if let Some(t) = query.downcast_ref::<TermQuery>() {
         let same = |l: &Leaf| {
             l.clause == clause
@@ -254,9 +255,12 @@ impl TopKSearch {
             .collect();
         let mut found = Vec::new();
         for (c, clause) in boosted.iter().enumerate() {
+            // Leaf by leaf within a clause (a repeated term is looked for among them).
+            let mut of_clause = Vec::new();
             for (q, boost) in clause {
-                leaves(*q, *boost, 1 << c.min(63), &mut found);
+                leaves(*q, *boost, 1 << c.min(63), &mut of_clause);
             }
+            found.append(&mut of_clause);
         }
         let scoring = EnableScoring::enabled_from_searcher(searcher);
         let mut ready = Vec::with_capacity(found.len());
