@@ -14,9 +14,10 @@ use tantivy::Term as TTerm;
 use super::analyzer::AnalyzedToken;
 use super::grams;
 use super::index::{tag_key, SearchIndex, TextFields};
+// tantivy's, with its weight readable: live search bounds each part's score by it.
+use super::topk::Boost as BoostQuery;
 use super::normalize::Normalized;
 use super::query::{Atom, Filter, FilterKind, Query, Term};
-use super::topk::{Part, Plan};
 use super::variants::{is_cjk, script, Script};
 
 /// How many index terms one prefix may expand to.
@@ -69,48 +70,26 @@ pub fn cjk_run(text: &str) -> Option<Vec<char>> {
 impl SearchIndex {
     /// Turns a parsed query into a tantivy query: every clause must match.
     pub fn compile(&self, query: &Query) -> Box<dyn TQuery> {
-        self.plan(query).query
-    }
-
-    /// The query as tantivy runs it, and the same as scored parts (see [`Plan`]): both
-    /// built from the same parts, so that they match and score alike.
-    pub fn plan(&self, query: &Query) -> Plan {
-        let nothing = || Plan {
-            query: Box::new(EmptyQuery),
-            clauses: Vec::new(),
-            exclusions: Vec::new(),
-        };
         let mut must: Clauses = Vec::new();
-        let mut clauses = Vec::new();
         for clause in &query.clauses {
-            match self.clause_parts(clause, &query.starred) {
-                Some((q, parts)) => {
-                    must.push((Occur::Must, q));
-                    clauses.push(parts);
-                }
+            match self.clause(clause, &query.starred) {
+                Some(q) => must.push((Occur::Must, q)),
                 // A clause of stop words only (`の`) or a filter without a value.
                 None => {
                     if clause.iter().any(|a| matches!(a, Atom::Filter(_))) {
-                        return nothing();
+                        return Box::new(EmptyQuery);
                     }
                 }
             }
         }
         if must.is_empty() {
             if !query.clauses.is_empty() {
-                return nothing();
+                return Box::new(EmptyQuery);
             }
             must.push((Occur::Must, Box::new(AllQuery)));
-            clauses.push(vec![Part::plain(Box::new(AllQuery))]);
         }
-        let exclusions = self.exclusions(query);
-        let excluded = exclusions.iter().map(|(_, q)| q.box_clone()).collect();
-        must.extend(exclusions);
-        Plan {
-            query: Box::new(BooleanQuery::new(must)),
-            clauses,
-            exclusions: excluded,
-        }
+        must.extend(self.exclusions(query));
+        Box::new(BooleanQuery::new(must))
     }
 
     /// The excluded words and filters, as `MustNot` clauses.
@@ -119,39 +98,21 @@ impl SearchIndex {
             .excluded
             .iter()
             .filter_map(|atom| self.atom(atom, &query.starred))
-            .map(|(q, _)| (Occur::MustNot, q))
+            .map(|q| (Occur::MustNot, q))
             .collect()
     }
 
     /// One clause: any of its alternatives.
     pub fn clause(&self, clause: &[Atom], starred: &[(String, String)]) -> Option<Box<dyn TQuery>> {
-        self.clause_parts(clause, starred).map(|(q, _)| q)
-    }
-
-    /// One clause and its scored parts.
-    pub fn clause_parts(
-        &self,
-        clause: &[Atom],
-        starred: &[(String, String)],
-    ) -> Option<(Box<dyn TQuery>, Vec<Part>)> {
-        let mut parts = Vec::new();
         let alternatives: Clauses = clause
             .iter()
             .filter_map(|a| self.atom(a, starred))
-            .map(|(q, p)| {
-                parts.extend(p);
-                (Occur::Should, q)
-            })
+            .map(|q| (Occur::Should, q))
             .collect();
-        (!alternatives.is_empty()).then(|| {
-            (
-                Box::new(BooleanQuery::new(alternatives)) as Box<dyn TQuery>,
-                parts,
-            )
-        })
+        (!alternatives.is_empty()).then(|| Box::new(BooleanQuery::new(alternatives)) as Box<dyn TQuery>)
     }
 
-    fn atom(&self, atom: &Atom, starred: &[(String, String)]) -> Option<(Box<dyn TQuery>, Vec<Part>)> {
+    fn atom(&self, atom: &Atom, starred: &[(String, String)]) -> Option<Box<dyn TQuery>> {
         match atom {
             Atom::Text(term) => self.free_text(term),
             Atom::Filter(filter) => Some(self.filter(filter, starred)),
@@ -159,16 +120,11 @@ impl SearchIndex {
     }
 
     /// A word over every free-text part, with its synonyms.
-    pub fn free_text(&self, term: &Term) -> Option<(Box<dyn TQuery>, Vec<Part>)> {
+    pub fn free_text(&self, term: &Term) -> Option<Box<dyn TQuery>> {
         let mut alternatives: Clauses = Vec::new();
-        let mut parts = Vec::new();
-        let mut add = |spelling: Option<(Box<dyn TQuery>, Vec<Part>)>| {
-            if let Some((q, p)) = spelling {
-                alternatives.push((Occur::Should, q));
-                parts.extend(p);
-            }
-        };
-        add(self.spelling(term, 1.0));
+        if let Some(q) = self.spelling(term, 1.0) {
+            alternatives.push((Occur::Should, q));
+        }
         if !term.quoted {
             for synonym in self.analyzer.synonyms().expand(&term.text, &self.analyzer) {
                 let alt = Term {
@@ -176,31 +132,28 @@ impl SearchIndex {
                     quoted: false,
                     prefix: false,
                 };
-                add(self.spelling(&alt, SYNONYM_WEIGHT));
+                if let Some(q) = self.spelling(&alt, SYNONYM_WEIGHT) {
+                    alternatives.push((Occur::Should, q));
+                }
             }
         }
-        (!alternatives.is_empty()).then(|| {
-            (
-                Box::new(BooleanQuery::new(alternatives)) as Box<dyn TQuery>,
-                parts,
-            )
-        })
+        (!alternatives.is_empty()).then(|| Box::new(BooleanQuery::new(alternatives)) as Box<dyn TQuery>)
     }
 
     /// One spelling of a word over every free-text part.
-    fn spelling(&self, term: &Term, weight: f32) -> Option<(Box<dyn TQuery>, Vec<Part>)> {
+    fn spelling(&self, term: &Term, weight: f32) -> Option<Box<dyn TQuery>> {
         let tokens = required_tokens(self.analyzer.analyze(&term.text), term.quoted);
         let run = cjk_run(&term.text);
         let ascii_part = ascii_word(&term.text);
         if tokens.is_empty() && run.is_none() {
             return None;
         }
-        let mut parts: Vec<Part> = Vec::new();
+        let mut per_field: Clauses = Vec::new();
         for group in &self.fields.text {
             let w = group.weight * weight;
             let mut add = |q: Option<Box<dyn TQuery>>, boost: f32| {
                 if let Some(q) = q {
-                    parts.push(Part::boosted(q, boost));
+                    per_field.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
                 }
             };
             add(self.exact(group, &tokens, term), w);
@@ -215,11 +168,7 @@ impl SearchIndex {
                 add(all_of(group.gram, std::slice::from_ref(word)), w * GRAM_WEIGHT);
             }
         }
-        if parts.is_empty() {
-            return None;
-        }
-        let per_field: Clauses = parts.iter().map(|p| (Occur::Should, p.query())).collect();
-        Some((Box::new(BooleanQuery::new(per_field)), parts))
+        (!per_field.is_empty()).then(|| Box::new(BooleanQuery::new(per_field)) as Box<dyn TQuery>)
     }
 
     /// The word's tokens as a phrase in the exact field, and while it is being typed,
@@ -278,40 +227,35 @@ impl SearchIndex {
         })
     }
 
-    /// A filter and its parts (a tag's own and inherited matches count apart).
-    fn filter(&self, filter: &Filter, starred: &[(String, String)]) -> (Box<dyn TQuery>, Vec<Part>) {
+    fn filter(&self, filter: &Filter, starred: &[(String, String)]) -> Box<dyn TQuery> {
         let f = &self.fields;
         let term = &filter.term;
-        let one = |q: Box<dyn TQuery>| (q.box_clone(), vec![Part::plain(q)]);
         let q = match filter.kind {
             FilterKind::Tag => {
                 let key = tag_key(&term.text);
-                let parts = vec![
-                    Part::boosted(raw_term(f.tag, &key, term.prefix), 2.0),
-                    Part::plain(raw_term(f.event_tag, &key, term.prefix)),
-                ];
-                let q = BooleanQuery::new(parts.iter().map(|p| (Occur::Should, p.query())).collect());
-                Some((Box::new(q) as Box<dyn TQuery>, parts))
+                let own: Box<dyn TQuery> = Box::new(BoostQuery::new(raw_term(f.tag, &key, term.prefix), 2.0));
+                let inherited = raw_term(f.event_tag, &key, term.prefix);
+                Some(Box::new(BooleanQuery::new(vec![
+                    (Occur::Should, own),
+                    (Occur::Should, inherited),
+                ])) as Box<dyn TQuery>)
             }
-            FilterKind::Year => Some(one(raw_term(f.year, term.text.trim(), term.prefix))),
-            FilterKind::Is => self.starred(term, starred).map(one),
-            FilterKind::Speaker => f
-                .group("people")
-                .and_then(|g| self.field_words(g.exact, term))
-                .map(one),
+            FilterKind::Year => Some(raw_term(f.year, term.text.trim(), term.prefix)),
+            FilterKind::Is => self.starred(term, starred),
+            FilterKind::Speaker => f.group("people").and_then(|g| self.field_words(g.exact, term)),
             FilterKind::Event => {
                 let exact_id = raw_term(f.event_id, term.text.trim(), false);
                 let words = self.field_words(f.event, term);
-                Some(one(Box::new(BooleanQuery::new(
+                Some(Box::new(BooleanQuery::new(
                     std::iter::once(exact_id)
                         .chain(words)
                         .map(|q| (Occur::Should, q))
                         .collect(),
-                ))))
+                )) as Box<dyn TQuery>)
             }
         };
         // A filter whose value analyses to nothing (`speaker:の`) matches nothing.
-        q.unwrap_or_else(|| one(Box::new(EmptyQuery)))
+        q.unwrap_or_else(|| Box::new(EmptyQuery))
     }
 
     fn field_words(&self, field: Field, term: &Term) -> Option<Box<dyn TQuery>> {

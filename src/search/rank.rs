@@ -12,7 +12,7 @@ use tantivy::{DocAddress, Searcher};
 use super::index::{fast_u64, KeyHit, SearchIndex};
 use super::query::{Atom, Query};
 use super::synonyms::join_phrases;
-use super::topk::{Plan, TopKSearch};
+use super::topk::TopKSearch;
 
 /// How a hit matched the query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
@@ -88,7 +88,7 @@ impl Ranking {
         let query = join_phrases(query, &index.analyzer);
         let limit = if query.is_empty() { 0 } else { limit };
         Ok(Ranking {
-            strict: TopKSearch::new(searcher, &index.plan(&query), limit)?,
+            strict: TopKSearch::new(searcher, index.compile(&query).as_ref(), limit)?,
             query,
             limit,
             fallback: None,
@@ -170,32 +170,25 @@ fn fallback_searches(
     searcher: &Searcher,
     query: &Query,
 ) -> anyhow::Result<Vec<TopKSearch>> {
-    let mut required = Vec::new();
+    let mut required: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
     let mut words = Vec::new();
     for clause in &query.clauses {
-        let Some(q) = index.clause_parts(clause, &query.starred) else {
+        let Some(q) = index.clause(clause, &query.starred) else {
             continue;
         };
         if clause.iter().all(|a| matches!(a, Atom::Text(_))) {
             words.push(q);
         } else {
-            required.push(q);
+            required.push((Occur::Must, q));
         }
     }
-    let exclusions = index.exclusions(query);
+    required.extend(index.exclusions(query));
     let mut searches = Vec::with_capacity(words.len());
-    for (word, word_parts) in words {
-        let mut must: Vec<(Occur, Box<dyn TQuery>)> = vec![(Occur::Must, word)];
-        must.extend(required.iter().map(|(q, _)| (Occur::Must, q.box_clone())));
-        must.extend(exclusions.iter().map(|(o, q)| (*o, q.box_clone())));
-        let plan = Plan {
-            query: Box::new(BooleanQuery::new(must)),
-            clauses: std::iter::once(word_parts)
-                .chain(required.iter().map(|(_, parts)| parts.clone()))
-                .collect(),
-            exclusions: exclusions.iter().map(|(_, q)| q.box_clone()).collect(),
-        };
-        searches.push(TopKSearch::new(searcher, &plan, FALLBACK_PER_CLAUSE)?);
+    for word in words {
+        let mut parts: Vec<(Occur, Box<dyn TQuery>)> = vec![(Occur::Must, word)];
+        parts.extend(required.iter().map(|(o, q)| (*o, q.box_clone())));
+        let query = BooleanQuery::new(parts);
+        searches.push(TopKSearch::new(searcher, &query, FALLBACK_PER_CLAUSE)?);
     }
     Ok(searches)
 }

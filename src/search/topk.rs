@@ -21,63 +21,97 @@ use std::collections::BinaryHeap;
 use std::time::Instant;
 
 use tantivy::query::{
-    AllQuery, Bm25Weight, BooleanQuery, BoostQuery, EmptyQuery, EnableScoring, Occur, PhrasePrefixQuery,
+    AllQuery, Bm25Weight, BooleanQuery, BoostWeight, EmptyQuery, EnableScoring, Occur, PhrasePrefixQuery,
     PhraseQuery, Query as TQuery, RangeQuery, Scorer, TermQuery, Weight,
 };
 use tantivy::{DocAddress, DocId, DocSet, Searcher, Term, TERMINATED};
 
-/// One scored part of a query, as the query compiler builds it: for a clause to match,
-/// one of its parts must; a document's score is the sum of its parts'.
-pub struct Part {
-    inner: Box<dyn TQuery>,
-    /// The weight it is wrapped in (`None`: its own).
-    boost: Option<f32>,
+/// tantivy's `BoostQuery` (the same weight, the same scores), its weight readable: each
+/// part of a compiled query is weighted by one of these, and its bound scales with it.
+#[derive(Debug)]
+pub struct Boost {
+    query: Box<dyn TQuery>,
+    boost: f32,
 }
 
-impl Clone for Part {
+impl Clone for Boost {
     fn clone(&self) -> Self {
-        Part {
-            inner: self.inner.box_clone(),
+        Boost {
+            query: self.query.box_clone(),
             boost: self.boost,
         }
     }
 }
 
-impl Part {
-    /// `query` weighted by `boost`.
-    pub fn boosted(query: Box<dyn TQuery>, boost: f32) -> Part {
-        Part {
-            inner: query,
-            boost: Some(boost),
-        }
-    }
-
-    /// `query` with its own weight.
-    pub fn plain(query: Box<dyn TQuery>) -> Part {
-        Part {
-            inner: query,
-            boost: None,
-        }
-    }
-
-    /// The part as it goes into the whole tantivy query.
-    pub fn query(&self) -> Box<dyn TQuery> {
-        match self.boost {
-            Some(boost) => Box::new(BoostQuery::new(self.inner.box_clone(), boost)),
-            None => self.inner.box_clone(),
-        }
+impl Boost {
+    pub fn new(query: Box<dyn TQuery>, boost: f32) -> Boost {
+        Boost { query, boost }
     }
 }
 
-/// A query as tantivy runs it (to count its documents), and as parts: a document
-/// matches when each clause has a matching part and no exclusion matches.
-pub struct Plan {
-    pub query: Box<dyn TQuery>,
-    pub clauses: Vec<Vec<Part>>,
-    pub exclusions: Vec<Box<dyn TQuery>>,
+impl TQuery for Boost {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let weight = self.query.weight(scoring)?;
+        Ok(if scoring.is_scoring_enabled() {
+            Box::new(BoostWeight::new(weight, self.boost))
+        } else {
+            weight
+        })
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.query.query_terms(visitor);
+    }
 }
 
-/// The best documents of a plan, best first, and how many documents match in all when
+/// A compiled query read as a sum of leaves: each required clause must have a matching
+/// leaf, no exclusion may match, and optional clauses only add to the score.
+struct Plan<'a> {
+    /// Leaves with the bit of their required clause (0 for an optional one).
+    leaves: Vec<Leaf<'a>>,
+    clauses: usize,
+    exclusions: Vec<&'a dyn TQuery>,
+    /// The query matches nothing (a filter without a value).
+    nothing: bool,
+}
+
+impl<'a> Plan<'a> {
+    fn new(query: &'a dyn TQuery) -> Plan<'a> {
+        let mut plan = Plan {
+            leaves: Vec::new(),
+            clauses: 0,
+            exclusions: Vec::new(),
+            nothing: query.is::<EmptyQuery>(),
+        };
+        let top: Vec<(Occur, &dyn TQuery)> = match query.downcast_ref::<BooleanQuery>() {
+            Some(b) => b.clauses().iter().map(|(o, q)| (*o, q.as_ref())).collect(),
+            None => vec![(Occur::Must, query)],
+        };
+        let required = top.iter().filter(|(o, _)| *o == Occur::Must).count();
+        for (occur, q) in top {
+            // Leaf by leaf within a clause (a repeated term is looked for among them).
+            let mut of_clause = Vec::new();
+            match occur {
+                Occur::Must => {
+                    leaves(q, 1.0, 1 << plan.clauses.min(63), &mut of_clause);
+                    plan.clauses += 1;
+                }
+                // Without a required clause, tantivy requires one of the optional ones.
+                Occur::Should if required == 0 => {
+                    leaves(q, 1.0, 1, &mut of_clause);
+                    plan.clauses = 1;
+                }
+                Occur::Should => leaves(q, 1.0, 0, &mut of_clause),
+                Occur::MustNot => plan.exclusions.push(q),
+            }
+            plan.leaves.append(&mut of_clause);
+        }
+        plan.nothing |= plan.clauses == 0;
+        plan
+    }
+}
+
+/// The best documents of a query, best first, and how many documents match in all when
 /// that is known (no document was passed over).
 pub struct TopK {
     pub hits: Vec<(f32, DocAddress)>,
@@ -92,8 +126,12 @@ struct Leaf<'a> {
 }
 
 /// Splits `query` at its sums of alternatives (`Should` only: a union whose score is
-/// the sum of what matches), down to leaves.
+/// the sum of what matches) and its weights, down to leaves.
 fn leaves<'a>(query: &'a dyn TQuery, boost: f32, clause: u64, out: &mut Vec<Leaf<'a>>) {
+    if let Some(b) = query.downcast_ref::<Boost>() {
+        // As tantivy passes a boost down: the outer one times this one.
+        return leaves(b.query.as_ref(), boost * b.boost, clause, out);
+    }
     if let Some(b) = query.downcast_ref::<BooleanQuery>() {
         let union = !b.clauses().is_empty()
             && b.get_minimum_number_should_match() <= 1
@@ -245,23 +283,11 @@ pub struct TopKSearch {
 const CLOCK_EVERY: usize = 128;
 
 impl TopKSearch {
-    pub fn new(searcher: &Searcher, plan: &Plan, k: usize) -> anyhow::Result<TopKSearch> {
-        let boosted: Vec<Vec<(&dyn TQuery, f32)>> = (plan.clauses.iter())
-            .map(|c| {
-                c.iter()
-                    .map(|p| (p.inner.as_ref(), p.boost.unwrap_or(1.0)))
-                    .collect()
-            })
-            .collect();
-        let mut found = Vec::new();
-        for (c, clause) in boosted.iter().enumerate() {
-            // Leaf by leaf within a clause (a repeated term is looked for among them).
-            let mut of_clause = Vec::new();
-            for (q, boost) in clause {
-                leaves(*q, *boost, 1 << c.min(63), &mut of_clause);
-            }
-            found.append(&mut of_clause);
-        }
+    /// The best `k` documents of `query` (as [`SearchIndex::compile`](super::SearchIndex::compile)
+    /// builds it: other queries are walked whole, unbounded), not searched yet.
+    pub fn new(searcher: &Searcher, query: &dyn TQuery, k: usize) -> anyhow::Result<TopKSearch> {
+        let plan = Plan::new(query);
+        let found = plan.leaves;
         let scoring = EnableScoring::enabled_from_searcher(searcher);
         let mut ready = Vec::with_capacity(found.len());
         for leaf in found {
@@ -283,19 +309,20 @@ impl TopKSearch {
         let exclusions = (plan.exclusions.iter())
             .map(|q| q.weight(not_scoring))
             .collect::<tantivy::Result<Vec<_>>>()?;
+        let all_clauses = (1u64 << plan.clauses.min(63)) - 1;
         Ok(TopKSearch {
             searcher: searcher.clone(),
             k,
             leaves: ready,
             rest,
-            all_clauses: (1u64 << plan.clauses.len().min(63)) - 1,
+            all_clauses,
             exclusions,
             kept: BinaryHeap::with_capacity(k + 1),
             matched: 0,
             passed_over: false,
             next_segment: 0,
             segment: None,
-            done: k == 0 || plan.clauses.is_empty(),
+            done: k == 0 || plan.nothing,
         })
     }
 
@@ -473,9 +500,9 @@ impl TopKSearch {
     }
 }
 
-/// The best `k` documents of `plan`: score, then the earlier document.
-pub fn top_k(searcher: &Searcher, plan: &Plan, k: usize) -> anyhow::Result<TopK> {
-    let mut search = TopKSearch::new(searcher, plan, k)?;
+/// The best `k` documents of `query`: score, then the earlier document.
+pub fn top_k(searcher: &Searcher, query: &dyn TQuery, k: usize) -> anyhow::Result<TopK> {
+    let mut search = TopKSearch::new(searcher, query, k)?;
     search.run(None)?;
     Ok(TopK {
         hits: search.best(),
@@ -526,13 +553,8 @@ mod tests {
             "speaker:青",
             "event:k",
         ] {
-            let plan = index.plan(&join_phrases(&parse_query(text), &index.analyzer));
-            let mut found = Vec::new();
-            for (c, clause) in plan.clauses.iter().enumerate() {
-                for part in clause {
-                    leaves(part.inner.as_ref(), part.boost.unwrap_or(1.0), 1 << c, &mut found);
-                }
-            }
+            let query = index.compile(&join_phrases(&parse_query(text), &index.analyzer));
+            let found = Plan::new(query.as_ref()).leaves;
             assert!(!found.is_empty(), "{text}");
             for leaf in found {
                 let bound = bound(&searcher, leaf.query, leaf.boost);

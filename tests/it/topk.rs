@@ -11,6 +11,7 @@ use confnotes::search::synonyms::join_phrases;
 use confnotes::search::topk::{top_k, TopKSearch};
 use confnotes::search::{parse_query, SearchIndex};
 use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query as TQuery};
 use tantivy::Searcher;
 
 use crate::common::Fixture;
@@ -58,19 +59,22 @@ fn tolerance(score: f32) -> f32 {
 /// Checks `top_k` against tantivy's `TopDocs` over the same query: as many hits, each
 /// scored as tantivy scores it, best first, and nothing better left out.
 fn check(searcher: &Searcher, index: &SearchIndex, text: &str, k: usize) {
-    let query = join_phrases(&parse_query(text), &index.analyzer);
-    let plan = index.plan(&query);
+    let query = index.compile(&join_phrases(&parse_query(text), &index.analyzer));
+    check_query(searcher, query.as_ref(), text, k);
+}
+
+fn check_query(searcher: &Searcher, query: &dyn TQuery, text: &str, k: usize) {
     let full = searcher
-        .search(&plan.query, &TopDocs::with_limit(k).order_by_score())
+        .search(query, &TopDocs::with_limit(k).order_by_score())
         .unwrap();
-    let ours = top_k(searcher, &plan, k).unwrap();
+    let ours = top_k(searcher, query, k).unwrap();
     let context = format!("query {text:?}, k {k}");
     assert_eq!(ours.hits.len(), full.len(), "{context}");
     for pair in ours.hits.windows(2) {
         assert!(pair[0].0 >= pair[1].0, "{context}: not best first");
     }
     for (score, address) in &ours.hits {
-        let theirs = plan.query.explain(searcher, *address).unwrap().value();
+        let theirs = query.explain(searcher, *address).unwrap().value();
         assert!(
             (score - theirs).abs() <= tolerance(theirs),
             "{context}: {score} against {theirs}"
@@ -94,7 +98,7 @@ fn check(searcher: &Searcher, index: &SearchIndex, text: &str, k: usize) {
     if let Some(total) = ours.total {
         assert_eq!(
             total,
-            searcher.search(&plan.query, &Count).unwrap(),
+            searcher.search(query, &Count).unwrap(),
             "{context}: total"
         );
     }
@@ -111,12 +115,32 @@ fn top_k_has_the_hits_of_a_full_search() {
         }
     }
     // Small k on a common word: documents were passed over, so no total was counted.
-    let plan = f.index.plan(&parse_query("kubernetes"));
-    let top = top_k(&searcher, &plan, 1).unwrap();
-    let all = searcher.search(&plan.query, &Count).unwrap();
+    let query = f.index.compile(&parse_query("kubernetes"));
+    let top = top_k(&searcher, query.as_ref(), 1).unwrap();
+    let all = searcher.search(&query, &Count).unwrap();
     assert!(all > 1 && top.total.is_none(), "{all} {:?}", top.total);
     // A k past every match: all were seen, and counted.
-    assert_eq!(top_k(&searcher, &plan, 100_000).unwrap().total, Some(all));
+    assert_eq!(top_k(&searcher, query.as_ref(), 100_000).unwrap().total, Some(all));
+}
+
+#[test]
+fn optional_clauses_only_add_to_the_score() {
+    let f = Fixture::new(&relevance_dir(), true);
+    let searcher = f.index.reader.searcher();
+    let q = |text: &str| f.index.compile(&parse_query(text));
+    // Required words with optional ones (a word typed as one run, whole, raises its
+    // notes), and optional ones alone (one of them is then required).
+    let with_optional = BooleanQuery::new(vec![
+        (Occur::Must, q("kubernetes")),
+        (Occur::Should, q("helm")),
+        (Occur::Should, q("監視")),
+        (Occur::MustNot, q("argo")),
+    ]);
+    let optional_only = BooleanQuery::new(vec![(Occur::Should, q("helm")), (Occur::Should, q("監視"))]);
+    for k in [1, 5, 50, 1000] {
+        check_query(&searcher, &with_optional, "kubernetes +helm +監視 -argo", k);
+        check_query(&searcher, &optional_only, "+helm +監視", k);
+    }
 }
 
 #[test]
@@ -124,10 +148,9 @@ fn a_search_worked_on_in_steps_ends_as_one_in_a_go() {
     let f = Fixture::new(&relevance_dir(), true);
     let searcher = f.index.reader.searcher();
     for text in QUERIES {
-        let query = join_phrases(&parse_query(text), &f.index.analyzer);
-        let plan = f.index.plan(&query);
-        let whole = top_k(&searcher, &plan, 10).unwrap();
-        let mut search = TopKSearch::new(&searcher, &plan, 10).unwrap();
+        let query = f.index.compile(&join_phrases(&parse_query(text), &f.index.analyzer));
+        let whole = top_k(&searcher, query.as_ref(), 10).unwrap();
+        let mut search = TopKSearch::new(&searcher, query.as_ref(), 10).unwrap();
         let mut steps = 0;
         while !search.is_done() {
             // A deadline already past: the least a step does.
