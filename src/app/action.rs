@@ -108,11 +108,11 @@ pub enum Action {
     NotesLoaded(Loaded),
     /// What the background loader is doing, for the status line (`None`: idle).
     Loading(Option<String>),
-    /// A one-off message for the status line.
-    Notice(String),
     /// Nothing is waiting: go on with the search the last keystroke started (a big
     /// library's), or count its hits. Sent by the terminal loop while idle.
     Continue,
+    /// A one-off message for the status line.
+    Notice(String),
 }
 
 /// A notes set from the loader. Compared by identity: two are equal only if they are

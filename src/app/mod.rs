@@ -25,7 +25,7 @@ pub use terminal::run_tui;
 
 use self::keymap::{Bindings, KeyContext};
 use self::note::{compose, resolve_href, NoteKey};
-use self::search::{LiveSearch, NoteKeys};
+use self::search::LiveSearch;
 use crate::core::{Library, LinkTarget, SessionRef, Warning};
 use crate::notes::Notes;
 use crate::search::note_key;
@@ -69,11 +69,11 @@ pub struct App {
     pending_link: Option<usize>,
     /// Index note keys to positions in the library: made after the first frame (see
     /// `prepare_search`) so a big folder's first frame does not wait for it.
-    keys: OnceCell<NoteKeys>,
+    keys: OnceCell<search::NoteKeys>,
 }
 
-fn keys_of(library: &Library) -> NoteKeys {
-    NoteKeys::new(library.events.iter().enumerate().flat_map(|(ei, e)| {
+fn keys_of(library: &Library) -> search::NoteKeys {
+    search::NoteKeys::new(library.events.iter().enumerate().flat_map(|(ei, e)| {
         let overview = (
             note_key(&e.id, ""),
             NoteKey {
@@ -173,11 +173,11 @@ impl App {
         }
         let pending_link = self.pending_link.take();
         match action {
+            Action::Continue => self.continue_search(),
             Action::Quit => self.should_quit = true,
             Action::NotesLoaded(loaded) => self.replace_notes(loaded.0),
             Action::Loading(message) => self.loading = message,
             Action::Notice(message) => self.status = Some(message),
-            Action::Continue => self.continue_search(),
             Action::Resize(w, h) => {
                 self.size = (w, h);
                 self.keep_lists_in_view();
