@@ -12,7 +12,6 @@ use tantivy::{DocSet, Searcher, TERMINATED};
 use super::note::NoteKey;
 use crate::search::query::{Atom, FilterKind};
 use crate::search::rank::{Ranked, Ranking};
-use crate::search::synonyms::join_phrases;
 use crate::search::{parse_query, Matcher, Query, SearchIndex, Tier};
 
 /// The panes list the best hits only: fetching thousands of hits on every keystroke
@@ -291,11 +290,11 @@ impl LiveSearch {
             .unwrap_or_default();
         let searcher = job.searcher.clone();
         if done {
-            self.job = None;
             // A big result was not counted on the way: counted now, while idle.
             if ranked.total.is_none() {
-                self.counting = Counting::new(index, &searcher, &self.query).ok();
+                self.counting = Counting::new(index, &searcher, job.ranking.query()).ok();
             }
+            self.job = None;
         }
         self.show(ranked, Some(&searcher), done, keys);
         done
@@ -383,14 +382,10 @@ struct Counting {
 }
 
 impl Counting {
-    fn new(
-        index: &SearchIndex,
-        searcher: &Searcher,
-        query: &crate::search::Query,
-    ) -> anyhow::Result<Counting> {
-        let query = join_phrases(query, &index.analyzer);
+    /// Counting the documents of `query` as the ranking ran it.
+    fn new(index: &SearchIndex, searcher: &Searcher, query: &Query) -> anyhow::Result<Counting> {
         let weight = index
-            .compile(&query)
+            .compile(query)
             .weight(EnableScoring::disabled_from_searcher(searcher))?;
         Ok(Counting {
             searcher: searcher.clone(),

@@ -15,9 +15,9 @@ use super::analyzer::AnalyzedToken;
 use super::grams;
 use super::index::{tag_key, SearchIndex, TextFields};
 // tantivy's, with its weight readable: live search bounds each part's score by it.
-use super::topk::Boost as BoostQuery;
 use super::normalize::Normalized;
 use super::query::{Atom, Filter, FilterKind, Query, Term};
+use super::topk::Boost as BoostQuery;
 use super::variants::{is_cjk, script, Script};
 
 /// How many index terms one prefix may expand to.

@@ -100,6 +100,11 @@ impl Ranking {
         self.done
     }
 
+    /// The query as it is run (phrases joined): what counting its hits must count.
+    pub fn query(&self) -> &Query {
+        &self.query
+    }
+
     /// Works until done, or until `until` has passed.
     pub fn run(
         &mut self,
