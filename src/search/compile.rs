@@ -4,6 +4,9 @@
 
 use std::ops::Bound;
 
+// tantivy's `BoostQuery` with its weight readable: live search bounds each part's score by it.
+use super::topk::Boost as BoostQuery;
+
 use tantivy::query::{
     AllQuery, BooleanQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query as TQuery, RangeQuery,
     TermQuery,
@@ -14,10 +17,8 @@ use tantivy::Term as TTerm;
 use super::analyzer::AnalyzedToken;
 use super::grams;
 use super::index::{tag_key, SearchIndex, TextFields};
-// tantivy's, with its weight readable: live search bounds each part's score by it.
 use super::normalize::Normalized;
 use super::query::{Atom, Filter, FilterKind, Query, Term};
-use super::topk::Boost as BoostQuery;
 use super::variants::{is_cjk, script, Script};
 
 /// How many index terms one prefix may expand to.
