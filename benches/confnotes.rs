@@ -30,32 +30,47 @@ fn only_live() -> bool {
     std::env::var("CONFNOTES_BENCH_ONLY").is_ok_and(|v| v == "live")
 }
 
-/// `CONFNOTES_BENCH_KEEP=1`: reuse the corpora and caches a previous run left in the
-/// benchmark folder (the 100k corpus takes minutes to build and index). Figures that
-/// need a cold start (indexing, the 100k cold index) are then not measured.
-fn keep() -> bool {
-    std::env::var_os("CONFNOTES_BENCH_KEEP").is_some()
-}
-
-/// Makes a corpus unless a kept one is there; its size in bytes either way.
-fn corpus_in(dir: &Path, notes: usize, target_bytes: usize) -> usize {
-    if keep() && dir.join("0001/README.md").exists() {
-        return dir_size(dir) as usize;
+/// Live search alone (`CONFNOTES_BENCH_ONLY=live`), printed, over the corpora (and
+/// caches) a previous run left in the benchmark folder when
+/// `CONFNOTES_BENCH_KEEP=1`: the 100,000 notes take minutes to build and index.
+fn live_only(root: &Path) {
+    let corpus_in = |dir: &Path, notes: usize, target_bytes: usize| {
+        if std::env::var_os("CONFNOTES_BENCH_KEEP").is_none() || !dir.join("0001/README.md").exists() {
+            let _ = std::fs::remove_dir_all(dir);
+            std::fs::create_dir_all(dir).unwrap();
+            make_corpus(dir, notes, target_bytes);
+        }
+        NotesSource {
+            bundled: false,
+            dirs: vec![dir.to_path_buf()],
+        }
+    };
+    let mut row = |name: &str, value: String, target: &str| println!("{name:<58} {value:<40} {target}");
+    let source = corpus_in(&root.join("corpus"), NOTES, TARGET_BYTES);
+    live_rows(&source, &root.join("cache"), "", &mut row);
+    if std::env::var_os("CONFNOTES_BENCH_100K").is_some() {
+        let source = corpus_in(&root.join("corpus-100k"), 100_000, 130_000_000);
+        live_rows(&source, &root.join("cache-100k"), "100k: ", &mut row);
     }
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(dir).unwrap();
-    make_corpus(dir, notes, target_bytes)
+    row(
+        "peak RSS of the benchmark process",
+        format!("{:.0} MB", peak_rss_mb()),
+        "",
+    );
 }
 
 fn main() {
     let root = PathBuf::from(std::env::var("CONFNOTES_BENCH_DIR").unwrap_or_else(|_| "target/bench".into()));
     let corpus = root.join("corpus");
     let cache = root.join("cache");
-    if !keep() {
-        let _ = std::fs::remove_dir_all(&root);
+    if only_live() {
+        live_only(&root);
+        return;
     }
-    let bytes = corpus_in(&corpus, NOTES, TARGET_BYTES);
-    // The binary cargo built with this benchmark (wherever CARGO_TARGET_DIR puts it).
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&corpus).unwrap();
+    let bytes = make_corpus(&corpus, NOTES, TARGET_BYTES);
+    // Cargo builds the binary for a bench and names it, wherever its target folder is.
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_confnotes"));
     let mut table = String::new();
     let mut row = |name: &str, value: String, target: &str| {
@@ -68,24 +83,6 @@ fn main() {
         bundled: false,
         dirs: vec![corpus.clone()],
     };
-    if only_live() {
-        live_rows(&source, &cache, "", &mut row);
-        if std::env::var_os("CONFNOTES_BENCH_100K").is_some() {
-            let big = root.join("corpus-100k");
-            corpus_in(&big, 100_000, 130_000_000);
-            let big_source = NotesSource {
-                bundled: false,
-                dirs: vec![big],
-            };
-            live_rows(&big_source, &root.join("cache-100k"), "100k: ", &mut row);
-        }
-        row(
-            "peak RSS of the benchmark process",
-            format!("{:.0} MB", peak_rss_mb()),
-            "",
-        );
-        return;
-    }
     let library = Library::load(&source);
     let texts: Vec<String> = library
         .events
@@ -249,18 +246,15 @@ fn main() {
     if std::env::var_os("CONFNOTES_BENCH_100K").is_some() {
         let big = root.join("corpus-100k");
         let big_cache = root.join("cache-100k");
-        let big_bytes = corpus_in(&big, 100_000, 130_000_000);
-        let warm = keep() && big_cache.exists();
+        std::fs::create_dir_all(&big).unwrap();
+        let big_bytes = make_corpus(&big, 100_000, 130_000_000);
         let big_source = NotesSource {
             bundled: false,
             dirs: vec![big.clone()],
         };
         let start = Instant::now();
         let mut progress_events = 0;
-        let cold = Notes::open(&big_source, Some(&big_cache), !warm, &mut |_| {
-            progress_events += 1
-        })
-        .unwrap();
+        let cold = Notes::open(&big_source, Some(&big_cache), true, &mut |_| progress_events += 1).unwrap();
         let secs = start.elapsed().as_secs_f64();
         let files = cold.library.events.len();
         // The text indexed: what the analyzer figure of section 1 is per character of.
@@ -288,23 +282,15 @@ fn main() {
             ),
             "~100,000 notes / 130 MB",
         );
-        if warm {
-            row(
-                "100k: cold first index (read + parse + index + commit)",
-                "not measured (CONFNOTES_BENCH_KEEP: a kept cache)".into(),
-                ">= 70% of the analyzer",
-            );
-        } else {
-            row(
-                "100k: cold first index (read + parse + index + commit)",
-                format!(
-                    "{secs:.1} s, {:.2} M chars/s = {:.0}% of the analyzer; {progress_events} progress reports",
-                    rate / 1e6,
-                    100.0 * rate / analyzer_rate
-                ),
-                ">= 70% of the analyzer",
-            );
-        }
+        row(
+            "100k: cold first index (read + parse + index + commit)",
+            format!(
+                "{secs:.1} s, {:.2} M chars/s = {:.0}% of the analyzer; {progress_events} progress reports",
+                rate / 1e6,
+                100.0 * rate / analyzer_rate
+            ),
+            ">= 70% of the analyzer",
+        );
         row(
             "100k: index size on disk",
             format!("{:.0} MB", dir_size(&big_cache) as f64 / 1e6),
@@ -314,9 +300,18 @@ fn main() {
     }
 
     // 5. Peak memory of this process (corpus, library, index, app).
+    let rss = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string())
+        })
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .unwrap_or(0.0);
     row(
         "peak RSS of the benchmark process",
-        format!("{:.0} MB", peak_rss_mb()),
+        format!("{:.0} MB", rss / 1024.0),
         "",
     );
 
