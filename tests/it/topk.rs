@@ -96,11 +96,7 @@ fn check_query(searcher: &Searcher, query: &dyn TQuery, text: &str, k: usize) {
         }
     }
     if let Some(total) = ours.total {
-        assert_eq!(
-            total,
-            searcher.search(query, &Count).unwrap(),
-            "{context}: total"
-        );
+        assert_eq!(total, searcher.search(query, &Count).unwrap(), "{context}: total");
     }
 }
 
@@ -120,7 +116,10 @@ fn top_k_has_the_hits_of_a_full_search() {
     let all = searcher.search(&query, &Count).unwrap();
     assert!(all > 1 && top.total.is_none(), "{all} {:?}", top.total);
     // A k past every match: all were seen, and counted.
-    assert_eq!(top_k(&searcher, query.as_ref(), 100_000).unwrap().total, Some(all));
+    assert_eq!(
+        top_k(&searcher, query.as_ref(), 100_000).unwrap().total,
+        Some(all)
+    );
 }
 
 #[test]
@@ -148,7 +147,9 @@ fn a_search_worked_on_in_steps_ends_as_one_in_a_go() {
     let f = Fixture::new(&relevance_dir(), true);
     let searcher = f.index.reader.searcher();
     for text in QUERIES {
-        let query = f.index.compile(&join_phrases(&parse_query(text), &f.index.analyzer));
+        let query = f
+            .index
+            .compile(&join_phrases(&parse_query(text), &f.index.analyzer));
         let whole = top_k(&searcher, query.as_ref(), 10).unwrap();
         let mut search = TopKSearch::new(&searcher, query.as_ref(), 10).unwrap();
         let mut steps = 0;
