@@ -10,6 +10,7 @@ use tantivy::query::{EnableScoring, Scorer, Weight};
 use tantivy::{DocSet, Searcher, TERMINATED};
 
 use super::note::NoteKey;
+use super::App;
 use crate::search::query::{Atom, FilterKind};
 use crate::search::rank::{Ranked, Ranking};
 use crate::search::{parse_query, Matcher, Query, SearchIndex, Tier};
@@ -425,6 +426,32 @@ impl Counting {
             }
             self.scorer = None;
             self.segment += 1;
+        }
+    }
+}
+
+impl App {
+    /// Whether a search or a count is still going on: the terminal loop sends
+    /// [`Action::Continue`] while nothing else is waiting.
+    pub fn has_work(&self) -> bool {
+        self.search.has_work()
+    }
+
+    /// One idle step of the search; the lists are rebuilt when it finishes, the reader's
+    /// place kept if they moved meanwhile.
+    pub(super) fn continue_search(&mut self) {
+        let keys = self.keys.get_or_init(|| super::keys_of(&self.notes.library));
+        let had = self.search.results.as_ref().map(|r| r.complete);
+        if !self.search.step(&self.notes.index, keys) || had != Some(false) {
+            return;
+        }
+        let moved = (self.events.selected > 0)
+            .then(|| self.events.current().map(|r| r.event))
+            .flatten();
+        self.rebuild_events();
+        if let Some(i) = moved.and_then(|e| self.events.rows.iter().position(|r| r.event == e)) {
+            self.select_event(i);
+            self.rebuild_sessions();
         }
     }
 }
