@@ -108,6 +108,9 @@ pub enum Action {
     NotesLoaded(Loaded),
     /// What the background loader is doing, for the status line (`None`: idle).
     Loading(Option<String>),
+    /// Nothing is waiting: go on with the search the last keystroke started (a big
+    /// library's), or count its hits. Sent by the terminal loop while idle.
+    Continue,
     /// A one-off message for the status line.
     Notice(String),
     /// The note folders that give no note, each with why (`no notes in DIR: it does

@@ -17,7 +17,6 @@ pub mod state;
 pub mod terminal;
 
 use std::cell::OnceCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use action::{Action, Loaded, Pane};
@@ -73,30 +72,28 @@ pub struct App {
     pending_link: Option<usize>,
     /// Index note keys to positions in the library: made after the first frame (see
     /// `prepare_search`) so a big folder's first frame does not wait for it.
-    keys: OnceCell<HashMap<u64, NoteKey>>,
+    keys: OnceCell<search::NoteKeys>,
 }
 
-fn keys_of(library: &Library) -> HashMap<u64, NoteKey> {
-    let mut keys = HashMap::with_capacity(library.events.len() * 4);
-    for (ei, e) in library.events.iter().enumerate() {
-        keys.insert(
+fn keys_of(library: &Library) -> search::NoteKeys {
+    search::NoteKeys::new(library.events.iter().enumerate().flat_map(|(ei, e)| {
+        let overview = (
             note_key(&e.id, ""),
             NoteKey {
                 event: ei,
                 session: None,
             },
         );
-        for (si, s) in e.sessions.iter().enumerate() {
-            keys.insert(
+        std::iter::once(overview).chain(e.sessions.iter().enumerate().map(move |(si, s)| {
+            (
                 note_key(&e.id, &s.id),
                 NoteKey {
                     event: ei,
                     session: Some(si),
                 },
-            );
-        }
-    }
-    keys
+            )
+        }))
+    }))
 }
 
 fn open_in_browser(url: &str) -> Result<(), String> {
@@ -167,6 +164,11 @@ impl App {
     }
 
     pub fn update(&mut self, action: Action) {
+        // Idle work: it changes neither the status line nor a link number being typed.
+        if action == Action::Continue {
+            self.continue_search();
+            return;
+        }
         if !matches!(
             action,
             Action::Resize(..)
@@ -179,6 +181,7 @@ impl App {
         }
         let pending_link = self.pending_link.take();
         match action {
+            Action::Continue => self.continue_search(),
             Action::Quit => self.should_quit = true,
             Action::NotesLoaded(loaded) => self.replace_notes(loaded.0),
             Action::Loading(message) => self.loading = message,
@@ -253,12 +256,13 @@ impl App {
                     self.search.clear();
                     self.render_note(false);
                 } else if self.search.editing || self.search.is_active() {
-                    let current = self.note.key.and_then(|k| k.to_ref(&self.notes.library));
+                    let current = self.note.key;
                     self.search.clear();
                     self.rebuild_events();
-                    // Stay on the note being read, now within the full lists.
-                    if let Some(r) = current {
-                        self.select_note(&r);
+                    // Stay on the note being read, now within the full lists (by its
+                    // place: finding it by id would read every event's id).
+                    if let Some(key) = current {
+                        self.show_key(key, true);
                     }
                 } else if self.note.selected_link.is_some() {
                     self.note.selected_link = None;
@@ -699,9 +703,14 @@ impl App {
     /// Selects a note in the panes. If it is not among the search hits, the search is
     /// cleared when `clear_search` allows, or nothing happens.
     fn show_note(&mut self, target: &SessionRef, clear_search: bool) -> bool {
-        let Some(key) = NoteKey::from_ref(target, &self.notes.library) else {
-            return false;
-        };
+        match NoteKey::from_ref(target, &self.notes.library) {
+            Some(key) => self.show_key(key, clear_search),
+            None => false,
+        }
+    }
+
+    /// [`Self::show_note`] for a note known by its place in the library.
+    fn show_key(&mut self, key: NoteKey, clear_search: bool) -> bool {
         let shown = |app: &App| {
             app.events
                 .rows

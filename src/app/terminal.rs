@@ -227,6 +227,13 @@ fn carry_out(
     })
 }
 
+/// Types what a burst of keys put into the search line, as one insertion.
+fn flush_typed(app: &mut App, typed: &mut String) {
+    if !typed.is_empty() {
+        app.update(Action::SearchInsert(std::mem::take(typed)));
+    }
+}
+
 /// Runs until the app quits; returns the signal that ended it, if one did.
 fn event_loop(
     terminal: &mut DefaultTerminal,
@@ -241,13 +248,37 @@ fn event_loop(
     crate::timing::mark("first frame drawn");
     app.prepare_search();
     while !app.should_quit {
-        let Ok(first) = messages.recv() else {
-            break;
+        // A search still going on (a big library) is worked on a step at a time while
+        // nothing is waiting, and drawn when it changes what is shown.
+        let first = if app.has_work() {
+            match messages.try_recv() {
+                Ok(message) => message,
+                Err(mpsc::TryRecvError::Empty) => {
+                    let shown = app.search.revision;
+                    app.update(Action::Continue);
+                    if app.search.revision != shown {
+                        terminal.draw(|frame| frame.render_widget(&*app, frame.area()))?;
+                    }
+                    continue;
+                }
+                Err(mpsc::TryRecvError::Disconnected) => break,
+            }
+        } else {
+            let Ok(first) = messages.recv() else {
+                break;
+            };
+            first
         };
         // Apply everything queued (fast typing, an IME burst) before drawing again.
         let mut dirty = false;
         let mut reloaded = false;
+        // Characters typed in one burst into the search line: searched once, not once
+        // per character (an IME commits a word as several key events).
+        let mut typed = String::new();
         for message in std::iter::once(first).chain(messages.try_iter()) {
+            if !matches!(message, Message::Terminal(_)) {
+                flush_typed(app, &mut typed);
+            }
             let action = match message {
                 Message::Terminal(ev) if is_suspend_key(&ev) => {
                     suspend(terminal, app)?;
@@ -278,9 +309,17 @@ fn event_loop(
                 }
                 Message::Signal(signal) => return Ok(Some(signal)),
             };
-            if let Some(action) = action {
-                app.update(action);
-                dirty = true;
+            match action {
+                Some(Action::SearchInsert(text)) if app.search.editing => {
+                    typed.push_str(&text);
+                    dirty = true;
+                }
+                Some(action) => {
+                    flush_typed(app, &mut typed);
+                    app.update(action);
+                    dirty = true;
+                }
+                None => {}
             }
             if let Some(request) = app.request.take() {
                 let said = carry_out(request, terminal, app, input, &mut clipboard)?;
@@ -291,6 +330,7 @@ fn event_loop(
                 break;
             }
         }
+        flush_typed(app, &mut typed);
         if dirty && !app.should_quit {
             terminal.draw(|frame| frame.render_widget(&*app, frame.area()))?;
             if reloaded {

@@ -4,9 +4,12 @@
 
 use std::ops::Bound;
 
+// tantivy's `BoostQuery` with its weight readable: live search bounds each part's score by it.
+use super::topk::Boost as BoostQuery;
+
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query as TQuery,
-    RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query as TQuery, RangeQuery,
+    TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term as TTerm;

@@ -302,8 +302,9 @@ impl SearchIndex {
         Ok(self.search_counted(query, limit)?.0)
     }
 
-    /// The best `limit` hits and how many documents match in all.
-    pub fn search_counted(&self, query: &Query, limit: usize) -> anyhow::Result<(Vec<Hit>, usize)> {
+    /// The best `limit` hits and how many documents match in all, when that was found
+    /// on the way (see [`rank::Ranked::total`]).
+    pub fn search_counted(&self, query: &Query, limit: usize) -> anyhow::Result<(Vec<Hit>, Option<usize>)> {
         let searcher = self.reader.searcher();
         let ranked = rank::run(self, &searcher, query, limit)?;
         let mut hits = Vec::with_capacity(ranked.hits.len());
@@ -326,18 +327,12 @@ impl SearchIndex {
     }
 
     /// The best `limit` hits as [`note_key`]s with their scores and tiers, and how many
-    /// documents match in all: the fast path for live search (no stored documents).
-    pub fn search_keys(&self, query: &Query, limit: usize) -> anyhow::Result<(Vec<KeyHit>, usize)> {
+    /// documents match in all when known: the fast path for live search (no stored
+    /// documents).
+    pub fn search_keys(&self, query: &Query, limit: usize) -> anyhow::Result<(Vec<KeyHit>, Option<usize>)> {
         let searcher = self.reader.searcher();
         let ranked = rank::run(self, &searcher, query, limit)?;
-        let mut columns = HashMap::new();
-        let mut keys = Vec::with_capacity(ranked.hits.len());
-        for hit in ranked.hits {
-            if let Some(key) = fast_u64(&searcher, &mut columns, "key", hit.address)? {
-                keys.push((key, hit.score, hit.tier));
-            }
-        }
-        Ok((keys, ranked.total))
+        Ok((ranked.key_hits(&searcher)?, ranked.total))
     }
 
     pub fn num_docs(&self) -> u64 {

@@ -1,8 +1,9 @@
 //! Full-text search over the notes. Analysis happens in stages, each in its own module:
 //! characters (`normalize`), words (`analyzer`: lindera + IPADIC, stop tags), spellings
 //! (`variants`), compounds (`grams`) and synonyms (`synonyms`); then the query language
-//! (`query`), its translation to tantivy (`compile`), ranking and fallbacks (`rank`),
-//! the index (`index`), snippets (`snippet`) and the `analyze` report (`explain`).
+//! (`query`), its translation to tantivy (`compile`), the best hits without scoring
+//! every match (`topk`), ranking and fallbacks (`rank`), the index (`index`), snippets
+//! (`snippet`) and the `analyze` report (`explain`).
 
 pub mod analyzer;
 pub mod compile;
@@ -17,6 +18,7 @@ pub mod runs;
 pub mod snippet;
 pub mod synonyms;
 pub mod tokenizers;
+pub mod topk;
 pub mod variants;
 
 pub use analyzer::Analyzer;

@@ -220,10 +220,13 @@ fn search_summary(app: &App) -> String {
         return String::new();
     };
     let events = plural(r.by_event.len(), "event");
-    let mut summary = if r.shown < r.total {
-        format!(" {} hits, best {} in {events}", r.total, r.shown)
-    } else {
-        format!(" {} in {events}", plural(r.total, "hit"))
+    let mut summary = match r.total {
+        // Still searching (a big library): the best so far.
+        _ if !r.complete => format!(" searching… {} so far in {events}", r.shown),
+        Some(total) if r.shown < total => format!(" {total} hits, best {} in {events}", r.shown),
+        Some(total) => format!(" {} in {events}", plural(total, "hit")),
+        // Not counted yet: more than the list holds.
+        None => format!(" {}+ hits in {events}", r.shown),
     };
     if r.partial {
         summary.push_str(" (some partial)");

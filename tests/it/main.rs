@@ -14,4 +14,5 @@ mod relevance;
 mod search;
 mod store;
 mod tmux;
+mod topk;
 mod tui;

@@ -69,7 +69,7 @@ fn tag_browser_filters_and_applies_the_tag() {
     type_text(&mut app, "inci");
     press(&mut app, "enter");
     assert_eq!(app.search.input, "tag:incident ");
-    assert_eq!(app.search.results.as_ref().map(|r| r.total), Some(1));
+    assert_eq!(app.search.results.as_ref().and_then(|r| r.total), Some(1));
 }
 
 #[test]
@@ -93,7 +93,7 @@ fn stars_mark_rows_persist_and_filter() {
     assert!(screen(&app).contains("★ PaaS の障害対応を自動化する"));
     press(&mut app, "esc /");
     type_text(&mut app, "is:starred");
-    assert_eq!(app.search.results.as_ref().map(|r| r.total), Some(1));
+    assert_eq!(app.search.results.as_ref().and_then(|r| r.total), Some(1));
 }
 
 #[test]
@@ -127,7 +127,7 @@ fn tags_on_the_note_are_followable_like_links() {
     );
     press(&mut app, &(first_tag + 1).to_string());
     assert_eq!(app.search.input, "tag:paas ");
-    assert_eq!(app.search.results.as_ref().map(|r| r.total), Some(2));
+    assert_eq!(app.search.results.as_ref().and_then(|r| r.total), Some(2));
     press(&mut app, "b");
     assert!(
         app.search.input.is_empty(),

@@ -127,7 +127,7 @@ fn ime_composed_text_searches_like_typing() {
     let mut app = fixture_app();
     press(&mut app, "/");
     app.update(map_event(&Event::Paste("秘匿情報".into()), app.key_context()).unwrap());
-    let hits = app.search.results.as_ref().map(|r| r.total).unwrap_or(0);
+    let hits = app.search.results.as_ref().and_then(|r| r.total).unwrap_or(0);
     assert_eq!(hits, 2);
     assert_eq!(
         app.note
