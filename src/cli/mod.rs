@@ -4,23 +4,22 @@ mod args;
 mod browse;
 mod check;
 mod find;
+mod hits;
 mod json;
 mod text;
 
-use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::core::library::parse_file;
 use crate::core::model::Event;
 use crate::core::scan::{scan, NoteFile};
 use crate::core::{Library, SessionRef};
 use crate::notes::Notes;
 use crate::printable::{block, line};
-use crate::search::{Analyzer, Hit, SearchIndex};
+use crate::search::{Analyzer, SearchIndex};
 use crate::stars::Stars;
 use crate::store;
 
@@ -293,14 +292,10 @@ pub fn run() -> anyhow::Result<ExitCode> {
             json,
             jsonl,
         } => {
-            let note_of = |hit: &Hit| {
-                let event = library.event(&hit.session.event)?;
-                Some(library.with_text(event).ok()?.into_owned())
-            };
             let format = Format::new(json, jsonl);
             text::search(
                 &notes.index,
-                note_of,
+                &hits::FromLibrary::new(library),
                 &query.join(" "),
                 limit,
                 format,
@@ -371,22 +366,15 @@ fn set_star(library: &Library, text: &str, starring: bool, out: &mut impl Write)
     Ok(ExitCode::SUCCESS)
 }
 
-/// `search` from an index that is up to date: a hit's note is parsed from its file.
+/// `search` from an index that is up to date: no note is parsed (see `hits`).
 fn search_fresh_index(
     index: &SearchIndex,
     files: &[NoteFile],
     (query, limit, format, colour): (String, usize, Format, bool),
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
-    let by_path: HashMap<String, &NoteFile> =
-        files.iter().map(|f| (f.path.display().to_string(), f)).collect();
-    let note_of = |hit: &Hit| {
-        let file = by_path.get(&hit.path)?;
-        let mut event = std::sync::Arc::unwrap_or_clone(parse_file(file).note.ok()?.event);
-        event.id = hit.session.event.clone();
-        Some(event)
-    };
-    let result = text::search(index, note_of, &query, limit, format, colour, out);
+    let shows = hits::FromCards::new(files);
+    let result = text::search(index, &shows, &query, limit, format, colour, out);
     crate::timing::mark("output written");
     result
 }

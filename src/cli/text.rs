@@ -7,12 +7,13 @@ use std::process::ExitCode;
 use crossterm::style::Stylize;
 use unicode_width::UnicodeWidthStr;
 
-use super::json::{self, JsonHit, JsonNote, JsonSpan};
+use super::hits::{Shown, Shows};
+use super::json::{self, JsonHit, JsonSpan};
 use super::{resolve, Format};
 use crate::core::model::{Event, LinkTarget, Session};
 use crate::core::{Library, SessionRef};
 use crate::printable::{block, line};
-use crate::search::{parse_query, Hit, Matcher, SearchIndex, Snippet, Tier};
+use crate::search::{parse_query, Matcher, SearchIndex, Snippet, Tier};
 
 /// The query syntax, for `--help`: (what you type, what it means).
 const QUERY_ROWS: &[(&str, &str)] = &[
@@ -49,10 +50,10 @@ pub fn query_help() -> String {
     help
 }
 
-/// Runs the query; `note_of` gives a hit's event, with its text.
+/// Runs the query; `shows` gives what each hit shows and its Markdown.
 pub fn search(
     index: &SearchIndex,
-    note_of: impl Fn(&Hit) -> Option<Event> + Sync,
+    shows: &impl Shows,
     input: &str,
     limit: usize,
     format: Format,
@@ -73,30 +74,16 @@ pub fn search(
         );
     }
     let hits = index.search(&query, limit)?;
+    crate::timing::mark("searched");
     let matcher = Matcher::new(&query, &index.analyzer);
-    // Each note is read once however many of its sessions are hits (a note with
-    // thousands of sessions is parsed once, not per hit).
-    type Once = std::sync::Arc<std::sync::OnceLock<Option<std::sync::Arc<Event>>>>;
-    let notes: std::sync::Mutex<std::collections::HashMap<String, Once>> = Default::default();
-    let event_of = |hit: &Hit| {
-        let cell = {
-            let mut map = notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            map.entry(hit.session.event.clone()).or_default().clone()
-        };
-        cell.get_or_init(|| note_of(hit).map(std::sync::Arc::new)).clone()
-    };
+    crate::timing::mark("matcher compiled");
     // Each hit's snippet is made on its own: in parallel, in order.
     let results: Vec<(JsonHit, Snippet)> = {
         use rayon::prelude::*;
         hits.par_iter()
             .filter_map(|hit| {
-                let event = event_of(hit)?;
-                let session = if hit.session.session.is_empty() {
-                    None
-                } else {
-                    Some(event.session(&hit.session.session)?)
-                };
-                let snippet = matcher.markdown_snippet(session.map_or(&event.overview, |s| &s.body), 100);
+                let Shown { note, markdown } = shows.shown(hit)?;
+                let snippet = matcher.markdown_snippet(&markdown, 100);
                 let chars_to = |at: usize| snippet.text.get(..at).map_or(0, |t| t.chars().count());
                 let matches = snippet
                     .spans
@@ -108,7 +95,7 @@ pub fn search(
                     })
                     .collect();
                 let json = JsonHit {
-                    note: JsonNote::new(&event, session),
+                    note,
                     score: hit.score,
                     tier: hit.tier,
                     snippet: snippet.text.clone(),
@@ -118,6 +105,7 @@ pub fn search(
             })
             .collect()
     };
+    crate::timing::mark("snippets made");
     if format != Format::Text {
         let hits: Vec<JsonHit> = results.into_iter().map(|(h, _)| h).collect();
         json::hits(&hits, format, out)?;
