@@ -624,6 +624,19 @@ fn make_large_corpus(dir: &Path) -> (usize, usize) {
         if text.len() < 2_000 {
             continue;
         }
+        // A man page line of only `-` or `=` (a rule drawn in text) would make the
+        // paragraph above it a heading: a ten-kilobyte session title no note has.
+        let text: String = text
+            .lines()
+            .map(|line| {
+                let rule = !line.is_empty() && line.chars().all(|c| matches!(c, '-' | '=' | ' '));
+                if rule {
+                    format!("\\{line}\n")
+                } else {
+                    format!("{line}\n")
+                }
+            })
+            .collect();
         let note = format!("# {name}\n\n## 本文\n\n{text}\n");
         std::fs::write(
             dir.join(format!("{i:05}-{}.md", name.replace(['/', ' '], "_"))),

@@ -4,6 +4,10 @@
 //! Each note is read (or parsed) once however many of its sessions are hits.
 
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::ops::Range;
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use super::json::JsonNote;
@@ -12,6 +16,7 @@ use crate::core::model::Event;
 use crate::core::parse::note_text;
 use crate::core::scan::NoteFile;
 use crate::core::Library;
+use crate::search::card::Card;
 use crate::search::Hit;
 
 /// One hit as printed: its note's fields, and the Markdown of its session (or overview).
@@ -48,7 +53,8 @@ impl<V: Clone> Memo<V> {
 /// its card, its snippet cut from its file where the card says. A note that no longer
 /// matches its card (changed within the same second and size) is parsed instead.
 pub struct FromCards<'a> {
-    files: HashMap<String, &'a NoteFile>,
+    /// By path as the index has it (notes' paths are UTF-8: the scan skips others).
+    files: HashMap<&'a str, &'a NoteFile>,
     texts: Memo<Option<Arc<String>>>,
     parsed: Memo<Option<Arc<Event>>>,
 }
@@ -56,7 +62,7 @@ pub struct FromCards<'a> {
 impl<'a> FromCards<'a> {
     pub fn new(files: &'a [NoteFile]) -> Self {
         FromCards {
-            files: files.iter().map(|f| (f.path.display().to_string(), f)).collect(),
+            files: files.iter().filter_map(|f| Some((f.path.to_str()?, f))).collect(),
             texts: Memo::new(),
             parsed: Memo::new(),
         }
@@ -64,12 +70,26 @@ impl<'a> FromCards<'a> {
 
     fn from_card(&self, hit: &Hit, file: &NoteFile) -> Option<Shown> {
         let card = hit.card.as_ref()?;
-        let text = self
-            .texts
-            .get(&hit.path, || file.read().ok().map(|t| Arc::new(note_text(&t))))?;
-        let markdown = card.text_in(&text)?.to_string();
+        let markdown = self.card_text(card, &hit.path, file)?;
         let note = JsonNote::from_card(card, &hit.session.event, &hit.session.session, file_path(file));
         Some(Shown { note, markdown })
+    }
+
+    /// The card's text in its note. Most notes are stored as they are parsed (no BOM, LF
+    /// line ends, under the size limit): only the session's bytes are read. Otherwise
+    /// the note is read whole and made into the text the parser saw (once per note).
+    fn card_text(&self, card: &Card, path: &str, file: &NoteFile) -> Option<String> {
+        let part = match file.bundled {
+            Some(text) => text.get(card.text_at.clone()).map(str::to_string),
+            None => read_part(&file.path, card.text_at.clone()),
+        };
+        if let Some(text) = part.filter(|t| card.is_text(t)) {
+            return Some(text);
+        }
+        let whole = self
+            .texts
+            .get(path, || file.read().ok().map(|t| Arc::new(note_text(&t))))?;
+        card.text_in(&whole).map(str::to_string)
     }
 
     fn parse(&self, hit: &Hit, file: &NoteFile) -> Option<Shown> {
@@ -84,7 +104,7 @@ impl<'a> FromCards<'a> {
 
 impl Shows for FromCards<'_> {
     fn shown(&self, hit: &Hit) -> Option<Shown> {
-        let file = self.files.get(&hit.path)?;
+        let file = self.files.get(hit.path.as_str())?;
         self.from_card(hit, file).or_else(|| self.parse(hit, file))
     }
 }
@@ -123,6 +143,16 @@ fn of_event(event: &Event, hit: &Hit) -> Option<Shown> {
         note: JsonNote::new(event, session),
         markdown: session.map_or(&event.overview, |s| &s.body).clone(),
     })
+}
+
+/// Bytes `range` of a file, if they are there and UTF-8.
+fn read_part(path: &Path, range: Range<usize>) -> Option<String> {
+    let mut file = File::open(path).ok()?;
+    file.seek(SeekFrom::Start(range.start as u64)).ok()?;
+    let len = range.end.checked_sub(range.start)?;
+    let mut bytes = Vec::with_capacity(len);
+    file.take(len as u64).read_to_end(&mut bytes).ok()?;
+    String::from_utf8(bytes).ok()
 }
 
 /// The path `--json` gives for a note: its file (a bundled note's path in the source tree).

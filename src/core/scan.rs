@@ -187,11 +187,22 @@ fn scan_dir(root: &Path, files: &mut Vec<NoteFile>, warnings: &mut Vec<Warning>)
     };
     rayon::scope(|scope| walk.dir(scope, place));
     let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
-    found.sort_by(|a: &NoteFile, b| a.path.cmp(&b.path));
+    found.sort_by(|a: &NoteFile, b| path_order(&a.path, &b.path));
     files.extend(found);
     let mut problems = problems.into_inner().unwrap_or_else(|e| e.into_inner());
     problems.sort_by(|a: &Warning, b| a.file.cmp(&b.file));
     warnings.extend(problems);
+}
+
+/// `a.cmp(b)` for the paths of one walk, without `Path`'s component by component
+/// comparison (most of the scan's time at a thousand files): their bytes, with `/` before
+/// every other byte, order them the same way, as they share their root and hold no `.`
+/// or empty components.
+fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+    let key = |b: &u8| if std::path::is_separator(char::from(*b)) { 0 } else { u16::from(*b) + 1 };
+    let (a, b) = (a.as_os_str().as_encoded_bytes(), b.as_os_str().as_encoded_bytes());
+    let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    a[same..].iter().map(key).cmp(b[same..].iter().map(key))
 }
 
 struct Walk<'a> {
@@ -400,6 +411,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn paths_sort_as_path_compares_them() {
+        let mut paths: Vec<PathBuf> = [
+            "n/a/b.md", "n/a-b.md", "n/a.md", "n/a/a.md", "n/ab.md", "n/a b.md", "n/日本.md",
+            "n/a/b/c.md", "n/a.b/c.md", "n/Z.md", "n/a0.md", "n/a",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        let mut expected = paths.clone();
+        expected.sort();
+        paths.sort_by(|a, b| path_order(a, b));
+        assert_eq!(paths, expected);
+    }
+
+    #[test]
     fn walks_honouring_hidden_and_ignore_files() {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path();
@@ -451,3 +477,4 @@ mod tests {
         assert!(rescan_file(root, &root.join("README.md")).is_none());
     }
 }
+

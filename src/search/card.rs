@@ -65,8 +65,12 @@ impl Card {
     /// The card's text, cut out of its note's text (`note_text`): `None` when the note
     /// is no longer the one indexed.
     pub fn text_in<'a>(&self, note_text: &'a str) -> Option<&'a str> {
-        let text = note_text.get(self.text_at.clone())?;
-        (text_hash(text) == self.text_hash).then_some(text)
+        note_text.get(self.text_at.clone()).filter(|text| self.is_text(text))
+    }
+
+    /// Whether `text` is the card's text (as hashed when it was indexed).
+    pub fn is_text(&self, text: &str) -> bool {
+        text_hash(text) == self.text_hash
     }
 }
 

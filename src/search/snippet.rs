@@ -21,9 +21,9 @@ struct Pattern {
 /// The most patterns one query compiles to (words × spellings × prefix splits).
 const MAX_PATTERNS: usize = 512;
 
-/// A snippet's window: bytes before the match, and in all.
-const SNIPPET_LEAD: usize = 160;
-const SNIPPET_WINDOW: usize = 640;
+/// Characters analysed beyond what a snippet can show (a quarter of it before the match,
+/// the rest after): a word cut by the window's edge then falls outside the snippet.
+const WINDOW_MARGIN: usize = 16;
 
 /// How much Markdown around the first literal match is turned into text for a snippet.
 const MARKDOWN_WINDOW: usize = 2048;
@@ -31,12 +31,40 @@ const MARKDOWN_WINDOW: usize = 2048;
 /// How many windows are analysed when the words do not occur as written.
 const MAX_SCANNED_WINDOWS: usize = 16;
 
+/// How much of a text is searched for the words written in other forms than the plain
+/// and the full-width one (half-width katakana, compatibility characters): that search
+/// normalises the text, which costs far more than the plain scan of the whole text.
+const NORMALIZED_SCAN: usize = 16 * 1024;
+
+/// The plain scan for the words goes through the text a block at a time.
+const SCAN_BLOCK: usize = 64 * 1024;
+
 fn floor_boundary(text: &str, mut at: usize) -> usize {
     at = at.min(text.len());
     while at > 0 && !text.is_char_boundary(at) {
         at -= 1;
     }
     at
+}
+
+fn ceil_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while at < text.len() && !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at
+}
+
+/// The byte offset `chars` characters before `at` (or the start).
+fn chars_before(text: &str, at: usize, chars: usize) -> usize {
+    let at = floor_boundary(text, at);
+    text[..at].char_indices().rev().nth(chars.saturating_sub(1)).map_or(0, |(i, _)| i.min(at))
+}
+
+/// The byte offset `chars` characters after `at` (or the end).
+fn chars_after(text: &str, at: usize, chars: usize) -> usize {
+    let at = floor_boundary(text, at);
+    text[at..].char_indices().nth(chars).map_or(text.len(), |(i, _)| at + i)
 }
 
 /// Compiled once per query, then run over any number of texts.
@@ -114,20 +142,19 @@ impl Matcher {
     /// snippet, not to the text: the window is found by a plain scan for the words as
     /// written, else by analysing the text a window at a time (a bounded number).
     pub fn snippet(&self, text: &str, max_chars: usize) -> Snippet {
-        let window = |at: usize| {
-            let from = floor_boundary(text, at.saturating_sub(SNIPPET_LEAD));
-            let to = floor_boundary(text, at.saturating_add(SNIPPET_WINDOW));
-            from..to
-        };
+        // What the snippet can show around a match at `at`, and a margin.
+        let lead = max_chars / 4 + WINDOW_MARGIN;
+        let tail = max_chars + WINDOW_MARGIN;
+        let window = |at: usize| chars_before(text, at, lead)..chars_after(text, at, tail);
         let mut candidates: Vec<std::ops::Range<usize>> = Vec::new();
         if let Some(at) = self.first_literal(text) {
             candidates.push(window(at));
         }
         let mut start = 0;
         while start < text.len() && candidates.len() < 1 + MAX_SCANNED_WINDOWS {
-            let w = window(start + SNIPPET_LEAD);
-            start = w.end.max(start + 1);
-            candidates.push(w);
+            let end = chars_after(text, start, lead + tail).max(start + 1);
+            candidates.push(start..end);
+            start = end;
         }
         for range in &candidates {
             let part = &text[range.clone()];
@@ -136,7 +163,7 @@ impl Matcher {
                 return Snippet::new(part, &spans, max_chars).within(range.start > 0, range.end < text.len());
             }
         }
-        let head = window(0);
+        let head = 0..chars_after(text, 0, lead + tail);
         Snippet::new(&text[head.clone()], &[], max_chars).within(false, head.end < text.len())
     }
 
@@ -161,8 +188,9 @@ impl Matcher {
             .within(from > 0, to < markdown.len())
     }
 
-    /// Where the first of the query's words occurs as written (after width folding and
-    /// ASCII case), as a byte offset into `text`.
+    /// Where the first of the query's words occurs as written (ASCII letters in any case,
+    /// in half or full width), as a byte offset into `text`; or, in the first
+    /// [`NORMALIZED_SCAN`] bytes, written in another form that NFKC folds.
     fn first_literal(&self, text: &str) -> Option<usize> {
         let needles: Vec<&str> = self
             .patterns
@@ -178,12 +206,14 @@ impl Matcher {
             .filter(|k| !k.starts_with('~') && !k.is_empty())
             .collect();
         // Most notes write the word as it is searched: a plain scan finds it at memory
-        // speed; only otherwise is the text normalised (full-width letters and the like).
-        let lower = text.to_ascii_lowercase();
-        if let Some(at) = needles.iter().filter_map(|n| lower.find(n)).min() {
+        // speed, in a long text too.
+        let wide: Vec<String> = needles.iter().filter_map(|n| full_width(n)).collect();
+        let all: Vec<&str> = needles.iter().copied().chain(wide.iter().map(String::as_str)).collect();
+        if let Some(at) = find_folded(text, &all) {
             return Some(at);
         }
-        let norm = Normalized::new(text);
+        let head = text.get(..floor_boundary(text, NORMALIZED_SCAN)).unwrap_or_default();
+        let norm = Normalized::new(head);
         let mut haystack = norm.text.clone();
         haystack.make_ascii_lowercase();
         let at = needles.iter().filter_map(|n| haystack.find(n)).min()?;
@@ -262,6 +292,57 @@ impl Matcher {
         }
         merge(spans)
     }
+}
+
+/// `needle` with its ASCII characters in full width (`ｓｐｉｎｎａｋｅｒ`), if it has any.
+fn full_width(needle: &str) -> Option<String> {
+    let wide = |c: char| match c {
+        '!'..='~' => char::from_u32(c as u32 - 0x21 + 0xFF01).unwrap_or(c),
+        c => c,
+    };
+    needle.contains(|c: char| c.is_ascii_graphic()).then(|| needle.chars().map(wide).collect())
+}
+
+/// ASCII and full-width Latin capitals made small, in place: the same length in bytes,
+/// so offsets stay those of the text.
+fn fold_case(bytes: &mut [u8]) {
+    bytes.make_ascii_lowercase();
+    // Ａ..Ｚ (EF BC A1..BA) to ａ..ｚ (EF BD 81..9A).
+    let mut i = 0;
+    while i + 2 < bytes.len() {
+        if bytes[i] == 0xEF && bytes[i + 1] == 0xBC && (0xA1..=0xBA).contains(&bytes[i + 2]) {
+            bytes[i + 1] = 0xBD;
+            bytes[i + 2] -= 0x20;
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// The first place any of `needles` (folded already) occurs in `text` with its case
+/// folded ([`fold_case`]). A block at a time, each overlapping the next by the longest
+/// needle: a long text is never copied whole.
+fn find_folded(text: &str, needles: &[&str]) -> Option<usize> {
+    let longest = needles.iter().map(|n| n.len()).max()?;
+    let mut block = Vec::new();
+    let mut start = 0;
+    while start < text.len() {
+        let end = ceil_boundary(text, start + SCAN_BLOCK + longest);
+        block.clear();
+        block.extend_from_slice(text.get(start..end)?.as_bytes());
+        fold_case(&mut block);
+        // Folding keeps UTF-8 valid; should it not, the block is searched as it is.
+        let folded = std::str::from_utf8(&block).unwrap_or(&text[start..end]);
+        if let Some(at) = needles.iter().filter_map(|n| folded.find(n)).min() {
+            return Some(start + at);
+        }
+        if end >= text.len() {
+            break;
+        }
+        start = ceil_boundary(text, start + SCAN_BLOCK);
+    }
+    None
 }
 
 fn merge(mut spans: Vec<Range<usize>>) -> Vec<Range<usize>> {
