@@ -219,6 +219,17 @@ pub fn run() -> anyhow::Result<ExitCode> {
     // crossterm otherwise reads NO_COLOR itself, which `--color always` overrides.
     crossterm::style::force_color_output(colour);
     let cache = crate::config::cache_dir();
+    // A search's dictionary and synonym table are made ready on the other core while
+    // this one scans the folders (about a millisecond each).
+    let analyzer = matches!(command, Command::Search { .. }).then(|| {
+        std::thread::spawn(|| {
+            let analyzer = Analyzer::new();
+            if let Ok(a) = &analyzer {
+                a.synonyms();
+            }
+            analyzer
+        })
+    });
     let (files, scan_warnings) = scan(source.bundled, &source.dirs);
     crate::timing::mark("scanned");
     check::say_empty_folders(&source.dirs, &files);
@@ -253,7 +264,11 @@ pub fn run() -> anyhow::Result<ExitCode> {
     ) = (&command, &cache, cli.rebuild_index)
     {
         let dir = crate::notes::store_dir(&source, cache);
-        if let Some((index, warnings)) = store::fresh_index(&dir, &files, Analyzer::new()?) {
+        let analyzer = match analyzer.map(std::thread::JoinHandle::join) {
+            Some(Ok(analyzer)) => analyzer?,
+            _ => Analyzer::new()?,
+        };
+        if let Some((index, warnings)) = store::fresh_index(&dir, &files, analyzer) {
             crate::timing::mark("fresh index opened");
             check::print_summary(
                 config_warnings.iter().chain(&scan_warnings).chain(&warnings),

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::UNIX_EPOCH;
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use rayon::prelude::*;
 
 use super::bundled::{BUNDLED, BUNDLED_ROOT};
 use super::library::{date_from_path, id_from_path};
@@ -205,6 +206,13 @@ fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
     a[same..].iter().map(key).cmp(b[same..].iter().map(key))
 }
 
+/// A note file found in a folder, to stat: its path, entry, whether it is a symlink,
+/// and what it points to if so (stat'ed already).
+type ToStat = (PathBuf, fs::DirEntry, bool, Option<fs::Metadata>);
+
+/// From this many files on, a folder's are stat'ed in parallel.
+const PARALLEL_STATS: usize = 128;
+
 struct Walk<'a> {
     root: &'a Path,
     found: &'a Mutex<Vec<NoteFile>>,
@@ -248,6 +256,7 @@ impl<'a> Walk<'a> {
             }
         }
         let mut notes = Vec::new();
+        let mut to_stat: Vec<ToStat> = Vec::new();
         for entry in entries {
             let name = entry.file_name();
             if is_hidden(&name) {
@@ -284,16 +293,32 @@ impl<'a> Walk<'a> {
                 self.problem(&path, "skipped: the file name is not valid UTF-8".into());
                 continue;
             }
-            // Stat relative to the open folder (no path walk); a symlink is followed.
+            to_stat.push((path, entry, kind.is_symlink(), target));
+        }
+        // Stat relative to the open folder (no path walk); a symlink is followed. A
+        // system call each: a big folder's files are shared among the cores.
+        let stat = |(path, entry, link, target): ToStat| {
             let meta = match target {
                 Some(meta) => Ok(meta),
-                None if kind.is_symlink() => fs::metadata(&path),
+                None if link => fs::metadata(&path),
                 None => entry.metadata(),
             };
             match meta {
-                Ok(meta) if meta.is_file() => notes.push(note_file(self.root, &path, &meta)),
-                Ok(_) => {}
-                Err(e) => self.problem(&path, format!("skipped: cannot read: {e}")),
+                Ok(meta) if meta.is_file() => Ok(Some(note_file(self.root, &path, &meta))),
+                Ok(_) => Ok(None),
+                Err(e) => Err((path, format!("skipped: cannot read: {e}"))),
+            }
+        };
+        let stats: Vec<Result<Option<NoteFile>, (PathBuf, String)>> = if to_stat.len() >= PARALLEL_STATS {
+            to_stat.into_par_iter().with_min_len(PARALLEL_STATS / 2).map(stat).collect()
+        } else {
+            to_stat.into_iter().map(stat).collect()
+        };
+        for result in stats {
+            match result {
+                Ok(Some(note)) => notes.push(note),
+                Ok(None) => {}
+                Err((path, message)) => self.problem(&path, message),
             }
         }
         if !notes.is_empty() {
@@ -374,7 +399,8 @@ fn note_file(root: &Path, path: &Path, meta: &fs::Metadata) -> NoteFile {
     let rel = path.strip_prefix(root).unwrap_or(path);
     NoteFile {
         path: path.to_path_buf(),
-        display: path.display().to_string(),
+        // As `display()` shows it, without its formatting machinery (a thousand files).
+        display: path.to_string_lossy().into_owned(),
         id: id_from_path(rel),
         path_date: date_from_path(rel),
         size: meta.len(),

@@ -159,6 +159,7 @@ impl Matcher {
         for range in &candidates {
             let part = &text[range.clone()];
             let spans = self.find(part);
+
             if !spans.is_empty() {
                 return Snippet::new(part, &spans, max_chars).within(range.start > 0, range.end < text.len());
             }
@@ -190,33 +191,33 @@ impl Matcher {
 
     /// Where the first of the query's words occurs as written (ASCII letters in any case,
     /// in half or full width), as a byte offset into `text`; or, in the first
-    /// [`NORMALIZED_SCAN`] bytes, written in another form that NFKC folds.
+    /// [`NORMALIZED_SCAN`] bytes, written in another form that NFKC folds. A Japanese
+    /// word whole (`環境変数`) is looked for before the first words of its patterns
+    /// (`環境`), which may occur alone, where nothing matches.
     fn first_literal(&self, text: &str) -> Option<usize> {
-        let needles: Vec<&str> = self
+        let usable = |k: &&str| !k.starts_with('~') && !k.is_empty();
+        let whole: Vec<&str> = self.literals.iter().map(String::as_str).filter(usable).collect();
+        let parts: Vec<&str> = self
             .patterns
             .iter()
             .flat_map(|p| p.keys.first().into_iter().flat_map(|(_, keys)| keys.iter()))
-            .chain(
-                self.patterns
-                    .iter()
-                    .filter_map(|p| p.prefix.as_ref().map(|(_, k)| k)),
-            )
+            .chain(self.patterns.iter().filter_map(|p| p.prefix.as_ref().map(|(_, k)| k)))
             .map(String::as_str)
-            .chain(self.literals.iter().map(String::as_str))
-            .filter(|k| !k.starts_with('~') && !k.is_empty())
+            .filter(usable)
             .collect();
         // Most notes write the word as it is searched: a plain scan finds it at memory
         // speed, in a long text too.
-        let wide: Vec<String> = needles.iter().filter_map(|n| full_width(n)).collect();
-        let all: Vec<&str> = needles.iter().copied().chain(wide.iter().map(String::as_str)).collect();
-        if let Some(at) = find_folded(text, &all) {
+        let wide: Vec<String> = parts.iter().filter_map(|n| full_width(n)).collect();
+        let parts_any_width: Vec<&str> = parts.iter().copied().chain(wide.iter().map(String::as_str)).collect();
+        if let Some(at) = find_folded(text, &whole).or_else(|| find_folded(text, &parts_any_width)) {
             return Some(at);
         }
         let head = text.get(..floor_boundary(text, NORMALIZED_SCAN)).unwrap_or_default();
         let norm = Normalized::new(head);
         let mut haystack = norm.text.clone();
         haystack.make_ascii_lowercase();
-        let at = needles.iter().filter_map(|n| haystack.find(n)).min()?;
+        let first = |needles: &[&str]| needles.iter().filter_map(|n| haystack.find(n)).min();
+        let at = first(&whole).or_else(|| first(&parts))?;
         Some(norm.original(at..at + 1).start)
     }
 
@@ -321,28 +322,38 @@ fn fold_case(bytes: &mut [u8]) {
 }
 
 /// The first place any of `needles` (folded already) occurs in `text` with its case
-/// folded ([`fold_case`]). A block at a time, each overlapping the next by the longest
-/// needle: a long text is never copied whole.
+/// folded ([`fold_case`]). Needles without Latin letters are looked for in the text as
+/// it is; the others in a folded copy made a block at a time (each block overlapping
+/// the next by the longest needle), so a long text is never copied whole.
 fn find_folded(text: &str, needles: &[&str]) -> Option<usize> {
-    let longest = needles.iter().map(|n| n.len()).max()?;
+    let has_letters = |n: &&str| n.chars().any(|c| c.is_ascii_alphabetic() || ('ａ'..='ｚ').contains(&c));
+    let (folded, plain): (Vec<&str>, Vec<&str>) = needles.iter().copied().partition(has_letters);
+    let first = |hay: &[u8], needles: &[&str]| {
+        needles
+            .iter()
+            .filter_map(|n| memchr::memmem::find(hay, n.as_bytes()))
+            .min()
+    };
+    let in_plain = first(text.as_bytes(), &plain);
+    let longest = folded.iter().map(|n| n.len()).max().unwrap_or(0);
     let mut block = Vec::new();
     let mut start = 0;
-    while start < text.len() {
+    // Only as far as a plain needle was found: a folded one must come before it.
+    let limit = in_plain.unwrap_or(text.len());
+    while longest > 0 && start < limit {
         let end = ceil_boundary(text, start + SCAN_BLOCK + longest);
         block.clear();
-        block.extend_from_slice(text.get(start..end)?.as_bytes());
+        block.extend_from_slice(text.as_bytes().get(start..end)?);
         fold_case(&mut block);
-        // Folding keeps UTF-8 valid; should it not, the block is searched as it is.
-        let folded = std::str::from_utf8(&block).unwrap_or(&text[start..end]);
-        if let Some(at) = needles.iter().filter_map(|n| folded.find(n)).min() {
-            return Some(start + at);
+        if let Some(at) = first(&block, &folded) {
+            return Some((start + at).min(limit));
         }
+        start = ceil_boundary(text, start + SCAN_BLOCK);
         if end >= text.len() {
             break;
         }
-        start = ceil_boundary(text, start + SCAN_BLOCK);
     }
-    None
+    in_plain
 }
 
 fn merge(mut spans: Vec<Range<usize>>) -> Vec<Range<usize>> {
