@@ -8,13 +8,15 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use super::json::JsonNote;
 use crate::core::library::parse_file;
 use crate::core::model::Event;
 use crate::core::parse::note_text;
-use crate::core::scan::NoteFile;
+use crate::core::bundled::{BUNDLED, BUNDLED_ROOT};
+use crate::core::scan::{read_note_text, NoteFile};
 use crate::core::Library;
 use crate::search::card::Card;
 use crate::search::Hit;
@@ -50,45 +52,82 @@ impl<V: Clone> Memo<V> {
 }
 
 /// Hits of a fresh index (every note unchanged since it was indexed): each printed from
-/// its card, its snippet cut from its file where the card says. A note that no longer
-/// matches its card (changed within the same second and size) is parsed instead.
+/// its card, its snippet cut from its note where the card says. A note that no longer
+/// matches its card (changed within the same second and size) is parsed instead, given
+/// the scanned `files`; without them (a search started before the scan) such a hit is
+/// left out and [`FromCards::missed`] says so.
 pub struct FromCards<'a> {
     /// By path as the index has it (notes' paths are UTF-8: the scan skips others).
-    files: HashMap<&'a str, &'a NoteFile>,
+    files: Option<HashMap<&'a str, &'a NoteFile>>,
     texts: Memo<Option<Arc<String>>>,
     parsed: Memo<Option<Arc<Event>>>,
+    missed: AtomicBool,
+}
+
+/// Where a note's text is.
+enum Origin<'a> {
+    Bundled(&'static str),
+    File(&'a Path),
 }
 
 impl<'a> FromCards<'a> {
-    pub fn new(files: &'a [NoteFile]) -> Self {
+    pub fn new(files: Option<&'a [NoteFile]>) -> Self {
         FromCards {
-            files: files.iter().filter_map(|f| Some((f.path.to_str()?, f))).collect(),
+            files: files.map(|files| files.iter().filter_map(|f| Some((f.path.to_str()?, f))).collect()),
             texts: Memo::new(),
             parsed: Memo::new(),
+            missed: AtomicBool::new(false),
         }
     }
 
-    fn from_card(&self, hit: &Hit, file: &NoteFile) -> Option<Shown> {
-        let card = hit.card.as_ref()?;
-        let markdown = self.card_text(card, &hit.path, file)?;
-        let note = JsonNote::from_card(card, &hit.session.event, &hit.session.session, file_path(file));
+    /// Whether a hit was left out for want of the scanned files.
+    pub fn missed(&self) -> bool {
+        self.missed.load(Ordering::Relaxed)
+    }
+
+    /// Where the note at `path` (as the index has it) is: known from the scan, else a
+    /// bundled note's path, else a file. A wrong guess only gives text whose hash is not
+    /// the card's.
+    fn origin<'p>(&self, path: &'p str) -> Option<Origin<'p>>
+    where
+        'a: 'p,
+    {
+        match &self.files {
+            Some(files) => {
+                let file = files.get(path)?;
+                Some(file.bundled.map_or(Origin::File(&file.path), Origin::Bundled))
+            }
+            None => Some(bundled(path).map_or(Origin::File(Path::new(path)), Origin::Bundled)),
+        }
+    }
+
+    fn from_card(&self, hit: &Hit, card: &Card) -> Option<Shown> {
+        let markdown = self.card_text(card, &hit.path)?;
+        // The index's path is the note's as `--json` gives it (a bundled note's path
+        // in the source tree).
+        let note = JsonNote::from_card(card, &hit.session.event, &hit.session.session, hit.path.clone());
         Some(Shown { note, markdown })
     }
 
     /// The card's text in its note. Most notes are stored as they are parsed (no BOM, LF
     /// line ends, under the size limit): only the session's bytes are read. Otherwise
     /// the note is read whole and made into the text the parser saw (once per note).
-    fn card_text(&self, card: &Card, path: &str, file: &NoteFile) -> Option<String> {
-        let part = match file.bundled {
-            Some(text) => text.get(card.text_at.clone()).map(str::to_string),
-            None => read_part(&file.path, card.text_at.clone()),
+    fn card_text(&self, card: &Card, path: &str) -> Option<String> {
+        let origin = self.origin(path)?;
+        let part = match origin {
+            Origin::Bundled(text) => text.get(card.text_at.clone()).map(str::to_string),
+            Origin::File(file) => read_part(file, card.text_at.clone()),
         };
         if let Some(text) = part.filter(|t| card.is_text(t)) {
             return Some(text);
         }
-        let whole = self
-            .texts
-            .get(path, || file.read().ok().map(|t| Arc::new(note_text(&t))))?;
+        let whole = self.texts.get(path, || {
+            let text = match origin {
+                Origin::Bundled(text) => text.to_string(),
+                Origin::File(file) => read_note_text(file).ok()?,
+            };
+            Some(Arc::new(note_text(&text)))
+        })?;
         card.text_in(&whole).map(str::to_string)
     }
 
@@ -104,9 +143,23 @@ impl<'a> FromCards<'a> {
 
 impl Shows for FromCards<'_> {
     fn shown(&self, hit: &Hit) -> Option<Shown> {
-        let file = self.files.get(hit.path.as_str())?;
-        self.from_card(hit, file).or_else(|| self.parse(hit, file))
+        if let Some(shown) = hit.card.as_ref().and_then(|card| self.from_card(hit, card)) {
+            return Some(shown);
+        }
+        match &self.files {
+            Some(files) => self.parse(hit, files.get(hit.path.as_str())?),
+            None => {
+                self.missed.store(true, Ordering::Relaxed);
+                None
+            }
+        }
     }
+}
+
+/// The text of the bundled note at `path` (`data/x.md`), if there is one.
+fn bundled(path: &str) -> Option<&'static str> {
+    let name = path.strip_prefix(BUNDLED_ROOT)?.strip_prefix('/')?;
+    BUNDLED.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
 }
 
 /// Hits of an index just brought up to date: from the loaded notes.
@@ -153,12 +206,4 @@ fn read_part(path: &Path, range: Range<usize>) -> Option<String> {
     let mut bytes = Vec::with_capacity(len);
     file.take(len as u64).read_to_end(&mut bytes).ok()?;
     String::from_utf8(bytes).ok()
-}
-
-/// The path `--json` gives for a note: its file (a bundled note's path in the source tree).
-fn file_path(file: &NoteFile) -> String {
-    match file.display.strip_suffix(" (bundled)") {
-        Some(path) if file.bundled.is_some() => path.to_string(),
-        _ => file.display.clone(),
-    }
 }

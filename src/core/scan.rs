@@ -200,10 +200,11 @@ fn scan_dir(root: &Path, files: &mut Vec<NoteFile>, warnings: &mut Vec<Warning>)
 /// every other byte, order them the same way, as they share their root and hold no `.`
 /// or empty components.
 fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
-    let key = |b: &u8| if std::path::is_separator(char::from(*b)) { 0 } else { u16::from(*b) + 1 };
+    let key = |b: Option<&u8>| b.map(|&b| if std::path::is_separator(char::from(b)) { 0 } else { u16::from(b) + 1 });
     let (a, b) = (a.as_os_str().as_encoded_bytes(), b.as_os_str().as_encoded_bytes());
+    // The first byte that differs decides (a path that ends first comes first).
     let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    a[same..].iter().map(key).cmp(b[same..].iter().map(key))
+    key(a.get(same)).cmp(&key(b.get(same)))
 }
 
 /// A note file found in a folder, to stat: its path, entry, whether it is a symlink,
