@@ -263,6 +263,13 @@ fn large_search_rows(bin: &Path, root: &Path, row: &mut dyn FnMut(&str, String, 
     let _ = std::fs::remove_dir_all(&large_cache);
     std::fs::create_dir_all(&large).unwrap();
     let (notes, bytes) = make_large_corpus(&large);
+    // Notes as a folder holds them: saved a while ago. (A file saved in the last three
+    // seconds is read again whatever its stamp says, which would time the refresh.)
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for entry in std::fs::read_dir(&large).unwrap().flatten() {
+        let file = std::fs::File::options().write(true).open(entry.path()).unwrap();
+        file.set_modified(past).unwrap();
+    }
     let label = format!("large notes ({notes}, {:.1} MB): ", bytes as f64 / 1e6);
     search_rows(bin, root, &large, &large_cache, &label, row);
 }

@@ -135,7 +135,7 @@ pub enum Answer {
 impl Early {
     pub fn start(dir: PathBuf, input: String, limit: usize) -> Early {
         Early(std::thread::spawn(move || {
-            let analyzer = Analyzer::new().ok()?;
+            let analyzer = Analyzer::for_short_texts().ok()?;
             // Made now, not when the query first needs it.
             analyzer.synonyms();
             let unchecked = store::open_unchecked(&dir, analyzer)?;
