@@ -25,8 +25,10 @@ const MAX_PATTERNS: usize = 512;
 /// the rest after): a word cut by the window's edge then falls outside the snippet.
 const WINDOW_MARGIN: usize = 16;
 
-/// How much Markdown around the first literal match is turned into text for a snippet.
-const MARKDOWN_WINDOW: usize = 2048;
+/// How much Markdown before and after the first literal match is turned into text for a
+/// snippet; from the start of a text that does not hold the words as written, how much.
+const MARKDOWN_WINDOW: usize = 1024;
+const MARKDOWN_HEAD: usize = 2048;
 
 /// How many windows are analysed when the words do not occur as written.
 const MAX_SCANNED_WINDOWS: usize = 16;
@@ -146,20 +148,18 @@ impl Matcher {
         let lead = max_chars / 4 + WINDOW_MARGIN;
         let tail = max_chars + WINDOW_MARGIN;
         let window = |at: usize| chars_before(text, at, lead)..chars_after(text, at, tail);
-        let mut candidates: Vec<std::ops::Range<usize>> = Vec::new();
-        if let Some(at) = self.first_literal(text) {
-            candidates.push(window(at));
-        }
-        let mut start = 0;
-        while start < text.len() && candidates.len() < 1 + MAX_SCANNED_WINDOWS {
-            let end = chars_after(text, start, lead + tail).max(start + 1);
-            candidates.push(start..end);
-            start = end;
-        }
-        for range in &candidates {
+        // The windows after the first: the text from its start, one after another (made
+        // only if the first has no match).
+        let scanned = std::iter::successors(Some(0..0), |previous: &Range<usize>| {
+            let start = previous.end;
+            (start < text.len()).then(|| start..chars_after(text, start, lead + tail).max(start + 1))
+        })
+        .skip(1)
+        .take(MAX_SCANNED_WINDOWS);
+        let candidates = self.first_literal(text).map(window).into_iter().chain(scanned);
+        for range in candidates {
             let part = &text[range.clone()];
             let spans = self.find(part);
-
             if !spans.is_empty() {
                 return Snippet::new(part, &spans, max_chars).within(range.start > 0, range.end < text.len());
             }
@@ -172,13 +172,16 @@ impl Matcher {
     /// occur as written are turned into plain text, so a long note costs what its
     /// snippet costs (a note without them is read from its start, a bounded part).
     pub fn markdown_snippet(&self, markdown: &str, max_chars: usize) -> Snippet {
-        let at = self.first_literal(markdown).unwrap_or(0);
+        let literal = self.first_literal(markdown);
+        let at = literal.unwrap_or(0);
+        // From the start of its paragraph, if that is near, so that its Markdown reads right.
+        let from = floor_boundary(markdown, at.saturating_sub(MARKDOWN_WINDOW));
         let from = markdown
-            .get(..at)
+            .get(from..at)
             .and_then(|s| s.rfind("\n\n"))
-            .map_or(0, |i| i + 2);
-        let from = from.max(floor_boundary(markdown, at.saturating_sub(MARKDOWN_WINDOW)));
-        let to = floor_boundary(markdown, at.saturating_add(MARKDOWN_WINDOW));
+            .map_or(from, |i| from + i + 2);
+        let after = if literal.is_some() { MARKDOWN_WINDOW } else { MARKDOWN_HEAD };
+        let to = floor_boundary(markdown, at.saturating_add(after));
         let to = markdown
             .get(to..)
             .and_then(|s| s.find('\n'))
