@@ -33,9 +33,11 @@ fn main() {
         println!("{name:<58} {value:<40} {target}");
         let _ = writeln!(table, "| {name} | {value} | {target} |");
     };
-    // `CONFNOTES_BENCH_ONLY=large`: only the large-notes search rows, printed, not
-    // written (a quick loop while working on search speed).
-    if std::env::var("CONFNOTES_BENCH_ONLY").is_ok_and(|v| v == "large") {
+    // `CONFNOTES_BENCH_ONLY=large`: only the large-notes search rows; `=search`: the
+    // search rows of both shapes. Printed, not written (a quick loop while working on
+    // search speed).
+    let only = std::env::var("CONFNOTES_BENCH_ONLY").unwrap_or_default();
+    if only == "large" {
         std::fs::create_dir_all(&root).unwrap();
         large_search_rows(&bin, &root, &mut row);
         return;
@@ -45,6 +47,16 @@ fn main() {
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&corpus).unwrap();
     let bytes = make_corpus(&corpus, NOTES, TARGET_BYTES);
+    if only == "search" {
+        let source = NotesSource {
+            bundled: false,
+            dirs: vec![corpus.clone()],
+        };
+        Notes::open(&source, Some(&cache), true, &mut |_| {}).unwrap();
+        search_rows(&bin, &root, &corpus, &cache, "", &mut row);
+        large_search_rows(&bin, &root, &mut row);
+        return;
+    }
 
     // 1. Indexing throughput against the analyzer alone, on the same text.
     let source = NotesSource {
