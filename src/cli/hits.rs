@@ -21,10 +21,11 @@ use crate::core::Library;
 use crate::search::card::Card;
 use crate::search::Hit;
 
-/// One hit as printed: its note's fields, and the Markdown of its session (or overview).
+/// One hit as printed: its note's fields, and the Markdown of its session (or overview),
+/// as read (see [`crate::search::Matcher::markdown_snippet_of`]).
 pub struct Shown {
     pub note: JsonNote,
-    pub markdown: String,
+    pub markdown: Vec<u8>,
 }
 
 /// Where hits get what they show.
@@ -112,10 +113,10 @@ impl<'a> FromCards<'a> {
     /// The card's text in its note. Most notes are stored as they are parsed (no BOM, LF
     /// line ends, under the size limit): only the session's bytes are read. Otherwise
     /// the note is read whole and made into the text the parser saw (once per note).
-    fn card_text(&self, card: &Card, path: &str) -> Option<String> {
+    fn card_text(&self, card: &Card, path: &str) -> Option<Vec<u8>> {
         let origin = self.origin(path)?;
         let part = match origin {
-            Origin::Bundled(text) => text.get(card.text_at.clone()).map(str::to_string),
+            Origin::Bundled(text) => text.as_bytes().get(card.text_at.clone()).map(<[u8]>::to_vec),
             Origin::File(file) => read_part(file, card.text_at.clone()),
         };
         if let Some(text) = part.filter(|t| card.is_text(t)) {
@@ -128,7 +129,7 @@ impl<'a> FromCards<'a> {
             };
             Some(Arc::new(note_text(&text)))
         })?;
-        card.text_in(&whole).map(str::to_string)
+        card.text_in(&whole).map(|t| t.as_bytes().to_vec())
     }
 
     fn parse(&self, hit: &Hit, file: &NoteFile) -> Option<Shown> {
@@ -194,16 +195,16 @@ fn of_event(event: &Event, hit: &Hit) -> Option<Shown> {
     };
     Some(Shown {
         note: JsonNote::new(event, session),
-        markdown: session.map_or(&event.overview, |s| &s.body).clone(),
+        markdown: session.map_or(&event.overview, |s| &s.body).as_bytes().to_vec(),
     })
 }
 
-/// Bytes `range` of a file, if they are there and UTF-8.
-fn read_part(path: &Path, range: Range<usize>) -> Option<String> {
+/// Bytes `range` of a file, if they are there.
+fn read_part(path: &Path, range: Range<usize>) -> Option<Vec<u8>> {
     let mut file = File::open(path).ok()?;
     file.seek(SeekFrom::Start(range.start as u64)).ok()?;
     let len = range.end.checked_sub(range.start)?;
     let mut bytes = Vec::with_capacity(len);
     file.take(len as u64).read_to_end(&mut bytes).ok()?;
-    String::from_utf8(bytes).ok()
+    Some(bytes)
 }

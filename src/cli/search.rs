@@ -46,7 +46,7 @@ pub fn find(index: &SearchIndex, shows: &impl Shows, input: &str, limit: usize) 
         hits.par_iter()
             .filter_map(|hit| {
                 let Shown { note, markdown } = shows.shown(hit)?;
-                let snippet = matcher.markdown_snippet(&markdown, 100);
+                let snippet = matcher.markdown_snippet_of(&markdown, 100);
                 let chars_to = |at: usize| snippet.text.get(..at).map_or(0, |t| t.chars().count());
                 let matches = snippet
                     .spans

@@ -48,7 +48,7 @@ impl Card {
             line: session.map_or(1, |s| s.line.max(1)),
             slides: session.and_then(|s| s.slides.clone()),
             text_at,
-            text_hash: text_hash(text),
+            text_hash: text_hash(text.as_bytes()),
         }
     }
 
@@ -65,17 +65,18 @@ impl Card {
     /// The card's text, cut out of its note's text (`note_text`): `None` when the note
     /// is no longer the one indexed.
     pub fn text_in<'a>(&self, note_text: &'a str) -> Option<&'a str> {
-        note_text.get(self.text_at.clone()).filter(|text| self.is_text(text))
+        note_text.get(self.text_at.clone()).filter(|text| self.is_text(text.as_bytes()))
     }
 
-    /// Whether `text` is the card's text (as hashed when it was indexed).
-    pub fn is_text(&self, text: &str) -> bool {
+    /// Whether `text` is the card's text (as hashed when it was indexed): then it is
+    /// UTF-8 too, as that text was.
+    pub fn is_text(&self, text: &[u8]) -> bool {
         text_hash(text) == self.text_hash
     }
 }
 
-fn text_hash(text: &str) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(text.as_bytes())
+fn text_hash(text: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(text)
 }
 
 #[cfg(test)]

@@ -49,12 +49,33 @@ fn floor_boundary(text: &str, mut at: usize) -> usize {
     at
 }
 
-fn ceil_boundary(text: &str, mut at: usize) -> usize {
-    at = at.min(text.len());
-    while at < text.len() && !text.is_char_boundary(at) {
+/// Whether `at` starts a character of UTF-8 `bytes` (or is their end).
+fn is_boundary(bytes: &[u8], at: usize) -> bool {
+    bytes.get(at).is_none_or(|b| b & 0xC0 != 0x80)
+}
+
+fn floor_byte_boundary(bytes: &[u8], mut at: usize) -> usize {
+    at = at.min(bytes.len());
+    while at > 0 && !is_boundary(bytes, at) {
+        at -= 1;
+    }
+    at
+}
+
+fn ceil_byte_boundary(bytes: &[u8], mut at: usize) -> usize {
+    at = at.min(bytes.len());
+    while at < bytes.len() && !is_boundary(bytes, at) {
         at += 1;
     }
     at
+}
+
+/// The longest UTF-8 text at the start of `bytes`.
+fn utf8_prefix(bytes: &[u8]) -> &str {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+    }
 }
 
 /// The byte offset `chars` characters before `at` (or the start).
@@ -156,7 +177,7 @@ impl Matcher {
         })
         .skip(1)
         .take(MAX_SCANNED_WINDOWS);
-        let candidates = self.first_literal(text).map(window).into_iter().chain(scanned);
+        let candidates = self.first_literal(text.as_bytes()).map(window).into_iter().chain(scanned);
         for range in candidates {
             let part = &text[range.clone()];
             let spans = self.find(part);
@@ -172,22 +193,28 @@ impl Matcher {
     /// occur as written are turned into plain text, so a long note costs what its
     /// snippet costs (a note without them is read from its start, a bounded part).
     pub fn markdown_snippet(&self, markdown: &str, max_chars: usize) -> Snippet {
+        self.markdown_snippet_of(markdown.as_bytes(), max_chars)
+    }
+
+    /// [`Matcher::markdown_snippet`] of a note's text as read: only the part turned into
+    /// plain text needs to be (and is checked to be) UTF-8, not the whole note.
+    pub fn markdown_snippet_of(&self, markdown: &[u8], max_chars: usize) -> Snippet {
         let literal = self.first_literal(markdown);
         let at = literal.unwrap_or(0);
         // From the start of its paragraph, if that is near, so that its Markdown reads right.
-        let from = floor_boundary(markdown, at.saturating_sub(MARKDOWN_WINDOW));
+        let from = floor_byte_boundary(markdown, at.saturating_sub(MARKDOWN_WINDOW));
         let from = markdown
             .get(from..at)
-            .and_then(|s| s.rfind("\n\n"))
+            .and_then(|s| memchr::memmem::rfind(s, b"\n\n"))
             .map_or(from, |i| from + i + 2);
         let after = if literal.is_some() { MARKDOWN_WINDOW } else { MARKDOWN_HEAD };
-        let to = floor_boundary(markdown, at.saturating_add(after));
+        let to = floor_byte_boundary(markdown, at.saturating_add(after));
         let to = markdown
             .get(to..)
-            .and_then(|s| s.find('\n'))
+            .and_then(|s| memchr::memchr(b'\n', s))
             .map_or(markdown.len(), |i| to + i);
         let part = markdown.get(from..to).unwrap_or(markdown);
-        let text = crate::core::text::plain_text(part);
+        let text = crate::core::text::plain_text(&String::from_utf8_lossy(part));
         self.snippet(&text, max_chars)
             .within(from > 0, to < markdown.len())
     }
@@ -197,7 +224,7 @@ impl Matcher {
     /// [`NORMALIZED_SCAN`] bytes, written in another form that NFKC folds. A Japanese
     /// word whole (`環境変数`) is looked for before the first words of its patterns
     /// (`環境`), which may occur alone, where nothing matches.
-    fn first_literal(&self, text: &str) -> Option<usize> {
+    fn first_literal(&self, text: &[u8]) -> Option<usize> {
         let usable = |k: &&str| !k.starts_with('~') && !k.is_empty();
         let whole: Vec<&str> = self.literals.iter().map(String::as_str).filter(usable).collect();
         let parts: Vec<&str> = self
@@ -215,7 +242,7 @@ impl Matcher {
         if let Some(at) = find_folded(text, &whole).or_else(|| find_folded(text, &parts_any_width)) {
             return Some(at);
         }
-        let head = text.get(..floor_boundary(text, NORMALIZED_SCAN)).unwrap_or_default();
+        let head = utf8_prefix(text.get(..NORMALIZED_SCAN).unwrap_or(text));
         let norm = Normalized::new(head);
         let mut haystack = norm.text.clone();
         haystack.make_ascii_lowercase();
@@ -328,7 +355,7 @@ fn fold_case(bytes: &mut [u8]) {
 /// folded ([`fold_case`]). Needles without Latin letters are looked for in the text as
 /// it is; the others in a folded copy made a block at a time (each block overlapping
 /// the next by the longest needle), so a long text is never copied whole.
-fn find_folded(text: &str, needles: &[&str]) -> Option<usize> {
+fn find_folded(text: &[u8], needles: &[&str]) -> Option<usize> {
     let has_letters = |n: &&str| n.chars().any(|c| c.is_ascii_alphabetic() || ('ａ'..='ｚ').contains(&c));
     let (folded, plain): (Vec<&str>, Vec<&str>) = needles.iter().copied().partition(has_letters);
     let first = |hay: &[u8], needles: &[&str]| {
@@ -337,21 +364,21 @@ fn find_folded(text: &str, needles: &[&str]) -> Option<usize> {
             .filter_map(|n| memchr::memmem::find(hay, n.as_bytes()))
             .min()
     };
-    let in_plain = first(text.as_bytes(), &plain);
+    let in_plain = first(text, &plain);
     let longest = folded.iter().map(|n| n.len()).max().unwrap_or(0);
     let mut block = Vec::new();
     let mut start = 0;
     // Only as far as a plain needle was found: a folded one must come before it.
     let limit = in_plain.unwrap_or(text.len());
     while longest > 0 && start < limit {
-        let end = ceil_boundary(text, start + SCAN_BLOCK + longest);
+        let end = ceil_byte_boundary(text, start + SCAN_BLOCK + longest);
         block.clear();
-        block.extend_from_slice(text.as_bytes().get(start..end)?);
+        block.extend_from_slice(text.get(start..end)?);
         fold_case(&mut block);
         if let Some(at) = first(&block, &folded) {
             return Some((start + at).min(limit));
         }
-        start = ceil_boundary(text, start + SCAN_BLOCK);
+        start = ceil_byte_boundary(text, start + SCAN_BLOCK);
         if end >= text.len() {
             break;
         }
@@ -488,6 +515,23 @@ mod tests {
         assert_eq!(&s.text[s.spans[0].clone()], "引継ぎ");
         let s = m.snippet("関係のない文。", 60);
         assert!(s.spans.is_empty() && s.text == "関係のない文。");
+    }
+
+    #[test]
+    fn a_markdown_snippet_needs_utf8_only_where_it_is_cut() {
+        let a = Analyzer::new().unwrap();
+        let m = Matcher::new(&parse("spinnaker "), &a);
+        let mut note = "前置き。\n\n".repeat(400).into_bytes();
+        note.extend_from_slice(&[0xFF, 0xFE]);
+        note.extend_from_slice("\n\n".repeat(600).as_bytes());
+        note.extend_from_slice("ここで **Spinnaker** を使う。\n\n".as_bytes());
+        note.extend_from_slice(&[0xC3]);
+        let s = m.markdown_snippet_of(&note, 60);
+        assert_eq!(&s.text[s.spans[0].clone()], "Spinnaker", "{}", s.text);
+        assert!(s.text.contains("ここで Spinnaker を使う。"), "{}", s.text);
+        // Bytes that are not UTF-8 inside the part: replaced, not a panic.
+        let s = m.markdown_snippet_of(b"\xE3\x81 spinnaker \xFF", 60);
+        assert_eq!(&s.text[s.spans[0].clone()], "spinnaker", "{}", s.text);
     }
 
     #[test]
