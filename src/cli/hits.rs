@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use super::json::JsonNote;
+use crate::core::bundled::{BUNDLED, BUNDLED_ROOT};
 use crate::core::library::parse_file;
 use crate::core::model::Event;
 use crate::core::parse::note_text;
-use crate::core::bundled::{BUNDLED, BUNDLED_ROOT};
 use crate::core::scan::{read_note_text, NoteFile};
 use crate::core::Library;
 use crate::search::card::Card;
@@ -102,7 +102,7 @@ impl<'a> FromCards<'a> {
         }
     }
 
-    fn from_card(&self, hit: &Hit, card: &Card) -> Option<Shown> {
+    fn shown_by_card(&self, hit: &Hit, card: &Card) -> Option<Shown> {
         let markdown = self.card_text(card, &hit.path)?;
         // The index's path is the note's as `--json` gives it (a bundled note's path
         // in the source tree).
@@ -144,7 +144,7 @@ impl<'a> FromCards<'a> {
 
 impl Shows for FromCards<'_> {
     fn shown(&self, hit: &Hit) -> Option<Shown> {
-        if let Some(shown) = hit.card.as_ref().and_then(|card| self.from_card(hit, card)) {
+        if let Some(shown) = hit.card.as_ref().and_then(|card| self.shown_by_card(hit, card)) {
             return Some(shown);
         }
         match &self.files {

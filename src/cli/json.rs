@@ -35,7 +35,12 @@ pub struct JsonNote {
 impl JsonNote {
     pub fn new(event: &Event, session: Option<&Session>) -> JsonNote {
         let session_id = session.map_or("", |s| s.id.as_str());
-        JsonNote::from_card(&Card::new(event, session), &event.id, session_id, note_path(event))
+        JsonNote::from_card(
+            &Card::new(event, session),
+            &event.id,
+            session_id,
+            note_path(event),
+        )
     }
 
     /// From what the index stores of a session (or overview, `session_id` empty): a

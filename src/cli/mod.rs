@@ -5,8 +5,8 @@ mod browse;
 mod check;
 mod find;
 mod hits;
-mod search;
 mod json;
+mod search;
 mod text;
 
 use std::io::{IsTerminal, Write};
@@ -251,7 +251,16 @@ pub fn run() -> anyhow::Result<ExitCode> {
     }
     // A search over an unchanged cache needs only the index and the files of its
     // hits: no note is loaded.
-    if let (Some(early), Command::Search { query, limit, json, jsonl }) = (early, &command) {
+    if let (
+        Some(early),
+        Command::Search {
+            query,
+            limit,
+            json,
+            jsonl,
+        },
+    ) = (early, &command)
+    {
         let input = query.join(" ");
         if let search::Answer::Fresh(warnings, found) = early.answer(&files, &input, *limit) {
             crate::timing::mark("fresh index searched");

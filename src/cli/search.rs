@@ -76,7 +76,13 @@ pub fn find(index: &SearchIndex, shows: &impl Shows, input: &str, limit: usize) 
 }
 
 /// Prints what [`find`] found for `input`.
-pub fn print(found: Found, input: &str, format: Format, colour: bool, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+pub fn print(
+    found: Found,
+    input: &str,
+    format: Format,
+    colour: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
     if found.truncated {
         eprintln!(
             "confnotes: note: only the first {} characters ({} words) of the query are used",

@@ -200,7 +200,15 @@ fn scan_dir(root: &Path, files: &mut Vec<NoteFile>, warnings: &mut Vec<Warning>)
 /// every other byte, order them the same way, as they share their root and hold no `.`
 /// or empty components.
 fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
-    let key = |b: Option<&u8>| b.map(|&b| if std::path::is_separator(char::from(b)) { 0 } else { u16::from(b) + 1 });
+    let key = |b: Option<&u8>| {
+        b.map(|&b| {
+            if std::path::is_separator(char::from(b)) {
+                0
+            } else {
+                u16::from(b) + 1
+            }
+        })
+    };
     let (a, b) = (a.as_os_str().as_encoded_bytes(), b.as_os_str().as_encoded_bytes());
     // The first byte that differs decides (a path that ends first comes first).
     let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
@@ -311,7 +319,11 @@ impl<'a> Walk<'a> {
             }
         };
         let stats: Vec<Result<Option<NoteFile>, (PathBuf, String)>> = if to_stat.len() >= PARALLEL_STATS {
-            to_stat.into_par_iter().with_min_len(PARALLEL_STATS / 2).map(stat).collect()
+            to_stat
+                .into_par_iter()
+                .with_min_len(PARALLEL_STATS / 2)
+                .map(stat)
+                .collect()
         } else {
             to_stat.into_iter().map(stat).collect()
         };
@@ -440,8 +452,18 @@ mod tests {
     #[test]
     fn paths_sort_as_path_compares_them() {
         let mut paths: Vec<PathBuf> = [
-            "n/a/b.md", "n/a-b.md", "n/a.md", "n/a/a.md", "n/ab.md", "n/a b.md", "n/日本.md",
-            "n/a/b/c.md", "n/a.b/c.md", "n/Z.md", "n/a0.md", "n/a",
+            "n/a/b.md",
+            "n/a-b.md",
+            "n/a.md",
+            "n/a/a.md",
+            "n/ab.md",
+            "n/a b.md",
+            "n/日本.md",
+            "n/a/b/c.md",
+            "n/a.b/c.md",
+            "n/Z.md",
+            "n/a0.md",
+            "n/a",
         ]
         .iter()
         .map(PathBuf::from)
@@ -504,4 +526,3 @@ mod tests {
         assert!(rescan_file(root, &root.join("README.md")).is_none());
     }
 }
-

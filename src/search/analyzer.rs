@@ -75,8 +75,11 @@ impl Analyzer {
         Self::with(confnotes_ipadic::load_for_short_texts())
     }
 
-    fn with(dictionary: lindera_dictionary::LinderaResult<lindera_dictionary::dictionary::Dictionary>) -> anyhow::Result<Self> {
-        let dictionary = dictionary.map_err(|e| anyhow::anyhow!("cannot load the embedded IPADIC dictionary: {e}"))?;
+    fn with(
+        dictionary: lindera_dictionary::LinderaResult<lindera_dictionary::dictionary::Dictionary>,
+    ) -> anyhow::Result<Self> {
+        let dictionary =
+            dictionary.map_err(|e| anyhow::anyhow!("cannot load the embedded IPADIC dictionary: {e}"))?;
         Ok(Self {
             segmenter: Arc::new(Segmenter::new(Mode::Normal, dictionary, None)),
             synonyms: Arc::new(OnceLock::new()),

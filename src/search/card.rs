@@ -65,7 +65,9 @@ impl Card {
     /// The card's text, cut out of its note's text (`note_text`): `None` when the note
     /// is no longer the one indexed.
     pub fn text_in<'a>(&self, note_text: &'a str) -> Option<&'a str> {
-        note_text.get(self.text_at.clone()).filter(|text| self.is_text(text.as_bytes()))
+        note_text
+            .get(self.text_at.clone())
+            .filter(|text| self.is_text(text.as_bytes()))
     }
 
     /// Whether `text` is the card's text (as hashed when it was indexed): then it is
@@ -86,7 +88,8 @@ mod tests {
 
     #[test]
     fn a_card_finds_its_text_in_the_note_and_only_in_that_note() {
-        let text = "# Ev\n\n概要の文。\n\n## 一つ目\n\n- speaker: 山田\n\n本文の一。\n\n## 二つ目\n\n本文の二。\n";
+        let text =
+            "# Ev\n\n概要の文。\n\n## 一つ目\n\n- speaker: 山田\n\n本文の一。\n\n## 二つ目\n\n本文の二。\n";
         let event = parse_note("ev", "ev.md", text, None).unwrap().event;
         let note = note_text(text);
         let cards: Vec<Card> = std::iter::once(None)
@@ -94,7 +97,10 @@ mod tests {
             .map(|s| Card::new(&event, s))
             .collect();
         let texts: Vec<Option<&str>> = cards.iter().map(|c| c.text_in(&note)).collect();
-        assert_eq!(texts, [Some("概要の文。"), Some("本文の一。"), Some("本文の二。")]);
+        assert_eq!(
+            texts,
+            [Some("概要の文。"), Some("本文の一。"), Some("本文の二。")]
+        );
         assert_eq!(cards[1].speakers, ["山田"]);
         assert_eq!(cards[0].title, "(overview)");
         assert_eq!(Card::decode(&cards[1].encode()).as_ref(), Some(&cards[1]));

@@ -328,7 +328,10 @@ impl SearchIndex {
                 score: hit.score,
                 path: get(self.fields.path),
                 tier: hit.tier,
-                card: doc.get_first(self.fields.card).and_then(|v| v.as_bytes()).and_then(Card::decode),
+                card: doc
+                    .get_first(self.fields.card)
+                    .and_then(|v| v.as_bytes())
+                    .and_then(Card::decode),
             });
         }
         Ok((hits, ranked.total))

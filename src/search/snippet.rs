@@ -81,13 +81,20 @@ fn utf8_prefix(bytes: &[u8]) -> &str {
 /// The byte offset `chars` characters before `at` (or the start).
 fn chars_before(text: &str, at: usize, chars: usize) -> usize {
     let at = floor_boundary(text, at);
-    text[..at].char_indices().rev().nth(chars.saturating_sub(1)).map_or(0, |(i, _)| i.min(at))
+    text[..at]
+        .char_indices()
+        .rev()
+        .nth(chars.saturating_sub(1))
+        .map_or(0, |(i, _)| i.min(at))
 }
 
 /// The byte offset `chars` characters after `at` (or the end).
 fn chars_after(text: &str, at: usize, chars: usize) -> usize {
     let at = floor_boundary(text, at);
-    text[at..].char_indices().nth(chars).map_or(text.len(), |(i, _)| at + i)
+    text[at..]
+        .char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(i, _)| at + i)
 }
 
 /// Compiled once per query, then run over any number of texts.
@@ -177,7 +184,11 @@ impl Matcher {
         })
         .skip(1)
         .take(MAX_SCANNED_WINDOWS);
-        let candidates = self.first_literal(text.as_bytes()).map(window).into_iter().chain(scanned);
+        let candidates = self
+            .first_literal(text.as_bytes())
+            .map(window)
+            .into_iter()
+            .chain(scanned);
         for range in candidates {
             let part = &text[range.clone()];
             let spans = self.find(part);
@@ -207,7 +218,11 @@ impl Matcher {
             .get(from..at)
             .and_then(|s| memchr::memmem::rfind(s, b"\n\n"))
             .map_or(from, |i| from + i + 2);
-        let after = if literal.is_some() { MARKDOWN_WINDOW } else { MARKDOWN_HEAD };
+        let after = if literal.is_some() {
+            MARKDOWN_WINDOW
+        } else {
+            MARKDOWN_HEAD
+        };
         let to = floor_byte_boundary(markdown, at.saturating_add(after));
         let to = markdown
             .get(to..)
@@ -231,14 +246,22 @@ impl Matcher {
             .patterns
             .iter()
             .flat_map(|p| p.keys.first().into_iter().flat_map(|(_, keys)| keys.iter()))
-            .chain(self.patterns.iter().filter_map(|p| p.prefix.as_ref().map(|(_, k)| k)))
+            .chain(
+                self.patterns
+                    .iter()
+                    .filter_map(|p| p.prefix.as_ref().map(|(_, k)| k)),
+            )
             .map(String::as_str)
             .filter(usable)
             .collect();
         // Most notes write the word as it is searched: a plain scan finds it at memory
         // speed, in a long text too.
         let wide: Vec<String> = parts.iter().filter_map(|n| full_width(n)).collect();
-        let parts_any_width: Vec<&str> = parts.iter().copied().chain(wide.iter().map(String::as_str)).collect();
+        let parts_any_width: Vec<&str> = parts
+            .iter()
+            .copied()
+            .chain(wide.iter().map(String::as_str))
+            .collect();
         if let Some(at) = find_folded(text, &whole).or_else(|| find_folded(text, &parts_any_width)) {
             return Some(at);
         }
@@ -331,7 +354,9 @@ fn full_width(needle: &str) -> Option<String> {
         '!'..='~' => char::from_u32(c as u32 - 0x21 + 0xFF01).unwrap_or(c),
         c => c,
     };
-    needle.contains(|c: char| c.is_ascii_graphic()).then(|| needle.chars().map(wide).collect())
+    needle
+        .contains(|c: char| c.is_ascii_graphic())
+        .then(|| needle.chars().map(wide).collect())
 }
 
 /// ASCII and full-width Latin capitals made small, in place: the same length in bytes,
@@ -356,7 +381,10 @@ fn fold_case(bytes: &mut [u8]) {
 /// it is; the others in a folded copy made a block at a time (each block overlapping
 /// the next by the longest needle), so a long text is never copied whole.
 fn find_folded(text: &[u8], needles: &[&str]) -> Option<usize> {
-    let has_letters = |n: &&str| n.chars().any(|c| c.is_ascii_alphabetic() || ('ａ'..='ｚ').contains(&c));
+    let has_letters = |n: &&str| {
+        n.chars()
+            .any(|c| c.is_ascii_alphabetic() || ('ａ'..='ｚ').contains(&c))
+    };
     let (folded, plain): (Vec<&str>, Vec<&str>) = needles.iter().copied().partition(has_letters);
     let first = |hay: &[u8], needles: &[&str]| {
         needles

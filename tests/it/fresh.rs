@@ -32,7 +32,10 @@ fn search(tmp: &Path, notes: &Path, query: &str, rebuild: bool) -> (Value, bool)
     if rebuild {
         cmd.arg("--rebuild-index");
     }
-    let out = cmd.args(["search", query, "--json", "--limit", "50"]).output().unwrap();
+    let out = cmd
+        .args(["search", query, "--json", "--limit", "50"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let from_cache = String::from_utf8_lossy(&out.stderr).contains("fresh index searched");
     (serde_json::from_slice(&out.stdout).unwrap(), from_cache)
@@ -62,11 +65,21 @@ fn a_search_from_the_cache_answers_as_one_from_the_notes() {
     )
     .unwrap();
     age(&notes);
-    for query in ["spinnaker", "継続的デリバリ", "kubernetes", "tag:cd", "speaker:yamada", "デプロイ"] {
+    for query in [
+        "spinnaker",
+        "継続的デリバリ",
+        "kubernetes",
+        "tag:cd",
+        "speaker:yamada",
+        "デプロイ",
+    ] {
         let (expected, from_notes) = search(tmp.path(), &notes, query, true);
         assert!(!from_notes);
         let (found, from_cache) = search(tmp.path(), &notes, query, false);
-        assert!(from_cache, "{query}: the second search is answered from the cache");
+        assert!(
+            from_cache,
+            "{query}: the second search is answered from the cache"
+        );
         assert_eq!(found, expected, "{query}");
         assert!(!found.as_array().unwrap().is_empty(), "{query} finds something");
     }
@@ -79,7 +92,9 @@ fn a_search_from_the_cache_answers_as_one_from_the_notes() {
         .collect();
     assert!(snippets.contains(&"Spinnaker でデプロイする。"), "{snippets:?}");
     assert!(
-        snippets.iter().any(|s| s.contains("ここで Ｓｐｉｎｎａｋｅｒ を使う")),
+        snippets
+            .iter()
+            .any(|s| s.contains("ここで Ｓｐｉｎｎａｋｅｒ を使う")),
         "the long note's snippet is at its match: {snippets:?}"
     );
 }
@@ -108,5 +123,8 @@ fn a_note_changed_within_its_stamp_is_shown_as_it_is() {
         .unwrap();
     let (after, from_cache) = search(tmp.path(), &notes, "ゾルゲラウム", false);
     assert!(from_cache, "the scan sees no change");
-    assert!(snippet(&after).contains("omega") && !snippet(&after).contains("alpha"), "{after}");
+    assert!(
+        snippet(&after).contains("omega") && !snippet(&after).contains("alpha"),
+        "{after}"
+    );
 }

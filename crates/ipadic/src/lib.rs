@@ -27,8 +27,10 @@ macro_rules! built {
 static CHAR_DEFINITION_DATA: &[u8] = built!("char_def.bin");
 static CHAR_DEFINITION_JSON: &[u8] = built!("char_def.json");
 // Aligned so that the matrix is read in place as `[i16]`.
-static CONNECTION_DATA: &[u8] =
-    lindera_dictionary::include_bytes_aligned!(concat!(env!("LINDERA_WORKDIR"), "/lindera-ipadic/matrix.mtx"));
+static CONNECTION_DATA: &[u8] = lindera_dictionary::include_bytes_aligned!(concat!(
+    env!("LINDERA_WORKDIR"),
+    "/lindera-ipadic/matrix.mtx"
+));
 static TRIE_DATA: &[u8] = built!("dict.trie");
 static VALS_IDX_DATA: &[u8] = built!("dict.valsidx");
 static VALS_DATA: &[u8] = built!("dict.vals");
@@ -48,7 +50,8 @@ pub fn load() -> LinderaResult<Dictionary> {
 /// per character than the table but nothing to load. For a program that analyses a
 /// few thousand characters (a search), not one that indexes.
 pub fn load_for_short_texts() -> LinderaResult<Dictionary> {
-    let classes = serde_json::from_slice(CHAR_DEFINITION_JSON).map_err(|e| LinderaErrorKind::Deserialize.with_error(e))?;
+    let classes = serde_json::from_slice(CHAR_DEFINITION_JSON)
+        .map_err(|e| LinderaErrorKind::Deserialize.with_error(e))?;
     assemble(classes)
 }
 
@@ -56,7 +59,8 @@ fn assemble(character_definition: CharacterDefinition) -> LinderaResult<Dictiona
     let metadata = Metadata::load(METADATA_DATA)?;
     // A stale build cache could embed another format version's files.
     metadata.validate_format_version()?;
-    let prefix_dictionary = PrefixDictionary::load(TRIE_DATA, VALS_IDX_DATA, VALS_DATA, WORDS_IDX_DATA, WORDS_DATA)?;
+    let prefix_dictionary =
+        PrefixDictionary::load(TRIE_DATA, VALS_IDX_DATA, VALS_DATA, WORDS_IDX_DATA, WORDS_DATA)?;
     Ok(Dictionary {
         prefix_dictionary: Arc::new(prefix_dictionary),
         connection_cost_matrix: Arc::new(ConnectionCostMatrix::load(CONNECTION_DATA)?),
