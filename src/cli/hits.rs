@@ -3,6 +3,7 @@
 //! long note would cost its whole parse for one snippet), else from the loaded notes.
 //! Each note is read (or parsed) once however many of its sessions are hits.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -199,12 +200,26 @@ fn of_event(event: &Event, hit: &Hit) -> Option<Shown> {
     })
 }
 
+thread_local! {
+    /// A buffer a hit's text was read into, given back by [`recycle`]: a thread that
+    /// reads one long session after another writes into memory it has, not new pages.
+    static SPARE: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// Gives back the buffer of a [`Shown`] once its snippet is made.
+pub fn recycle(mut buffer: Vec<u8>) {
+    buffer.clear();
+    SPARE.set(buffer);
+}
+
 /// Bytes `range` of a file, if they are there.
 fn read_part(path: &Path, range: Range<usize>) -> Option<Vec<u8>> {
     let mut file = File::open(path).ok()?;
     file.seek(SeekFrom::Start(range.start as u64)).ok()?;
     let len = range.end.checked_sub(range.start)?;
-    let mut bytes = Vec::with_capacity(len);
+    let mut bytes = SPARE.take();
+    bytes.clear();
+    bytes.reserve(len);
     file.take(len as u64).read_to_end(&mut bytes).ok()?;
     Some(bytes)
 }

@@ -47,6 +47,7 @@ pub fn find(index: &SearchIndex, shows: &impl Shows, input: &str, limit: usize) 
             .filter_map(|hit| {
                 let Shown { note, markdown } = shows.shown(hit)?;
                 let snippet = matcher.markdown_snippet_of(&markdown, 100);
+                super::hits::recycle(markdown);
                 let chars_to = |at: usize| snippet.text.get(..at).map_or(0, |t| t.chars().count());
                 let matches = snippet
                     .spans
@@ -142,8 +143,6 @@ impl Early {
     pub fn start(dir: PathBuf, input: String, limit: usize) -> Early {
         Early(std::thread::spawn(move || {
             let analyzer = Analyzer::for_short_texts().ok()?;
-            // Made now, not when the query first needs it.
-            analyzer.synonyms();
             let unchecked = store::open_unchecked(&dir, analyzer)?;
             let shows = FromCards::new(None);
             let found = find(unchecked.index(), &shows, &input, limit);
