@@ -18,8 +18,11 @@ use super::Format;
 use crate::core::model::Warning;
 use crate::core::scan::NoteFile;
 use crate::printable::line;
-use crate::search::{parse_query, Analyzer, Matcher, SearchIndex, Snippet, Tier};
+use crate::search::{parse_query, Analyzer, Hit, Matcher, SearchIndex, Snippet, Tier};
 use crate::store;
+
+/// Up to this many hits, their snippets are made on the searching thread alone.
+const SNIPPETS_ON_ONE_THREAD: usize = 64;
 
 /// The hits of a query, each with its snippet, in rank order.
 pub struct Found {
@@ -40,34 +43,37 @@ pub fn find(index: &SearchIndex, shows: &impl Shows, input: &str, limit: usize) 
     crate::timing::mark("searched");
     let matcher = Matcher::new(&query, &index.analyzer);
     crate::timing::mark("matcher compiled");
-    // Each hit's snippet is made on its own: in parallel, in order.
-    let hits = {
-        use rayon::prelude::*;
-        hits.par_iter()
-            .filter_map(|hit| {
-                let Shown { note, markdown } = shows.shown(hit)?;
-                let snippet = matcher.markdown_snippet_of(&markdown, 100);
-                super::hits::recycle(markdown);
-                let chars_to = |at: usize| snippet.text.get(..at).map_or(0, |t| t.chars().count());
-                let matches = snippet
-                    .spans
-                    .iter()
-                    .map(|s| JsonSpan {
-                        start: chars_to(s.start),
-                        end: chars_to(s.end),
-                        text: snippet.text.get(s.clone()).unwrap_or_default().to_string(),
-                    })
-                    .collect();
-                let json = JsonHit {
-                    note,
-                    score: hit.score,
-                    tier: hit.tier,
-                    snippet: snippet.text.clone(),
-                    matches,
-                };
-                Some((json, snippet))
+    let one = |hit: &Hit| {
+        let Shown { note, markdown } = shows.shown(hit)?;
+        let snippet = matcher.markdown_snippet_of(&markdown, 100);
+        super::hits::recycle(markdown);
+        let chars_to = |at: usize| snippet.text.get(..at).map_or(0, |t| t.chars().count());
+        let matches = snippet
+            .spans
+            .iter()
+            .map(|s| JsonSpan {
+                start: chars_to(s.start),
+                end: chars_to(s.end),
+                text: snippet.text.get(s.clone()).unwrap_or_default().to_string(),
             })
-            .collect()
+            .collect();
+        let json = JsonHit {
+            note,
+            score: hit.score,
+            tier: hit.tier,
+            snippet: snippet.text.clone(),
+            matches,
+        };
+        Some((json, snippet))
+    };
+    // Each hit's snippet is made on its own. A page of hits takes this thread a few
+    // milliseconds: shared out among the cores, they would queue with the folder scan
+    // that runs meanwhile (the answer waits for it) and cost more in handing over.
+    let hits = if hits.len() <= SNIPPETS_ON_ONE_THREAD {
+        hits.iter().filter_map(one).collect()
+    } else {
+        use rayon::prelude::*;
+        hits.par_iter().filter_map(one).collect()
     };
     crate::timing::mark("snippets made");
     Ok(Found {
