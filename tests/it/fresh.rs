@@ -128,3 +128,36 @@ fn a_note_changed_within_its_stamp_is_shown_as_it_is() {
         "{after}"
     );
 }
+
+/// The search that starts before the scan never answers for a note that changed: the
+/// next search finds the new text, whether the change was a moment ago or long before.
+#[test]
+fn a_changed_note_is_found_by_the_next_search() {
+    let tmp = tempfile::tempdir().unwrap();
+    let notes = tmp.path().join("notes");
+    fs::create_dir_all(&notes).unwrap();
+    let note = notes.join("n.md");
+    fs::write(&note, "# 会\n\n## 節\n\nゾルゲラウムの話。\n").unwrap();
+    age(&notes);
+    let ids = |hits: &Value| hits.as_array().unwrap().len();
+    let (found, _) = search(tmp.path(), &notes, "ゾルゲラウム", false);
+    assert_eq!(ids(&found), 1);
+    let (found, from_cache) = search(tmp.path(), &notes, "ゾルゲラウム", false);
+    assert!(from_cache && ids(&found) == 1);
+    fs::write(&note, "# 会\n\n## 節\n\nカルマンフィルタの話。\n").unwrap();
+    let (found, from_cache) = search(tmp.path(), &notes, "カルマンフィルタ", false);
+    assert!(!from_cache, "a note saved a moment ago is read again");
+    assert_eq!(ids(&found), 1, "{found}");
+    age(&notes);
+    fs::write(&note, "# 会\n\n## 節\n\nメタンハイドレートの話。\n").unwrap();
+    age(&notes);
+    let (found, from_cache) = search(tmp.path(), &notes, "メタンハイドレート", false);
+    assert!(!from_cache, "its size changed");
+    assert_eq!(ids(&found), 1, "{found}");
+    assert!(found[0]["snippet"]
+        .as_str()
+        .unwrap()
+        .contains("メタンハイドレート"));
+    let (gone, _) = search(tmp.path(), &notes, "カルマンフィルタ", false);
+    assert_eq!(ids(&gone), 0, "{gone}");
+}
