@@ -26,7 +26,7 @@ mod checked;
 mod diff;
 mod write;
 use catalog::{
-    promote_base, read_catalog, read_front, read_stamps, Catalog, Sizes, CATALOG, FOLDERS, STAMPS,
+    promote_base, read_catalog, read_front, read_stamps, Catalog, Sizes, Stamps, CATALOG, FOLDERS, STAMPS,
 };
 pub use catalog::{read_listings, write_listings};
 pub use checked::catching_panics;
@@ -161,21 +161,41 @@ pub fn fresh_index(
     files: &[NoteFile],
     analyzer: Analyzer,
 ) -> Option<(SearchIndex, Vec<Warning>)> {
+    open_unchecked(dir, analyzer)?.fresh_for(files)
+}
+
+/// The cache's index opened before the note folders are scanned, so that a search can
+/// run meanwhile; [`Unchecked::fresh_for`] then says whether it may be used.
+pub struct Unchecked {
+    stamps: Stamps,
+    index: SearchIndex,
+}
+
+/// The cache's index, not yet compared with the note files (`None` if it cannot be
+/// opened; a damaged file is found here, as by [`fresh_index`]).
+pub fn open_unchecked(dir: &Path, analyzer: Analyzer) -> Option<Unchecked> {
     let stamps = read_stamps(dir).ok()?;
-    if stamps.files.len() != files.len() {
-        return None;
-    }
-    let unchanged = stamps
-        .files
-        .iter()
-        .zip(files)
-        .all(|(s, f)| s.path == f.path && s.stamp.unchanged_unread(f));
-    if !unchanged {
-        return None;
-    }
-    let search = open_search(dir, stamps.generation, analyzer).ok()?;
+    let index = open_search(dir, stamps.generation, analyzer).ok()?;
     crate::timing::mark("index opened and checked");
-    Some((search, stamps.warnings))
+    Some(Unchecked { stamps, index })
+}
+
+impl Unchecked {
+    pub fn index(&self) -> &SearchIndex {
+        &self.index
+    }
+
+    /// The index and the notes' warnings, if it was made from `files` as they are now
+    /// (by their stamps).
+    pub fn fresh_for(self, files: &[NoteFile]) -> Option<(SearchIndex, Vec<Warning>)> {
+        let stamps = &self.stamps.files;
+        let unchanged = stamps.len() == files.len()
+            && stamps
+                .iter()
+                .zip(files)
+                .all(|(s, f)| s.path == f.path && s.stamp.unchanged_unread(f));
+        unchanged.then_some((self.index, self.stamps.warnings))
+    }
 }
 
 /// Brings the cache in `dir` up to date with `files` (a scan of the note folders):

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::Format;
 use crate::core::model::{Event, LinkTarget, Session};
 use crate::core::{Library, SessionRef};
+use crate::search::card::Card;
 use crate::search::Tier;
 
 /// A session, or an event's overview (`session_id` empty), wherever one is printed.
@@ -35,19 +36,34 @@ pub struct JsonNote {
 
 impl JsonNote {
     pub fn new(event: &Event, session: Option<&Session>) -> JsonNote {
+        let session_id = session.map_or("", |s| s.id.as_str());
+        JsonNote::from_card(
+            &Card::new(event, session),
+            &event.id,
+            session_id,
+            note_path(event),
+        )
+    }
+
+    /// From what the index stores of a session (or overview, `session_id` empty): a
+    /// search hit is printed without its note being parsed, the same as from the note.
+    pub fn from_card(card: &Card, event_id: &str, session_id: &str, path: String) -> JsonNote {
         JsonNote {
-            id: session.map_or_else(|| event.id.clone(), |s| format!("{}#{}", event.id, s.id)),
-            event_id: event.id.clone(),
-            event: event.title.clone(),
-            session_id: session.map(|s| s.id.clone()).unwrap_or_default(),
-            session: session.map_or_else(|| "(overview)".to_string(), |s| s.title.clone()),
-            context: session.and_then(|s| s.context.clone()),
-            date: event.date_label(),
-            speakers: session.map(|s| s.speakers.clone()).unwrap_or_default(),
-            tags: session.map_or_else(|| event.tags.clone(), |s| s.tags.clone()),
-            path: note_path(event),
-            line: session.map_or(1, |s| s.line.max(1)),
-            url: session.and_then(|s| s.slides.clone()),
+            id: match session_id {
+                "" => event_id.to_string(),
+                s => format!("{event_id}#{s}"),
+            },
+            event_id: event_id.to_string(),
+            event: card.event_title.clone(),
+            session_id: session_id.to_string(),
+            session: card.title.clone(),
+            context: card.context.clone(),
+            date: card.date.clone(),
+            speakers: card.speakers.clone(),
+            tags: card.tags.clone(),
+            path,
+            line: card.line,
+            url: card.slides.clone(),
         }
     }
 }

@@ -4,25 +4,24 @@ mod args;
 mod browse;
 mod check;
 mod find;
+mod hits;
 mod json;
+mod search;
 mod text;
 
-use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::core::library::parse_file;
 use crate::core::model::Event;
-use crate::core::scan::{scan, NoteFile};
+use crate::core::scan::scan;
 use crate::core::{Library, SessionRef};
 use crate::notes::Notes;
 use crate::printable::{block, line};
-use crate::search::{Analyzer, Hit, SearchIndex};
+use crate::search::Analyzer;
 use crate::stars::Stars;
-use crate::store;
 
 /// A terminal reader for tech-event notes, with Japanese full-text search.
 #[derive(Debug, Parser)]
@@ -220,6 +219,16 @@ pub fn run() -> anyhow::Result<ExitCode> {
     // crossterm otherwise reads NO_COLOR itself, which `--color always` overrides.
     crossterm::style::force_color_output(colour);
     let cache = crate::config::cache_dir();
+    // A search over the cache runs on another core while this one scans the folders;
+    // its answer is used if the scan finds the notes as the index has them.
+    let early = match (&command, &cache, cli.rebuild_index) {
+        (Command::Search { query, limit, .. }, Some(cache), false) => Some(search::Early::start(
+            crate::notes::store_dir(&source, cache),
+            query.join(" "),
+            *limit,
+        )),
+        _ => None,
+    };
     let (files, scan_warnings) = scan(source.bundled, &source.dirs);
     crate::timing::mark("scanned");
     check::say_empty_folders(&source.dirs, &files);
@@ -243,26 +252,26 @@ pub fn run() -> anyhow::Result<ExitCode> {
     // A search over an unchanged cache needs only the index and the files of its
     // hits: no note is loaded.
     if let (
+        Some(early),
         Command::Search {
             query,
             limit,
             json,
             jsonl,
         },
-        Some(cache),
-        false,
-    ) = (&command, &cache, cli.rebuild_index)
+    ) = (early, &command)
     {
-        let dir = crate::notes::store_dir(&source, cache);
-        if let Some((index, warnings)) = store::fresh_index(&dir, &files, Analyzer::new()?) {
-            crate::timing::mark("fresh index opened");
+        let input = query.join(" ");
+        if let search::Answer::Fresh(warnings, found) = early.answer(&files, &input, *limit) {
+            crate::timing::mark("fresh index searched");
             check::print_summary(
                 config_warnings.iter().chain(&scan_warnings).chain(&warnings),
                 verbose,
-                Some(cache),
+                cache.as_deref(),
             );
-            let search = (query.join(" "), *limit, Format::new(*json, *jsonl), colour);
-            let result = search_fresh_index(&index, &files, search, &mut out);
+            let format = Format::new(*json, *jsonl);
+            let result = found.and_then(|found| search::print(found, &input, format, colour, &mut out));
+            crate::timing::mark("output written");
             return finish(result, &mut out);
         }
     }
@@ -293,20 +302,9 @@ pub fn run() -> anyhow::Result<ExitCode> {
             json,
             jsonl,
         } => {
-            let note_of = |hit: &Hit| {
-                let event = library.event(&hit.session.event)?;
-                Some(library.with_text(event).ok()?.into_owned())
-            };
-            let format = Format::new(json, jsonl);
-            text::search(
-                &notes.index,
-                note_of,
-                &query.join(" "),
-                limit,
-                format,
-                colour,
-                &mut out,
-            )
+            let input = query.join(" ");
+            search::find(&notes.index, &hits::FromLibrary::new(library), &input, limit)
+                .and_then(|found| search::print(found, &input, Format::new(json, jsonl), colour, &mut out))
         }
         Command::List { json, jsonl } => match Format::new(json, jsonl) {
             Format::Text => text::list(library, colour, &mut out),
@@ -369,26 +367,6 @@ fn set_star(library: &Library, text: &str, starring: bool, out: &mut impl Write)
     let done = if starring { "starred" } else { "unstarred" };
     writeln!(out, "{done} {}", line(&r.to_string()))?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// `search` from an index that is up to date: a hit's note is parsed from its file.
-fn search_fresh_index(
-    index: &SearchIndex,
-    files: &[NoteFile],
-    (query, limit, format, colour): (String, usize, Format, bool),
-    out: &mut impl Write,
-) -> anyhow::Result<ExitCode> {
-    let by_path: HashMap<String, &NoteFile> =
-        files.iter().map(|f| (f.path.display().to_string(), f)).collect();
-    let note_of = |hit: &Hit| {
-        let file = by_path.get(&hit.path)?;
-        let mut event = std::sync::Arc::unwrap_or_clone(parse_file(file).note.ok()?.event);
-        event.id = hit.session.event.clone();
-        Some(event)
-    };
-    let result = text::search(index, note_of, &query, limit, format, colour, out);
-    crate::timing::mark("output written");
-    result
 }
 
 /// Text longer than the terminal goes through `$PAGER` (`less` without one; `LESS=FRX`

@@ -7,12 +7,11 @@ use std::process::ExitCode;
 use crossterm::style::Stylize;
 use unicode_width::UnicodeWidthStr;
 
-use super::json::{self, JsonHit, JsonNote, JsonSpan};
-use super::{resolve, Format};
+use super::resolve;
 use crate::core::model::{Event, LinkTarget, Session};
 use crate::core::{Library, SessionRef};
 use crate::printable::{block, line};
-use crate::search::{parse_query, Hit, Matcher, SearchIndex, Snippet, Tier};
+use crate::search::Snippet;
 
 /// The query syntax, for `--help`: (what you type, what it means).
 const QUERY_ROWS: &[(&str, &str)] = &[
@@ -49,113 +48,8 @@ pub fn query_help() -> String {
     help
 }
 
-/// Runs the query; `note_of` gives a hit's event, with its text.
-pub fn search(
-    index: &SearchIndex,
-    note_of: impl Fn(&Hit) -> Option<Event> + Sync,
-    input: &str,
-    limit: usize,
-    format: Format,
-    colour: bool,
-    out: &mut impl Write,
-) -> anyhow::Result<ExitCode> {
-    let mut query = parse_query(input);
-    if input.contains("is:") {
-        // `is:starred` needs the stars; an unreadable stars file is an error that says so.
-        let stars = crate::stars::Stars::load(crate::stars::default_path())?;
-        query.starred = stars.pairs();
-    }
-    if query.truncated {
-        eprintln!(
-            "confnotes: note: only the first {} characters ({} words) of the query are used",
-            crate::search::query::MAX_QUERY_CHARS,
-            crate::search::query::MAX_ATOMS
-        );
-    }
-    let hits = index.search(&query, limit)?;
-    let matcher = Matcher::new(&query, &index.analyzer);
-    // Each note is read once however many of its sessions are hits (a note with
-    // thousands of sessions is parsed once, not per hit).
-    type Once = std::sync::Arc<std::sync::OnceLock<Option<std::sync::Arc<Event>>>>;
-    let notes: std::sync::Mutex<std::collections::HashMap<String, Once>> = Default::default();
-    let event_of = |hit: &Hit| {
-        let cell = {
-            let mut map = notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            map.entry(hit.session.event.clone()).or_default().clone()
-        };
-        cell.get_or_init(|| note_of(hit).map(std::sync::Arc::new)).clone()
-    };
-    // Each hit's snippet is made on its own: in parallel, in order.
-    let results: Vec<(JsonHit, Snippet)> = {
-        use rayon::prelude::*;
-        hits.par_iter()
-            .filter_map(|hit| {
-                let event = event_of(hit)?;
-                let session = if hit.session.session.is_empty() {
-                    None
-                } else {
-                    Some(event.session(&hit.session.session)?)
-                };
-                let snippet = matcher.markdown_snippet(session.map_or(&event.overview, |s| &s.body), 100);
-                let chars_to = |at: usize| snippet.text.get(..at).map_or(0, |t| t.chars().count());
-                let matches = snippet
-                    .spans
-                    .iter()
-                    .map(|s| JsonSpan {
-                        start: chars_to(s.start),
-                        end: chars_to(s.end),
-                        text: snippet.text.get(s.clone()).unwrap_or_default().to_string(),
-                    })
-                    .collect();
-                let json = JsonHit {
-                    note: JsonNote::new(&event, session),
-                    score: hit.score,
-                    tier: hit.tier,
-                    snippet: snippet.text.clone(),
-                    matches,
-                };
-                Some((json, snippet))
-            })
-            .collect()
-    };
-    if format != Format::Text {
-        let hits: Vec<JsonHit> = results.into_iter().map(|(h, _)| h).collect();
-        json::hits(&hits, format, out)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    if results.is_empty() {
-        let shown: String = input.chars().take(80).collect();
-        let more = if shown.len() < input.len() { "…" } else { "" };
-        writeln!(out, "no matches for {:?}{more}", line(&shown))?;
-    }
-    for (hit, snippet) in &results {
-        let partial = match hit.tier {
-            Tier::All => "",
-            Tier::Event => "  (words spread over the event)",
-            Tier::Partial => "  (partial: not every word)",
-        };
-        let context = (hit.note.context.as_deref()).map_or(String::new(), |c| format!("{c} › "));
-        let heading = line(&format!(
-            "{} › {context}{}{partial}",
-            hit.note.event, hit.note.session
-        ))
-        .into_owned();
-        let id = line(&hit.note.id).into_owned();
-        let date = line(&hit.note.date).into_owned();
-        let sep = if date.is_empty() { "" } else { "  " };
-        if colour {
-            writeln!(out, "{}{sep}{}", heading.bold(), date.dark_grey())?;
-            writeln!(out, "  {}", id.dark_cyan())?;
-        } else {
-            writeln!(out, "{heading}{sep}{date}")?;
-            writeln!(out, "  {id}")?;
-        }
-        writeln!(out, "  {}", highlight(snippet, colour))?;
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn highlight(snippet: &Snippet, colour: bool) -> String {
+/// A snippet on one line, its matches in bold yellow when `colour`.
+pub fn highlight(snippet: &Snippet, colour: bool) -> String {
     if !colour {
         return line(&snippet.text).into_owned();
     }

@@ -317,16 +317,18 @@ impl Library {
                 .map_err(|e| e.0)?
                 .event,
         );
-        let mut bodies: HashMap<String, String> = HashMap::with_capacity(parsed.sessions.len());
+        let mut bodies = HashMap::with_capacity(parsed.sessions.len());
         for s in parsed.sessions {
-            bodies.entry(s.id).or_insert(s.body);
+            bodies.entry(s.id).or_insert((s.body, s.body_at));
         }
         let mut full = event.clone();
         full.overview = parsed.overview;
+        full.overview_at = parsed.overview_at;
         full.has_text = true;
         for session in &mut full.sessions {
-            if let Some(body) = bodies.remove(&session.id) {
+            if let Some((body, at)) = bodies.remove(&session.id) {
                 session.body = body;
+                session.body_at = at;
             }
         }
         Ok(Cow::Owned(full))

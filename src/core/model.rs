@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +31,10 @@ pub struct Event {
     /// (a warm start would have to load every note's text): see [`Event::has_text`].
     #[serde(skip)]
     pub overview: String,
+    /// Where `overview` is in the note's text ([`crate::core::parse::note_text`]), as
+    /// `Session::body_at`.
+    #[serde(skip)]
+    pub overview_at: Range<usize>,
     /// Whether `overview` and the sessions' `body` are here (parsed in this run) or
     /// must be read from the file (loaded from the cache): `Library::with_text`.
     #[serde(skip)]
@@ -88,6 +93,11 @@ pub struct Session {
     /// Markdown body, without the heading and the field list (see [`Event::has_text`]).
     #[serde(skip)]
     pub body: String,
+    /// Where `body` is in the note's text ([`crate::core::parse::note_text`]): the index
+    /// keeps it, so a search hit's snippet is cut from the file without parsing the note
+    /// again. Known where `body` is.
+    #[serde(skip)]
+    pub body_at: Range<usize>,
     /// 1-based line of the heading in the source file.
     pub line: usize,
     pub links: Vec<Link>,

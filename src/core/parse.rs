@@ -91,22 +91,18 @@ pub fn parse_note(
     path_date: Option<String>,
 ) -> Result<ParsedNote, ParseError> {
     let mut warnings = Vec::new();
-    let text = match cut_to_limit(text) {
-        Some(head) => {
-            warnings.push(Warning {
-                file: source.to_string(),
-                line: None,
-                message: format!(
-                    "larger than {} MB: only the first {} bytes are read and indexed",
-                    MAX_NOTE_BYTES >> 20,
-                    head.len()
-                ),
-            });
-            head
-        }
-        None => text,
-    };
-    let text = normalize_text(text);
+    if let Some(head) = cut_to_limit(text) {
+        warnings.push(Warning {
+            file: source.to_string(),
+            line: None,
+            message: format!(
+                "larger than {} MB: only the first {} bytes are read and indexed",
+                MAX_NOTE_BYTES >> 20,
+                head.len()
+            ),
+        });
+    }
+    let text = note_text(text);
     let (front, body_start) = split_front_matter(&text)?;
     let meta = layouts::read(front.as_ref().map(|f| &f.value));
     let (mut fm, fm_warnings) = FrontMatter::read(front, source);
@@ -147,6 +143,7 @@ pub fn parse_note(
     let overview_start = title_heading.map_or(0, |h| h.range.end);
     let overview_end = outline.overview_end;
     let overview_range = overview_start.min(overview_end)..overview_end;
+    let overview_at = trimmed(body, overview_range.clone());
     let mut footnotes = Footnotes::scan(body, markdown_options());
     let overview_part = footnotes.part(body, overview_range.clone());
     let mut part_links = PartLinks::new(&mut link_defs, overview_range.clone());
@@ -176,6 +173,7 @@ pub fn parse_note(
         source: source.to_string(),
         file: source.to_string(),
         overview,
+        overview_at: shifted(overview_at, body_start),
         has_text: true,
         bundled: false,
         overview_links,
@@ -189,7 +187,8 @@ pub fn parse_note(
             .map(|h| h.text.as_str());
         let place = (*heading, context, spec.end.max(heading.range.end));
         let parts = (&mut footnotes, &mut link_defs);
-        let session = parse_session(body, place, parts, (source, &line_of), &mut warnings);
+        let mut session = parse_session(body, place, parts, (source, &line_of), &mut warnings);
+        session.body_at = shifted(session.body_at, body_start);
         event.sessions.push(session);
     }
     let anchors = anchors(&headings, &session_headings, &event.sessions);
@@ -224,6 +223,7 @@ fn parse_session(
         apply_field(&mut session, &field, source, line_of(field.offset), warnings);
     }
     let body_range = fields_end.min(end)..end;
+    session.body_at = trimmed(body, body_range.clone());
     let part = footnotes.part(body, body_range.clone());
     let mut part_links = PartLinks::new(link_defs, heading.range.start..end);
     // A heading written as a link (`## [Talk](https://…)`) keeps its link.
@@ -290,6 +290,26 @@ fn bound_warnings(warnings: &mut Vec<Warning>, source: &str) {
 /// `range` of `text`, or nothing if it is not one (offsets come from the Markdown parser).
 fn section(text: &str, range: Range<usize>) -> &str {
     text.get(range).unwrap_or_default()
+}
+
+/// `range` of `text` without the white space at either end (empty if it is not a range
+/// of `text`).
+fn trimmed(text: &str, range: Range<usize>) -> Range<usize> {
+    let Some(part) = text.get(range.clone()) else {
+        return 0..0;
+    };
+    let start = range.start + (part.len() - part.trim_start().len());
+    start..start + part.trim().len()
+}
+
+fn shifted(range: Range<usize>, by: usize) -> Range<usize> {
+    range.start + by..range.end + by
+}
+
+/// The text a note is parsed from, which its offsets (`Session::body_at`) refer to: cut
+/// to [`MAX_NOTE_BYTES`], without a BOM, with LF line ends.
+pub fn note_text(text: &str) -> String {
+    normalize_text(cut_to_limit(text).unwrap_or(text))
 }
 
 /// The part of an over-long note that is read: up to its last line break before
@@ -523,6 +543,23 @@ mod tests {
 
     fn parse(text: &str) -> ParsedNote {
         parse_note("ev", "ev.md", text, None).unwrap()
+    }
+
+    #[test]
+    fn bodies_are_found_in_the_note_text_at_their_offsets() {
+        let text = "\u{feff}---\r\ntitle: T\r\n---\r\n\r\n# T\r\n\r\n概要。\r\n\r\n## 一つ目\r\n\r\n- speaker: A\r\n\r\n本文 **一**。\r\n\r\n## 空\r\n\r\n## 三つ目\r\n\r\n  本文三  \r\n";
+        let event = parse(text).event;
+        let at = note_text(text);
+        assert_eq!(at.get(event.overview_at.clone()), Some("概要。"));
+        let bodies: Vec<&str> = event
+            .sessions
+            .iter()
+            .map(|s| at.get(s.body_at.clone()).unwrap())
+            .collect();
+        assert_eq!(bodies, ["本文 **一**。", "", "本文三"]);
+        for s in &event.sessions {
+            assert_eq!(at.get(s.body_at.clone()), Some(s.body.as_str()));
+        }
     }
 
     #[test]

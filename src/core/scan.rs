@@ -354,7 +354,7 @@ fn scan_dir(root: &Path, old: &mut Listings, settle: Duration, out: &mut Scan) {
     };
     rayon::scope(|scope| walk.dir(scope, place));
     let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
-    found.sort_by(|a: &NoteFile, b| a.path.cmp(&b.path));
+    found.sort_by(|a: &NoteFile, b| path_order(&a.path, &b.path));
     out.files.extend(found);
     let mut problems = problems.into_inner().unwrap_or_else(|e| e.into_inner());
     problems.sort_by(|a: &Warning, b| a.file.cmp(&b.file));
@@ -676,9 +676,53 @@ fn note_file(root: &Path, path: &Path, meta: &fs::Metadata) -> NoteFile {
     }
 }
 
+/// The order `Path`'s comparison gives (component by component), from the bytes alone:
+/// a separator sorts before any other byte. Sorting ten thousand paths by components
+/// cost a seventh of a warm search.
+fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+    let key = |b: Option<&u8>| {
+        b.map(|&b| {
+            if std::path::is_separator(char::from(b)) {
+                0
+            } else {
+                u16::from(b) + 1
+            }
+        })
+    };
+    let (a, b) = (a.as_os_str().as_encoded_bytes(), b.as_os_str().as_encoded_bytes());
+    // The first byte that differs decides (a path that ends first comes first).
+    let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    key(a.get(same)).cmp(&key(b.get(same)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_sort_as_path_compares_them() {
+        let mut paths: Vec<PathBuf> = [
+            "n/a/b.md",
+            "n/a-b.md",
+            "n/a.md",
+            "n/a/a.md",
+            "n/ab.md",
+            "n/a b.md",
+            "n/日本.md",
+            "n/a/b/c.md",
+            "n/a.b/c.md",
+            "n/Z.md",
+            "n/a0.md",
+            "n/a",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        let mut expected = paths.clone();
+        expected.sort();
+        paths.sort_by(|a, b| path_order(a, b));
+        assert_eq!(paths, expected);
+    }
 
     #[test]
     fn walks_honouring_hidden_and_ignore_files() {

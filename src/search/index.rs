@@ -9,6 +9,7 @@ use tantivy::schema::{
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument};
 
 use super::analyzer::Analyzer;
+use super::card::Card;
 use super::query::Query;
 use super::rank::{self, Tier};
 use super::tokenizers;
@@ -29,7 +30,7 @@ pub(crate) const GROUPS: &[(&str, f32, bool)] = &[
 ];
 
 /// Bumped with any change to the schema or to what goes into a document.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// The three fields of one free-text part: exact words, their variant keys (same
 /// positions), and grams for parts of compounds.
@@ -64,6 +65,8 @@ pub struct Fields {
     /// A session's day or track heading (`1日目`, `Track A`): `day:` / `track:`, and
     /// free-text words at a low weight.
     pub context: Field,
+    /// The document's [`Card`], stored: a `search` hit printed without parsing its note.
+    pub card: Field,
 }
 
 /// A number that names one note (an event's overview or one session) in the index.
@@ -126,6 +129,7 @@ pub fn schema() -> (Schema, Fields) {
         key: b.add_u64_field("key", FAST),
         event_key: b.add_u64_field("event_key", FAST),
         context: b.add_text_field("context", text),
+        card: b.add_bytes_field("card", STORED),
     };
     (b.build(), fields)
 }
@@ -164,6 +168,8 @@ pub struct Hit {
     pub path: String,
     /// How it matched: every word in this note, or only across its event, or some words.
     pub tier: Tier,
+    /// What to print of it (`None` from a damaged document).
+    pub card: Option<Card>,
 }
 
 /// A live-search hit: its [`note_key`], score and tier.
@@ -233,6 +239,7 @@ impl SearchIndex {
         }
         doc.add_u64(f.key, note_key(&event.id, session.map_or("", |s| s.id.as_str())));
         doc.add_u64(f.event_key, note_key(&event.id, ""));
+        doc.add_bytes(f.card, &Card::new(event, session).encode());
         // An event's tags hold for its sessions too (`tag:` finds them).
         let event_tags = if session.is_some() { f.event_tag } else { f.tag };
         for tag in &event.tags {
@@ -321,6 +328,10 @@ impl SearchIndex {
                 score: hit.score,
                 path: get(self.fields.path),
                 tier: hit.tier,
+                card: doc
+                    .get_first(self.fields.card)
+                    .and_then(|v| v.as_bytes())
+                    .and_then(Card::decode),
             });
         }
         Ok((hits, ranked.total))

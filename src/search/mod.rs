@@ -2,10 +2,11 @@
 //! characters (`normalize`), words (`analyzer`: lindera + IPADIC, stop tags), spellings
 //! (`variants`), compounds (`grams`) and synonyms (`synonyms`); then the query language
 //! (`query`), its translation to tantivy (`compile`), the best hits without scoring
-//! every match (`topk`), ranking and fallbacks (`rank`), the index (`index`), snippets
-//! (`snippet`) and the `analyze` report (`explain`).
+//! every match (`topk`), ranking and fallbacks (`rank`), the index (`index`) and what it
+//! stores of each hit (`card`), snippets (`snippet`) and the `analyze` report (`explain`).
 
 pub mod analyzer;
+pub mod card;
 pub mod compile;
 pub mod explain;
 pub mod grams;

@@ -21,15 +21,25 @@ struct Pattern {
 /// The most patterns one query compiles to (words × spellings × prefix splits).
 const MAX_PATTERNS: usize = 512;
 
-/// A snippet's window: bytes before the match, and in all.
-const SNIPPET_LEAD: usize = 160;
-const SNIPPET_WINDOW: usize = 640;
+/// Characters analysed beyond what a snippet can show (a quarter of it before the match,
+/// the rest after): a word cut by the window's edge then falls outside the snippet.
+const WINDOW_MARGIN: usize = 16;
 
-/// How much Markdown around the first literal match is turned into text for a snippet.
-const MARKDOWN_WINDOW: usize = 2048;
+/// How much Markdown before and after the first literal match is turned into text for a
+/// snippet; from the start of a text that does not hold the words as written, how much.
+const MARKDOWN_WINDOW: usize = 1024;
+const MARKDOWN_HEAD: usize = 2048;
 
 /// How many windows are analysed when the words do not occur as written.
 const MAX_SCANNED_WINDOWS: usize = 16;
+
+/// How much of a text is searched for the words written in other forms than the plain
+/// and the full-width one (half-width katakana, compatibility characters): that search
+/// normalises the text, which costs far more than the plain scan of the whole text.
+const NORMALIZED_SCAN: usize = 16 * 1024;
+
+/// The plain scan for the words goes through the text a block at a time.
+const SCAN_BLOCK: usize = 64 * 1024;
 
 fn floor_boundary(text: &str, mut at: usize) -> usize {
     at = at.min(text.len());
@@ -37,6 +47,54 @@ fn floor_boundary(text: &str, mut at: usize) -> usize {
         at -= 1;
     }
     at
+}
+
+/// Whether `at` starts a character of UTF-8 `bytes` (or is their end).
+fn is_boundary(bytes: &[u8], at: usize) -> bool {
+    bytes.get(at).is_none_or(|b| b & 0xC0 != 0x80)
+}
+
+fn floor_byte_boundary(bytes: &[u8], mut at: usize) -> usize {
+    at = at.min(bytes.len());
+    while at > 0 && !is_boundary(bytes, at) {
+        at -= 1;
+    }
+    at
+}
+
+fn ceil_byte_boundary(bytes: &[u8], mut at: usize) -> usize {
+    at = at.min(bytes.len());
+    while at < bytes.len() && !is_boundary(bytes, at) {
+        at += 1;
+    }
+    at
+}
+
+/// The longest UTF-8 text at the start of `bytes`.
+fn utf8_prefix(bytes: &[u8]) -> &str {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+    }
+}
+
+/// The byte offset `chars` characters before `at` (or the start).
+fn chars_before(text: &str, at: usize, chars: usize) -> usize {
+    let at = floor_boundary(text, at);
+    text[..at]
+        .char_indices()
+        .rev()
+        .nth(chars.saturating_sub(1))
+        .map_or(0, |(i, _)| i.min(at))
+}
+
+/// The byte offset `chars` characters after `at` (or the end).
+fn chars_after(text: &str, at: usize, chars: usize) -> usize {
+    let at = floor_boundary(text, at);
+    text[at..]
+        .char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(i, _)| at + i)
 }
 
 /// Compiled once per query, then run over any number of texts.
@@ -114,29 +172,31 @@ impl Matcher {
     /// snippet, not to the text: the window is found by a plain scan for the words as
     /// written, else by analysing the text a window at a time (a bounded number).
     pub fn snippet(&self, text: &str, max_chars: usize) -> Snippet {
-        let window = |at: usize| {
-            let from = floor_boundary(text, at.saturating_sub(SNIPPET_LEAD));
-            let to = floor_boundary(text, at.saturating_add(SNIPPET_WINDOW));
-            from..to
-        };
-        let mut candidates: Vec<std::ops::Range<usize>> = Vec::new();
-        if let Some(at) = self.first_literal(text) {
-            candidates.push(window(at));
-        }
-        let mut start = 0;
-        while start < text.len() && candidates.len() < 1 + MAX_SCANNED_WINDOWS {
-            let w = window(start + SNIPPET_LEAD);
-            start = w.end.max(start + 1);
-            candidates.push(w);
-        }
-        for range in &candidates {
+        // What the snippet can show around a match at `at`, and a margin.
+        let lead = max_chars / 4 + WINDOW_MARGIN;
+        let tail = max_chars + WINDOW_MARGIN;
+        let window = |at: usize| chars_before(text, at, lead)..chars_after(text, at, tail);
+        // The windows after the first: the text from its start, one after another (made
+        // only if the first has no match).
+        let scanned = std::iter::successors(Some(0..0), |previous: &Range<usize>| {
+            let start = previous.end;
+            (start < text.len()).then(|| start..chars_after(text, start, lead + tail).max(start + 1))
+        })
+        .skip(1)
+        .take(MAX_SCANNED_WINDOWS);
+        let candidates = self
+            .first_literal(text.as_bytes())
+            .map(window)
+            .into_iter()
+            .chain(scanned);
+        for range in candidates {
             let part = &text[range.clone()];
             let spans = self.find(part);
             if !spans.is_empty() {
                 return Snippet::new(part, &spans, max_chars).within(range.start > 0, range.end < text.len());
             }
         }
-        let head = window(0);
+        let head = 0..chars_after(text, 0, lead + tail);
         Snippet::new(&text[head.clone()], &[], max_chars).within(false, head.end < text.len())
     }
 
@@ -144,27 +204,49 @@ impl Matcher {
     /// occur as written are turned into plain text, so a long note costs what its
     /// snippet costs (a note without them is read from its start, a bounded part).
     pub fn markdown_snippet(&self, markdown: &str, max_chars: usize) -> Snippet {
-        let at = self.first_literal(markdown).unwrap_or(0);
+        self.markdown_snippet_of(markdown.as_bytes(), max_chars)
+    }
+
+    /// [`Matcher::markdown_snippet`] of a note's text as read: only the part turned into
+    /// plain text needs to be (and is checked to be) UTF-8, not the whole note.
+    pub fn markdown_snippet_of(&self, markdown: &[u8], max_chars: usize) -> Snippet {
+        let literal = self.first_literal(markdown);
+        let at = literal.unwrap_or(0);
+        // From the start of its paragraph, if that is near, so that its Markdown reads right.
+        let from = floor_byte_boundary(markdown, at.saturating_sub(MARKDOWN_WINDOW));
         let from = markdown
-            .get(..at)
-            .and_then(|s| s.rfind("\n\n"))
-            .map_or(0, |i| i + 2);
-        let from = from.max(floor_boundary(markdown, at.saturating_sub(MARKDOWN_WINDOW)));
-        let to = floor_boundary(markdown, at.saturating_add(MARKDOWN_WINDOW));
+            .get(from..at)
+            .and_then(|s| memchr::memmem::rfind(s, b"\n\n"))
+            .map_or(from, |i| from + i + 2);
+        let after = if literal.is_some() {
+            MARKDOWN_WINDOW
+        } else {
+            MARKDOWN_HEAD
+        };
+        let to = floor_byte_boundary(markdown, at.saturating_add(after));
         let to = markdown
             .get(to..)
-            .and_then(|s| s.find('\n'))
+            .and_then(|s| memchr::memchr(b'\n', s))
             .map_or(markdown.len(), |i| to + i);
         let part = markdown.get(from..to).unwrap_or(markdown);
-        let text = crate::core::text::plain_text_within(part, markdown);
+        // The whole text too: a reference link's definition may be outside the window.
+        let text = crate::core::text::plain_text_within(
+            &String::from_utf8_lossy(part),
+            &String::from_utf8_lossy(markdown),
+        );
         self.snippet(&text, max_chars)
             .within(from > 0, to < markdown.len())
     }
 
-    /// Where the first of the query's words occurs as written (after width folding and
-    /// ASCII case), as a byte offset into `text`.
-    fn first_literal(&self, text: &str) -> Option<usize> {
-        let needles: Vec<&str> = self
+    /// Where the first of the query's words occurs as written (ASCII letters in any case,
+    /// in half or full width), as a byte offset into `text`; or, in the first
+    /// [`NORMALIZED_SCAN`] bytes, written in another form that NFKC folds. A Japanese
+    /// word whole (`環境変数`) is looked for before the first words of its patterns
+    /// (`環境`), which may occur alone, where nothing matches.
+    fn first_literal(&self, text: &[u8]) -> Option<usize> {
+        let usable = |k: &&str| !k.starts_with('~') && !k.is_empty();
+        let whole: Vec<&str> = self.literals.iter().map(String::as_str).filter(usable).collect();
+        let parts: Vec<&str> = self
             .patterns
             .iter()
             .flat_map(|p| p.keys.first().into_iter().flat_map(|(_, keys)| keys.iter()))
@@ -174,19 +256,25 @@ impl Matcher {
                     .filter_map(|p| p.prefix.as_ref().map(|(_, k)| k)),
             )
             .map(String::as_str)
-            .chain(self.literals.iter().map(String::as_str))
-            .filter(|k| !k.starts_with('~') && !k.is_empty())
+            .filter(usable)
             .collect();
         // Most notes write the word as it is searched: a plain scan finds it at memory
-        // speed; only otherwise is the text normalised (full-width letters and the like).
-        let lower = text.to_ascii_lowercase();
-        if let Some(at) = needles.iter().filter_map(|n| lower.find(n)).min() {
+        // speed, in a long text too.
+        let wide: Vec<String> = parts.iter().filter_map(|n| full_width(n)).collect();
+        let parts_any_width: Vec<&str> = parts
+            .iter()
+            .copied()
+            .chain(wide.iter().map(String::as_str))
+            .collect();
+        if let Some(at) = find_folded(text, &whole).or_else(|| find_folded(text, &parts_any_width)) {
             return Some(at);
         }
-        let norm = Normalized::new(text);
+        let head = utf8_prefix(text.get(..NORMALIZED_SCAN).unwrap_or(text));
+        let norm = Normalized::new(head);
         let mut haystack = norm.text.clone();
         haystack.make_ascii_lowercase();
-        let at = needles.iter().filter_map(|n| haystack.find(n)).min()?;
+        let first = |needles: &[&str]| needles.iter().filter_map(|n| haystack.find(n)).min();
+        let at = first(&whole).or_else(|| first(&parts))?;
         Some(norm.original(at..at + 1).start)
     }
 
@@ -262,6 +350,72 @@ impl Matcher {
         }
         merge(spans)
     }
+}
+
+/// `needle` with its ASCII characters in full width (`ｓｐｉｎｎａｋｅｒ`), if it has any.
+fn full_width(needle: &str) -> Option<String> {
+    let wide = |c: char| match c {
+        '!'..='~' => char::from_u32(c as u32 - 0x21 + 0xFF01).unwrap_or(c),
+        c => c,
+    };
+    needle
+        .contains(|c: char| c.is_ascii_graphic())
+        .then(|| needle.chars().map(wide).collect())
+}
+
+/// ASCII and full-width Latin capitals made small, in place: the same length in bytes,
+/// so offsets stay those of the text.
+fn fold_case(bytes: &mut [u8]) {
+    bytes.make_ascii_lowercase();
+    // Ａ..Ｚ (EF BC A1..BA) to ａ..ｚ (EF BD 81..9A).
+    let mut i = 0;
+    while i + 2 < bytes.len() {
+        if bytes[i] == 0xEF && bytes[i + 1] == 0xBC && (0xA1..=0xBA).contains(&bytes[i + 2]) {
+            bytes[i + 1] = 0xBD;
+            bytes[i + 2] -= 0x20;
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// The first place any of `needles` (folded already) occurs in `text` with its case
+/// folded ([`fold_case`]). Needles without Latin letters are looked for in the text as
+/// it is; the others in a folded copy made a block at a time (each block overlapping
+/// the next by the longest needle), so a long text is never copied whole.
+fn find_folded(text: &[u8], needles: &[&str]) -> Option<usize> {
+    let has_letters = |n: &&str| {
+        n.chars()
+            .any(|c| c.is_ascii_alphabetic() || ('ａ'..='ｚ').contains(&c))
+    };
+    let (folded, plain): (Vec<&str>, Vec<&str>) = needles.iter().copied().partition(has_letters);
+    let first = |hay: &[u8], needles: &[&str]| {
+        needles
+            .iter()
+            .filter_map(|n| memchr::memmem::find(hay, n.as_bytes()))
+            .min()
+    };
+    let in_plain = first(text, &plain);
+    let longest = folded.iter().map(|n| n.len()).max().unwrap_or(0);
+    let mut block = Vec::new();
+    let mut start = 0;
+    // Only as far as a plain needle was found: a folded one must come before it.
+    let limit = in_plain.unwrap_or(text.len());
+    while longest > 0 && start < limit {
+        let end = ceil_byte_boundary(text, start + SCAN_BLOCK + longest);
+        block.clear();
+        block.extend_from_slice(text.get(start..end)?);
+        fold_case(&mut block);
+        if let Some(at) = first(&block, &folded) {
+            return Some((start + at).min(limit));
+        }
+        start = ceil_byte_boundary(text, start + SCAN_BLOCK);
+        if end >= text.len() {
+            break;
+        }
+    }
+    in_plain
 }
 
 fn merge(mut spans: Vec<Range<usize>>) -> Vec<Range<usize>> {
@@ -393,6 +547,23 @@ mod tests {
         assert_eq!(&s.text[s.spans[0].clone()], "引継ぎ");
         let s = m.snippet("関係のない文。", 60);
         assert!(s.spans.is_empty() && s.text == "関係のない文。");
+    }
+
+    #[test]
+    fn a_markdown_snippet_needs_utf8_only_where_it_is_cut() {
+        let a = Analyzer::new().unwrap();
+        let m = Matcher::new(&parse("spinnaker "), &a);
+        let mut note = "前置き。\n\n".repeat(400).into_bytes();
+        note.extend_from_slice(&[0xFF, 0xFE]);
+        note.extend_from_slice("\n\n".repeat(600).as_bytes());
+        note.extend_from_slice("ここで **Spinnaker** を使う。\n\n".as_bytes());
+        note.extend_from_slice(&[0xC3]);
+        let s = m.markdown_snippet_of(&note, 60);
+        assert_eq!(&s.text[s.spans[0].clone()], "Spinnaker", "{}", s.text);
+        assert!(s.text.contains("ここで Spinnaker を使う。"), "{}", s.text);
+        // Bytes that are not UTF-8 inside the part: replaced, not a panic.
+        let s = m.markdown_snippet_of(b"\xE3\x81 spinnaker \xFF", 60);
+        assert_eq!(&s.text[s.spans[0].clone()], "spinnaker", "{}", s.text);
     }
 
     #[test]

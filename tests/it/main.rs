@@ -6,6 +6,7 @@ mod commands;
 mod common;
 mod data;
 mod folders;
+mod fresh;
 mod parser;
 mod picker;
 mod props;
