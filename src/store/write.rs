@@ -117,15 +117,16 @@ impl Store {
         // happens or not (the app quit meanwhile), there is one for the index.
         let generation = self.generation + 1;
         let base = self.persist(plan, note_warnings.clone(), committed > 0, generation)?;
-        // What the next start's first frame shows. If not written, or written for a
-        // commit that did not happen, the next start reads the whole catalog instead.
-        let _ = write_front(&self.dir, generation, &self.library, &note_warnings);
         crate::timing::mark("catalog written");
         self.commit(&mut writer)?;
         if base {
             promote_base(&self.dir, &mut self.sizes)?;
         }
         crate::timing::mark("index committed");
+        // What the next start's first frame shows: the one in place goes with the index
+        // until the commit. If this is not written, the next start reads the whole
+        // catalog instead.
+        let _ = write_front(&self.dir, generation, &self.library, &note_warnings);
         self.index.reader.reload()?;
         // Merges finish in the background while the index is already in use.
         drop(writer);
