@@ -22,6 +22,8 @@ use crate::store::{self, read_listings, write_listings, Stage, Store};
 /// How long to wait for an editor's burst of writes to settle before reloading.
 pub const SETTLE: Duration = Duration::from_millis(30);
 const MAX_SETTLE: Duration = Duration::from_millis(300);
+/// How often a loader with nothing to do looks whether the app is still there.
+const APP_GONE_CHECK: Duration = Duration::from_millis(250);
 
 pub struct Loader {
     pub source: NotesSource,
@@ -120,6 +122,9 @@ impl Loader {
         }
         // A note saved after the first scan passed it and before the watcher was set up
         // would be missed: the folders are scanned once more, now that it is.
+        if self.app_gone() {
+            return;
+        }
         let found = scan_with(
             self.source.bundled,
             &self.source.dirs,
@@ -132,8 +137,16 @@ impl Loader {
         keep(&found.listings);
         listings = found.listings;
         // Each burst of file events: re-stat just the files named, or scan again when a
-        // folder or an ignore file changed.
-        while let Ok(first) = events.recv() {
+        // folder or an ignore file changed. Between bursts, it looks now and then whether
+        // the app is still there: the store it holds is hundreds of megabytes at
+        // 100,000 notes, not to be kept by a thread nobody listens to.
+        loop {
+            let first = match events.recv_timeout(APP_GONE_CHECK) {
+                Ok(event) => event,
+                Err(RecvTimeoutError::Timeout) if self.app_gone() => return,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => return,
+            };
             let mut batch = vec![first];
             let start = Instant::now();
             while start.elapsed() < MAX_SETTLE {
@@ -143,8 +156,8 @@ impl Loader {
                     Err(RecvTimeoutError::Disconnected) => return,
                 }
             }
-            if let Err(mpsc::TryRecvError::Disconnected) = self.shown.try_recv() {
-                return; // the app is gone
+            if self.app_gone() {
+                return;
             }
             let Some(changed) = self.changed_paths(&files, batch) else {
                 let found = scan_with(
@@ -179,6 +192,11 @@ impl Loader {
                 return;
             }
         }
+    }
+
+    /// Whether the app has ended (it dropped its end of `shown`).
+    fn app_gone(&self) -> bool {
+        matches!(self.shown.try_recv(), Err(mpsc::TryRecvError::Disconnected))
     }
 
     /// Where the loader starts from: the store the app's first frame came from, or

@@ -140,9 +140,10 @@ impl Store {
     /// One file's documents, from its text.
     fn documents(&self, file: &ParsedFile) -> Vec<tantivy::TantivyDocument> {
         let Ok(note) = &file.note else { return Vec::new() };
-        // A file kept from the catalog has no text in memory (its event id changed, or
-        // the index is rebuilt): it is read again. If it vanished meanwhile, its titles
-        // are still indexed and the next refresh removes it.
+        // The catalog keeps no text, nor does the diff (it parsed a changed file for the
+        // catalog and let its text go): it is read again, a chunk of files at a time. If
+        // it vanished meanwhile, its titles are still indexed and the next refresh
+        // removes it; if it changed, the next refresh finds it changed.
         let event = &*note.event;
         let full = self.library.with_text(event).unwrap_or(Cow::Borrowed(event));
         self.index.documents(&full, &file.path.display().to_string())
