@@ -427,8 +427,11 @@ pub fn read_listings(dir: &Path) -> Listings {
 /// Keeps the listings of a scan for the next one (whole or not at all: another process
 /// may write its own meanwhile, and either is right).
 pub fn write_listings(dir: &Path, listings: &Listings) -> anyhow::Result<()> {
+    static WRITES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let bytes = postcard::to_stdvec(&(format_id(), listings))?;
-    let tmp = dir.join(format!("{FOLDERS}.{}.tmp", std::process::id()));
+    // Its own file for each writing, of any process or thread: the last put in place wins.
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!("{FOLDERS}.{}-{n}.tmp", std::process::id()));
     fs::write(&tmp, bytes)?;
     fs::rename(&tmp, dir.join(FOLDERS))?;
     Ok(())
