@@ -497,7 +497,7 @@ fn app_rows(
         assert_eq!(found.len(), 1, "the edit is searchable");
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
-    drop((app, loaded, running));
+    close(app, loaded, running);
     let spread = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
         format!(
@@ -545,10 +545,7 @@ fn app_rows(
             app.notes.report.changed == 1
         });
         closed_searchable.push(start.elapsed().as_secs_f64() * 1000.0);
-        drop((app, loaded, running));
-        // Its loader may still be setting up its watcher: not to be measured with the
-        // next start.
-        std::thread::sleep(std::time::Duration::from_millis(1500));
+        close(app, loaded, running);
     }
     first.sort_by(f64::total_cmp);
     row(
@@ -662,6 +659,22 @@ fn peak_rss_mb() -> f64 {
         })
         .unwrap_or(0.0)
         / 1024.0
+}
+
+/// Ends an app started by [`start_app`] and waits for its loader to end (it may still be
+/// scanning, or setting up its watcher): not to be measured with the next start, nor
+/// to hold its notes meanwhile.
+fn close(app: App, loaded: Receiver<Action>, running: Sender<Shown>) {
+    drop((app, running));
+    let start = Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(300) {
+        if let Err(mpsc::RecvTimeoutError::Disconnected) =
+            loaded.recv_timeout(std::time::Duration::from_secs(1))
+        {
+            return;
+        }
+    }
+    panic!("the loader did not end with its app");
 }
 
 /// The loader's notes taken by the app and drawn, one after another, until `done` says

@@ -22,6 +22,8 @@ use crate::store::{self, read_listings, write_listings, Stage, Store};
 /// How long to wait for an editor's burst of writes to settle before reloading.
 pub const SETTLE: Duration = Duration::from_millis(30);
 const MAX_SETTLE: Duration = Duration::from_millis(300);
+/// How often a loader with nothing to do looks whether the app is still there.
+const APP_GONE_CHECK: Duration = Duration::from_millis(250);
 
 pub struct Loader {
     pub source: NotesSource,
@@ -61,17 +63,25 @@ impl Loader {
 
     fn run(self, send: &dyn Fn(Action) -> bool) {
         // The folders are read only where they changed since the last scan (not when
-        // the index is rebuilt: then nothing of the cache is trusted).
+        // the index is rebuilt: then nothing of the cache is trusted). Their listings
+        // are read for each scan and written after one that read any folder, in the
+        // background; not kept between scans (tens of megabytes at 100,000 notes).
         let kept_in = self.cache.as_deref().map(|cache| store_dir(&self.source, cache));
-        let mut listings = match &kept_in {
-            Some(dir) if !self.rebuild => read_listings(dir),
+        let listings = |rebuild: bool| match &kept_in {
+            Some(dir) if !rebuild => read_listings(dir),
             _ => Listings::default(),
+        };
+        let keep = |found: Listings| {
+            if let Some(dir) = kept_in.clone().filter(|_| found.listed > 0) {
+                // Only a saving for the next scan: nothing is lost if it is not written.
+                std::thread::spawn(move || write_listings(&dir, &found));
+            }
         };
         // The folders are scanned while the app draws its first frame, and while this
         // thread opens the cache when the app showed only its front.
         let (found, shown) = std::thread::scope(|threads| {
-            let old = std::mem::take(&mut listings);
-            let scan = threads.spawn(|| scan_with(self.source.bundled, &self.source.dirs, old));
+            let scan =
+                threads.spawn(|| scan_with(self.source.bundled, &self.source.dirs, listings(self.rebuild)));
             let shown = self
                 .shown
                 .recv()
@@ -85,18 +95,10 @@ impl Loader {
         });
         let Some(mut state) = shown else { return };
         let (mut files, warnings) = (found.files, found.warnings);
-        let keep = |found: &Listings| {
-            if let Some(dir) = kept_in.as_deref().filter(|_| found.listed > 0) {
-                // Only a saving for the next scan: nothing is lost if it cannot be written.
-                let _ = write_listings(dir, found);
-            }
-        };
+        keep(found.listings);
         if !self.reload(&mut state, &files, warnings, self.rebuild, send) {
             return;
         }
-        // Written once the notes are shown: not in the way of a change showing up.
-        keep(&found.listings);
-        listings = found.listings;
         if self.source.dirs.is_empty() {
             return;
         }
@@ -121,20 +123,27 @@ impl Loader {
         }
         // A note saved after the first scan passed it and before the watcher was set up
         // would be missed: the folders are scanned once more, now that it is.
-        let found = scan_with(
-            self.source.bundled,
-            &self.source.dirs,
-            std::mem::take(&mut listings),
-        );
+        if self.app_gone() {
+            return;
+        }
+        drop(std::mem::take(&mut files)); // not twice in memory
+        let found = scan_with(self.source.bundled, &self.source.dirs, listings(false));
         files = found.files;
+        keep(found.listings);
         if !self.reload(&mut state, &files, found.warnings, false, send) {
             return;
         }
-        keep(&found.listings);
-        listings = found.listings;
         // Each burst of file events: re-stat just the files named, or scan again when a
-        // folder or an ignore file changed.
-        while let Ok(first) = events.recv() {
+        // folder or an ignore file changed. Between bursts, it looks now and then whether
+        // the app is still there: the store it holds is hundreds of megabytes at
+        // 100,000 notes, not to be kept by a thread nobody listens to.
+        loop {
+            let first = match events.recv_timeout(APP_GONE_CHECK) {
+                Ok(event) => event,
+                Err(RecvTimeoutError::Timeout) if self.app_gone() => return,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => return,
+            };
             let mut batch = vec![first];
             let start = Instant::now();
             while start.elapsed() < MAX_SETTLE {
@@ -144,21 +153,17 @@ impl Loader {
                     Err(RecvTimeoutError::Disconnected) => return,
                 }
             }
-            if let Err(mpsc::TryRecvError::Disconnected) = self.shown.try_recv() {
-                return; // the app is gone
+            if self.app_gone() {
+                return;
             }
             let Some(changed) = self.changed_paths(&files, batch) else {
-                let found = scan_with(
-                    self.source.bundled,
-                    &self.source.dirs,
-                    std::mem::take(&mut listings),
-                );
+                drop(std::mem::take(&mut files)); // not twice in memory
+                let found = scan_with(self.source.bundled, &self.source.dirs, listings(false));
                 files = found.files;
+                keep(found.listings);
                 if !self.reload(&mut state, &files, found.warnings, false, send) {
                     return;
                 }
-                keep(&found.listings);
-                listings = found.listings;
                 continue;
             };
             if changed.is_empty() {
@@ -180,6 +185,11 @@ impl Loader {
                 return;
             }
         }
+    }
+
+    /// Whether the app has ended (it dropped its end of `shown`).
+    fn app_gone(&self) -> bool {
+        matches!(self.shown.try_recv(), Err(mpsc::TryRecvError::Disconnected))
     }
 
     /// Where the loader starts from: the store the app's first frame came from, or

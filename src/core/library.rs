@@ -37,6 +37,26 @@ pub struct ParsedFile {
     pub note: Result<ParsedNote, String>,
 }
 
+impl ParsedFile {
+    /// The same, without the note's text (overview and session bodies), as the cache
+    /// keeps it: read again from its file when needed ([`Library::with_text`]). Parsing
+    /// is cheap next to indexing, and a first run over 100,000 notes would otherwise
+    /// hold all their text until it ends.
+    pub fn without_text(mut self) -> ParsedFile {
+        if let Ok(note) = &mut self.note {
+            if note.event.has_text {
+                let event = Arc::make_mut(&mut note.event);
+                event.overview = String::new();
+                for session in &mut event.sessions {
+                    session.body = String::new();
+                }
+                event.has_text = false;
+            }
+        }
+        self
+    }
+}
+
 /// What a file looked like when it was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileStamp {

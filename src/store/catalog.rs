@@ -371,25 +371,35 @@ pub(super) fn write_base(
         files: &'a [(&'a ParsedFile, &'a Option<String>)],
         warnings: &'a [Warning],
     }
-    let notes = postcard::to_stdvec(&ParsedFilesRef {
+    let notes = ParsedFilesRef {
         format: format_id(),
         generation,
         files: entries,
         warnings: &warnings,
-    })?;
+    };
+    sizes.base_bytes = write_whole(dir, CATALOG, &notes)?;
     let stamps = Stamps {
         format: format_id(),
         generation,
         files: entries.iter().map(|(f, id)| Stamp::of(f, id)).collect(),
         warnings,
     };
-    sizes.base_bytes = notes.len() as u64;
-    for (name, bytes) in [(CATALOG, notes), (STAMPS, postcard::to_stdvec(&stamps)?)] {
-        let tmp = dir.join(format!("{name}.tmp"));
-        fs::write(&tmp, bytes)?;
-        fs::rename(&tmp, dir.join(next(name)))?;
-    }
+    write_whole(dir, STAMPS, &stamps)?;
     Ok(())
+}
+
+/// Encodes `value` into `next(name)`, whole or not at all, as it goes (the catalog of
+/// 100,000 notes is a hundred megabytes, not to be held in memory on the way), and
+/// returns its size.
+fn write_whole(dir: &Path, name: &str, value: &impl Serialize) -> anyhow::Result<u64> {
+    let tmp = dir.join(format!("{name}.tmp"));
+    let file = fs::File::create(&tmp)?;
+    let mut writer = postcard::to_io(value, std::io::BufWriter::with_capacity(256 << 10, file))?;
+    writer.flush()?;
+    drop(writer);
+    let size = fs::metadata(&tmp)?.len();
+    fs::rename(&tmp, dir.join(next(name)))?;
+    Ok(size)
 }
 
 /// Puts the base written for the commit just done in place, and drops the change log,
@@ -417,8 +427,11 @@ pub fn read_listings(dir: &Path) -> Listings {
 /// Keeps the listings of a scan for the next one (whole or not at all: another process
 /// may write its own meanwhile, and either is right).
 pub fn write_listings(dir: &Path, listings: &Listings) -> anyhow::Result<()> {
+    static WRITES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let bytes = postcard::to_stdvec(&(format_id(), listings))?;
-    let tmp = dir.join(format!("{FOLDERS}.{}.tmp", std::process::id()));
+    // Its own file for each writing, of any process or thread: the last put in place wins.
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!("{FOLDERS}.{}-{n}.tmp", std::process::id()));
     fs::write(&tmp, bytes)?;
     fs::rename(&tmp, dir.join(FOLDERS))?;
     Ok(())

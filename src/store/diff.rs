@@ -94,8 +94,10 @@ pub(super) fn examine_all(
 
 /// Decides whether one file changed, reading it only when its stamp moved.
 fn examine(file: &NoteFile, previous: Option<Kept>) -> (ParsedFile, Option<String>, Status) {
+    // Parsed for what the catalog keeps; the indexing reads the text again, a chunk of
+    // files at a time.
     let Some((mut previous, id)) = previous else {
-        return (parse_file(file), None, Status::Added);
+        return (parse_file(file).without_text(), None, Status::Added);
     };
     if previous.stamp.unchanged_unread(file) {
         return (previous, id, Status::Unchanged);
@@ -114,7 +116,11 @@ fn examine(file: &NoteFile, previous: Option<Kept>) -> (ParsedFile, Option<Strin
                 };
                 return (previous, id, status);
             }
-            (parse_text(file, &text), id, Status::Changed(Box::new(previous)))
+            (
+                parse_text(file, &text).without_text(),
+                id,
+                Status::Changed(Box::new(previous)),
+            )
         }
         Err(message) => (unreadable(file, message), id, Status::Changed(Box::new(previous))),
     }
@@ -184,5 +190,72 @@ impl Plan {
             Status::Changed(old) => Some((old, id)),
             Status::Unchanged | Status::Touched => Some((now, id)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn file(name: &str, text: &'static str) -> ParsedFile {
+        parse_file(&NoteFile::from_text(Path::new(name), text))
+    }
+
+    #[test]
+    fn the_plan_indexes_new_content_and_new_ids_and_records_what_the_index_still_has() {
+        let old_b = file("b.md", "# B\n\n## old\n");
+        let examined = Examined {
+            files: vec![
+                file("a.md", "# A\n"),
+                file("b.md", "# B\n\n## new\n"),
+                file("c.md", "# C\n"),
+                file("d.md", "# D\n"),
+                file("e.md", "# E\n"),
+            ],
+            old_ids: vec![
+                Some("a".into()),
+                Some("b".into()),
+                None,
+                Some("d".into()),
+                Some("e".into()),
+            ],
+            statuses: vec![
+                Status::Unchanged,
+                Status::Changed(Box::new(old_b)),
+                Status::Added,
+                Status::Touched,
+                Status::Unchanged,
+            ],
+            removed: vec!["gone.md".into()],
+        };
+        // e's event id changed (another note took it); a was linked anew (a backlink).
+        let ids = [
+            Some("a".into()),
+            Some("b".into()),
+            Some("c".into()),
+            Some("d".into()),
+            Some("e-1".into()),
+        ];
+        let (plan, files) = Plan::new(examined, &ids, &[true, false, false, false, false]);
+        assert_eq!(plan.to_index, [1, 2, 4], "new content, a new file, a new id");
+        assert_eq!(plan.upserts, [0, 1, 2, 3, 4]);
+        assert!(!plan.is_empty());
+        // Until its new documents are committed, what the catalog says of each.
+        let before = |i: usize| {
+            plan.before(i, &files[i])
+                .map(|(f, id)| (f.stamp.hash, id.clone()))
+        };
+        let old_hash = |i: usize| match &plan.statuses[i] {
+            Status::Changed(old) => old.stamp.hash,
+            _ => unreachable!(),
+        };
+        assert_eq!(before(1), Some((old_hash(1), Some("b".into()))), "the old record");
+        assert_eq!(before(2), None, "not in the index yet");
+        assert_eq!(
+            before(4),
+            Some((files[4].stamp.hash, Some("e".into()))),
+            "the old id"
+        );
     }
 }

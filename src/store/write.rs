@@ -117,15 +117,16 @@ impl Store {
         // happens or not (the app quit meanwhile), there is one for the index.
         let generation = self.generation + 1;
         let base = self.persist(plan, note_warnings.clone(), committed > 0, generation)?;
-        // What the next start's first frame shows. If not written, or written for a
-        // commit that did not happen, the next start reads the whole catalog instead.
-        let _ = write_front(&self.dir, generation, &self.library, &note_warnings);
         crate::timing::mark("catalog written");
         self.commit(&mut writer)?;
         if base {
             promote_base(&self.dir, &mut self.sizes)?;
         }
         crate::timing::mark("index committed");
+        // What the next start's first frame shows: the one in place goes with the index
+        // until the commit. If this is not written, the next start reads the whole
+        // catalog instead.
+        let _ = write_front(&self.dir, generation, &self.library, &note_warnings);
         self.index.reader.reload()?;
         // Merges finish in the background while the index is already in use.
         drop(writer);
@@ -139,9 +140,10 @@ impl Store {
     /// One file's documents, from its text.
     fn documents(&self, file: &ParsedFile) -> Vec<tantivy::TantivyDocument> {
         let Ok(note) = &file.note else { return Vec::new() };
-        // A file kept from the catalog has no text in memory (its event id changed, or
-        // the index is rebuilt): it is read again. If it vanished meanwhile, its titles
-        // are still indexed and the next refresh removes it.
+        // The catalog keeps no text, nor does the diff (it parsed a changed file for the
+        // catalog and let its text go): it is read again, a chunk of files at a time. If
+        // it vanished meanwhile, its titles are still indexed and the next refresh
+        // removes it; if it changed, the next refresh finds it changed.
         let event = &*note.event;
         let full = self.library.with_text(event).unwrap_or(Cow::Borrowed(event));
         self.index.documents(&full, &file.path.display().to_string())
