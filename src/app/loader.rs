@@ -279,6 +279,15 @@ impl Loader {
         let shown_index = state.shown_index.clone();
         // Scan warnings (a missing folder) are not in the cache: they must reach the app.
         let scan_warnings = !warnings.is_empty();
+        // Notes drawn before the update ends, with the index search may use meanwhile.
+        let show = |library: &Arc<crate::core::Library>, index: &SearchIndex| {
+            let notes = Notes {
+                library: Arc::clone(library),
+                index: index.clone(),
+                report: Default::default(),
+            };
+            let _ = send(Action::NotesLoaded(Loaded(Arc::new(notes))));
+        };
         let mut progress = |stage: Stage| {
             let message = match stage {
                 Stage::Waiting => "waiting for another confnotes to finish indexing…".to_string(),
@@ -303,23 +312,14 @@ impl Loader {
                 // them once it has.
                 Stage::Linked(library) => {
                     linked = Some(Arc::clone(library));
-                    let early = Notes {
-                        library: Arc::clone(library),
-                        index: shown_index.clone(),
-                        report: Default::default(),
-                    };
-                    let _ = send(Action::NotesLoaded(Loaded(Arc::new(early))));
+                    show(library, &shown_index);
                     return;
                 }
                 // A long indexing committed a part: search finds it at once.
                 Stage::Committed { index, .. } => {
-                    let Some(library) = &linked else { return };
-                    let part = Notes {
-                        library: Arc::clone(library),
-                        index: index.clone(),
-                        report: Default::default(),
-                    };
-                    let _ = send(Action::NotesLoaded(Loaded(Arc::new(part))));
+                    if let Some(library) = &linked {
+                        show(library, index);
+                    }
                     return;
                 }
             };
