@@ -158,6 +158,7 @@ impl SearchIndex {
         let tokens = required_tokens(self.analyzer.analyze(&term.text), term.quoted);
         let run = cjk_run(&term.text);
         let ascii_part = ascii_word(&term.text);
+        let loanword = loanword_keys(&tokens);
         if tokens.is_empty() && run.is_none() {
             return None;
         }
@@ -174,7 +175,7 @@ impl SearchIndex {
             if !(term.quoted && tokens.len() > 1) {
                 add(variants(group, &tokens), w * VARIANT_WEIGHT);
                 add(whole_skeleton(group, &term.text, &tokens), w * VARIANT_WEIGHT);
-                add(whole_loanword(group, &tokens), w * VARIANT_WEIGHT);
+                add(whole_loanword(group, &loanword), w * VARIANT_WEIGHT);
             }
             if let Some(run) = &run {
                 add(all_of(group.gram, &query_grams(run)), w * GRAM_WEIGHT);
@@ -350,22 +351,29 @@ fn whole_skeleton(group: &TextFields, text: &str, tokens: &[AnalyzedToken]) -> O
 }
 
 /// A loanword the segmenter cut in two (`インター|フェイス`) meets its other spellings
-/// written as one word, by the keys the index gives the whole run.
-fn whole_loanword(group: &TextFields, tokens: &[AnalyzedToken]) -> Option<Box<dyn TQuery>> {
+/// written as one word, by the keys the index gives the whole run: the run as written
+/// and its [`katakana_fold`]. Empty unless the word is one such run.
+fn loanword_keys(tokens: &[AnalyzedToken]) -> Vec<String> {
     let runs = katakana_runs(tokens);
-    let [run] = runs.as_slice() else { return None };
+    let [run] = runs.as_slice() else { return Vec::new() };
     if run.len() != tokens.len() {
-        return None;
+        return Vec::new();
     }
     let whole: String = run.iter().map(|t| t.text.as_str()).collect();
-    let mut alts: Clauses = vec![
-        (Occur::Should, term(group.exact, &whole)),
-        (Occur::Should, term(group.variant, &whole)),
-    ];
-    if let Some(fold) = katakana_fold(&whole) {
-        alts.push((Occur::Should, term(group.exact, &fold)));
-        alts.push((Occur::Should, term(group.variant, &fold)));
+    let fold = katakana_fold(&whole);
+    std::iter::once(whole).chain(fold).collect()
+}
+
+/// [`loanword_keys`] among one part's exact words and variant keys.
+fn whole_loanword(group: &TextFields, keys: &[String]) -> Option<Box<dyn TQuery>> {
+    if keys.is_empty() {
+        return None;
     }
+    let alts: Clauses = keys
+        .iter()
+        .flat_map(|k| [term(group.exact, k), term(group.variant, k)])
+        .map(|q| (Occur::Should, q))
+        .collect();
     Some(Box::new(BooleanQuery::new(alts)))
 }
 

@@ -599,24 +599,10 @@ fn an_empty_folder_says_so_and_a_config_typo_is_pointed_out() {
 #[test]
 fn the_app_follows_wiki_links_and_shows_days() {
     use confnotes::app::App;
-    use confnotes::core::NotesSource;
 
-    use crate::tui::{app_over, press, screen, type_text};
+    use crate::tui::{app_in, press, screen, type_text};
 
-    let open = |kind: &str| {
-        let dir = folder(kind)
-            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
-            .unwrap()
-            .to_path_buf();
-        app_over(
-            NotesSource {
-                bundled: false,
-                dirs: vec![dir],
-            },
-            120,
-            32,
-        )
-    };
+    let open = |kind: &str| app_in(&folder(kind), 120, 32);
     let current = |app: &App| {
         app.note
             .key
@@ -679,18 +665,7 @@ fn the_app_follows_wiki_links_and_shows_days() {
 }
 
 fn app_on(kind: &str, width: u16, height: u16) -> confnotes::app::App {
-    let dir = folder(kind)
-        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
-        .unwrap()
-        .to_path_buf();
-    crate::tui::app_over(
-        confnotes::core::NotesSource {
-            bundled: false,
-            dirs: vec![dir],
-        },
-        width,
-        height,
-    )
+    crate::tui::app_in(&folder(kind), width, height)
 }
 
 /// The app: a footnote reference is a numbered link (in a table cell too); following

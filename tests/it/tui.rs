@@ -19,9 +19,13 @@ pub(crate) fn app_over(source: NotesSource, width: u16, height: u16) -> App {
 }
 
 fn fixture_app() -> App {
-    // Relative (tests run in the crate root), so file names on screen don't depend on
-    // where the repository is checked out.
-    let dir = fixtures()
+    app_in(&fixtures(), 120, 32)
+}
+
+/// The app over one folder of the repository, named relative to it (tests run in the
+/// crate root), so file names on screen don't depend on where it is checked out.
+pub(crate) fn app_in(dir: &std::path::Path, width: u16, height: u16) -> App {
+    let dir = dir
         .strip_prefix(env!("CARGO_MANIFEST_DIR"))
         .unwrap()
         .to_path_buf();
@@ -30,8 +34,8 @@ fn fixture_app() -> App {
             bundled: false,
             dirs: vec![dir],
         },
-        120,
-        32,
+        width,
+        height,
     )
 }
 
