@@ -59,6 +59,39 @@ fn live_only(root: &Path) {
     );
 }
 
+/// `CONFNOTES_BENCH_ONLY=store100k`: only the start-up and update rows at 100,000
+/// notes, printed, over the corpus and cache a previous run left (`CONFNOTES_BENCH_KEEP`
+/// is implied: the corpus takes minutes to build).
+fn store_only(root: &Path) {
+    let corpus = root.join("corpus-100k");
+    let cache = root.join("cache-100k");
+    if !corpus.join("0001/README.md").exists() {
+        std::fs::create_dir_all(&corpus).unwrap();
+        make_corpus(&corpus, 100_000, 130_000_000);
+    }
+    // What an earlier run appended to the note it edits goes: the rows count its words.
+    let touched = corpus.join("0001/README.md");
+    let text = std::fs::read_to_string(&touched).unwrap();
+    if let Some(end) = ["\n\n## 追記", "\n\n## 閉じた後", "\n\n## 測る"]
+        .iter()
+        .filter_map(|m| text.find(m))
+        .min()
+    {
+        std::fs::write(&touched, &text[..end]).unwrap();
+    }
+    let source = NotesSource {
+        bundled: false,
+        dirs: vec![corpus.clone()],
+    };
+    Notes::open(&source, Some(&cache), false, &mut |_| {}).unwrap();
+    let mut row = |name: &str, value: String, target: &str| println!("{name:<58} {value:<40} {target}");
+    let targets = Targets {
+        first_frame: "< 150 ms",
+        closed: "< 300 ms",
+    };
+    store_rows(&source, &cache, &corpus, 100_000, "100k: ", &targets, &mut row);
+}
+
 fn main() {
     if let Ok(what) = std::env::var(CHILD) {
         return child_main(&what);
@@ -66,6 +99,10 @@ fn main() {
     let root = PathBuf::from(std::env::var("CONFNOTES_BENCH_DIR").unwrap_or_else(|_| "target/bench".into()));
     if only_live() {
         live_only(&root);
+        return;
+    }
+    if std::env::var("CONFNOTES_BENCH_ONLY").as_deref() == Ok("store100k") {
+        store_only(&root);
         return;
     }
     // The binary cargo built with this benchmark (wherever CARGO_TARGET_DIR puts it).
@@ -421,6 +458,20 @@ fn app_rows(
     row: &mut dyn FnMut(&str, String, &str),
 ) {
     live_rows(source, cache, label, row);
+    store_rows(source, cache, corpus, files, label, targets, row);
+}
+
+/// The app's start-up and update figures over one folder (the part of [`app_rows`]
+/// after live search).
+fn store_rows(
+    source: &NotesSource,
+    cache: &Path,
+    corpus: &Path,
+    files: usize,
+    label: &str,
+    targets: &Targets,
+    row: &mut dyn FnMut(&str, String, &str),
+) {
     let source = source.clone();
     let cache = cache.to_path_buf();
     let mut row = |name: &str, value: String, target: &str| row(&format!("{label}{name}"), value, target);
@@ -641,6 +692,11 @@ fn child_main(what: &str) {
                 app.notes.report.changed == 1
             });
             println!("rss_mb {}", peak_rss_mb());
+            if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+                for line in status.lines().filter(|l| l.starts_with("Rss")) {
+                    eprintln!("{line}");
+                }
+            }
             drop((app, loaded, running));
         }
         _ => panic!("no such child: {what}"),

@@ -53,11 +53,21 @@ pub struct Store {
     /// The index is in memory, not the cache's (another confnotes held it).
     in_memory: bool,
     sizes: Sizes,
+    /// The files that may have changed since, when a watcher said which (see
+    /// [`Store::changed_only`]).
+    only: Option<Vec<PathBuf>>,
 }
 
 impl Store {
     pub fn library(&self) -> &Arc<Library> {
         &self.library
+    }
+
+    /// Says that since this store was made, only the files at `paths` may have changed
+    /// (a watcher reported them): the next refresh from it looks only at those, not at
+    /// every file's stamp. A scan that adds or drops any other file voids this.
+    pub fn changed_only(&mut self, paths: Vec<PathBuf>) {
+        self.only = Some(paths);
     }
 
     pub fn index(&self) -> &SearchIndex {
@@ -139,6 +149,7 @@ pub fn open_cached(dir: &Path, analyzer: Analyzer) -> Option<Store> {
         library: Arc::new(library),
         in_memory: false,
         sizes: catalog.sizes,
+        only: None,
     })
 }
 
@@ -319,6 +330,7 @@ impl Update<'_> {
         let mut examined = examined;
         let from_scan = scan_warnings.len();
         let (mut library, relinked) = Library::link_changes(&mut examined.files, scan_warnings);
+        crate::timing::mark("link: library linked");
         // Scan warnings come first; they are found afresh by every scan.
         let note_warnings = library.warnings.get(from_scan..).unwrap_or_default().to_vec();
         if let Some(reason) = &report.rebuilt {
@@ -333,6 +345,7 @@ impl Update<'_> {
             .iter()
             .map(|f| f.note.as_ref().ok().map(|n| n.event.id.clone()))
             .collect();
+        crate::timing::mark("link: ids");
         let (plan, files) = Plan::new(examined, &ids, &relinked);
         let store = Store {
             dir: self.dir.to_path_buf(),
@@ -343,6 +356,7 @@ impl Update<'_> {
             library: Arc::new(library),
             in_memory: false,
             sizes: catalog.sizes,
+            only: None,
         };
         Ok((store, plan, note_warnings))
     }
@@ -364,6 +378,7 @@ fn starting_point(
             event_ids: p.indexed_ids,
             warnings: Vec::new(),
             sizes: p.sizes,
+            only: p.only,
         };
         return (catalog, Some(p.index.index));
     }

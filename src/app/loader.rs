@@ -127,8 +127,10 @@ impl Loader {
             return;
         }
         drop(std::mem::take(&mut files)); // not twice in memory
+        crate::timing::mark("loader: watching");
         let found = scan_with(self.source.bundled, &self.source.dirs, listings(false));
         files = found.files;
+        crate::timing::mark("loader: scanned again");
         keep(found.listings);
         if !self.reload(&mut state, &files, found.warnings, false, send) {
             return;
@@ -156,6 +158,7 @@ impl Loader {
             if self.app_gone() {
                 return;
             }
+            crate::timing::mark("loader: file events settled");
             let Some(changed) = self.changed_paths(&files, batch) else {
                 drop(std::mem::take(&mut files)); // not twice in memory
                 let found = scan_with(self.source.bundled, &self.source.dirs, listings(false));
@@ -169,22 +172,55 @@ impl Loader {
             if changed.is_empty() {
                 continue;
             }
-            for path in changed {
-                files.retain(|f| f.path != path);
-                if let Some(root) = self.source.dirs.iter().find(|d| path.starts_with(d)) {
-                    files.extend(rescan_file(root, &path));
-                }
+            let same_files = self.restat(&mut files, &changed);
+            if let Some(store) = state.store.as_mut().filter(|_| same_files) {
+                store.changed_only(changed);
             }
-            let order = |f: &NoteFile| {
-                let root = self.source.dirs.iter().position(|d| f.path.starts_with(d));
-                (f.bundled.is_none(), root)
-            };
-            files.sort_by(|a, b| order(a).cmp(&order(b)).then_with(|| a.path.cmp(&b.path)));
+            crate::timing::mark("loader: changed files looked at");
             // Folder-level problems (a missing folder) were reported at the last scan.
             if !self.reload(&mut state, &files, Vec::new(), false, send) {
                 return;
             }
         }
+    }
+
+    /// The scan `files` brought up to date with the files at `changed` (each re-stat'ed:
+    /// changed, gone or new), in scan order. Whether no file came or went.
+    fn restat(&self, files: &mut Vec<NoteFile>, changed: &[PathBuf]) -> bool {
+        let order = |path: &Path, bundled: bool| {
+            let root = self.source.dirs.iter().position(|d| path.starts_with(d));
+            (!bundled, root)
+        };
+        let mut same = true;
+        for path in changed {
+            let now = self
+                .source
+                .dirs
+                .iter()
+                .find(|d| path.starts_with(d))
+                .and_then(|root| rescan_file(root, path));
+            match (files.iter().position(|f| f.path == *path), now) {
+                (Some(i), Some(file)) => {
+                    if let Some(slot) = files.get_mut(i) {
+                        *slot = file;
+                    }
+                }
+                (Some(i), None) => {
+                    files.remove(i);
+                    same = false;
+                }
+                (None, Some(file)) => {
+                    let key = order(&file.path, false);
+                    let at = files.partition_point(|f| {
+                        (order(&f.path, f.bundled.is_some()), &f.path) < (key, &file.path)
+                    });
+                    files.insert(at, file);
+                    same = false;
+                }
+                (None, None) => {}
+            }
+        }
+        same
     }
 
     /// Whether the app has ended (it dropped its end of `shown`).

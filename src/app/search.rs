@@ -71,7 +71,8 @@ impl NoteKeys {
                 Some((k, event, session))
             })
             .collect();
-        keys.sort_unstable_by_key(|(k, _, _)| *k);
+        // Stable: a patched list is mostly in order already (see `replace_events`).
+        keys.sort_by_key(|(k, _, _)| *k);
         keys.shrink_to_fit();
         let mut starts = Vec::with_capacity((1 << 16) + 1);
         let mut i = 0usize;
@@ -82,6 +83,26 @@ impl NoteKeys {
             starts.push(u32::try_from(i).unwrap_or(u32::MAX));
         }
         NoteKeys { keys, starts }
+    }
+
+    /// The keys of the events at places `events` replaced by `added` (keys of events at
+    /// those places).
+    pub fn replace_events(&mut self, events: &[usize], added: impl Iterator<Item = (u64, NoteKey)>) {
+        let old = std::mem::take(&mut self.keys);
+        let kept = old
+            .into_iter()
+            .filter(|(_, e, _)| !events.contains(&(*e as usize)));
+        let again = NoteKeys::new(
+            kept.map(|(k, e, s)| {
+                let note = NoteKey {
+                    event: e as usize,
+                    session: s.checked_sub(1).map(|s| s as usize),
+                };
+                (k, note)
+            })
+            .chain(added),
+        );
+        *self = again;
     }
 
     pub fn get(&self, key: u64) -> Option<NoteKey> {
@@ -505,6 +526,35 @@ mod tests {
         assert_eq!(keys.get(0), None);
         assert_eq!(keys.get(u64::MAX), None);
         assert_eq!(NoteKeys::default().get(1), None);
+    }
+
+    #[test]
+    fn note_keys_of_replaced_events_are_theirs_and_the_others_stay() {
+        let key = |e: usize, s: usize| crate::search::note_key(&format!("e{e}"), &format!("s{s}"));
+        let note = |event: usize, s: usize| NoteKey {
+            event,
+            session: (s > 0).then_some(s - 1),
+        };
+        let all = (0..300).flat_map(|e| (0..3).map(move |s| (key(e, s), note(e, s))));
+        let mut keys = NoteKeys::new(all);
+        // Event 7 lost its last session and gained another; event 9 is as it was.
+        let added = [
+            (key(7, 0), note(7, 0)),
+            (key(7, 1), note(7, 1)),
+            (key(70, 5), note(7, 2)),
+        ];
+        keys.replace_events(
+            &[7, 9],
+            added.into_iter().chain((0..3).map(|s| (key(9, s), note(9, s)))),
+        );
+        assert_eq!(keys.get(key(7, 2)), None, "gone with the old event 7");
+        assert_eq!(keys.get(key(70, 5)), Some(note(7, 2)));
+        assert_eq!(keys.get(key(7, 1)), Some(note(7, 1)));
+        for e in (0..300).filter(|&e| e != 7) {
+            for s in 0..3 {
+                assert_eq!(keys.get(key(e, s)), Some(note(e, s)), "event {e}");
+            }
+        }
     }
 
     #[test]

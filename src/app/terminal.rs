@@ -335,6 +335,8 @@ fn event_loop(
             terminal.draw(|frame| frame.render_widget(&*app, frame.area()))?;
             if reloaded {
                 crate::timing::mark("the loader's notes drawn");
+                // After the drawing: a saved note is shown first.
+                app.prepare_search();
             }
         }
     }

@@ -1,5 +1,6 @@
 //! GitHub-style heading anchors, so links written for GitHub resolve here too.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// The anchor GitHub gives a heading: lowercase, letters/digits/`-`/`_` kept (any
@@ -26,23 +27,38 @@ fn is_mark(c: char) -> bool {
 
 /// Hands out unique anchors in document order, the way GitHub numbers duplicates.
 #[derive(Default)]
-pub struct Slugger {
-    seen: HashMap<String, usize>,
+pub struct Slugger<'a> {
+    seen: HashMap<Cow<'a, str>, usize, foldhash::fast::RandomState>,
 }
 
-impl Slugger {
+impl<'a> Slugger<'a> {
+    /// Room for `n` names without growing (the event ids of every note).
+    pub fn with_capacity(n: usize) -> Self {
+        Slugger {
+            seen: HashMap::with_capacity_and_hasher(n, foldhash::fast::RandomState::default()),
+        }
+    }
+
     pub fn unique(&mut self, base: String) -> String {
-        if !self.seen.contains_key(&base) {
+        self.unique_of(Cow::Owned(base)).into_owned()
+    }
+
+    /// [`Slugger::unique`] of a borrowed name, copied only when it must change: event
+    /// ids of 100,000 notes are made unique on every save.
+    pub fn unique_of(&mut self, base: Cow<'a, str>) -> Cow<'a, str> {
+        if !self.seen.contains_key(&*base) {
             self.seen.insert(base.clone(), 0);
             return base;
         }
         loop {
-            let count = self.seen.get(&base).copied().unwrap_or(0) + 1;
-            self.seen.insert(base.clone(), count);
+            let count = self.seen.get(&*base).copied().unwrap_or(0) + 1;
+            if let Some(seen) = self.seen.get_mut(&*base) {
+                *seen = count;
+            }
             let candidate = format!("{base}-{count}");
-            if !self.seen.contains_key(&candidate) {
-                self.seen.insert(candidate.clone(), 0);
-                return candidate;
+            if !self.seen.contains_key(candidate.as_str()) {
+                self.seen.insert(Cow::Owned(candidate.clone()), 0);
+                return Cow::Owned(candidate);
             }
         }
     }

@@ -107,6 +107,8 @@ pub(super) struct Catalog {
     pub event_ids: Vec<Option<String>>,
     pub warnings: Vec<Warning>,
     pub sizes: Sizes,
+    /// The only files that may have changed since, when known ([`super::Store::changed_only`]).
+    pub only: Option<Vec<PathBuf>>,
 }
 
 /// Sizes of `notes.bin` and of the change log after it: a log grown past a part of the
@@ -277,6 +279,7 @@ fn read_base(dir: &Path, name: &str, generation: Option<u64>) -> Result<Catalog,
             base_bytes,
             log_bytes,
         },
+        only: None,
     })
 }
 

@@ -41,6 +41,9 @@ pub(super) fn examine_all(
 ) -> Examined {
     let same_paths =
         catalog.files.len() == files.len() && catalog.files.iter().zip(files).all(|(c, f)| c.path == f.path);
+    if let Some(only) = catalog.only.take().filter(|_| same_paths) {
+        return examine_only(catalog, files, &only, report);
+    }
     let kept = catalog.files.drain(..).zip(catalog.event_ids.drain(..));
     // Each scanned file with its record, taken a chunk at a time: the catalog of
     // 100,000 notes is hundreds of megabytes, not to be copied whole on the way.
@@ -90,6 +93,56 @@ pub(super) fn examine_all(
     }
     crate::timing::mark("changes examined");
     out
+}
+
+/// [`examine_all`] when only the files at `only` may have changed (a watcher said so)
+/// and no file came or went: every other record is taken as it is, so a note saved in
+/// a folder of 100,000 costs in proportion to what changed.
+fn examine_only(
+    catalog: &mut Catalog,
+    files: &[NoteFile],
+    only: &[PathBuf],
+    report: &mut StoreReport,
+) -> Examined {
+    let mut kept = std::mem::take(&mut catalog.files);
+    let mut statuses: Vec<Status> = kept.iter().map(|_| Status::Unchanged).collect();
+    let old_ids = std::mem::take(&mut catalog.event_ids);
+    for path in only {
+        let Some(i) = files.iter().position(|f| f.path == *path) else {
+            continue;
+        };
+        let (Some(file), Some(record), Some(status)) = (files.get(i), kept.get_mut(i), statuses.get_mut(i))
+        else {
+            continue;
+        };
+        if !matches!(status, Status::Unchanged) {
+            continue; // named twice
+        }
+        // A stand-in while the record is examined: put back at once.
+        let previous = std::mem::replace(record, unreadable(file, String::new()));
+        let id = old_ids.get(i).cloned().flatten();
+        let (now, _, how) = examine(file, Some((previous, id)));
+        *record = now;
+        *status = how;
+    }
+    for status in &statuses {
+        match status {
+            Status::Unchanged => report.unchanged += 1,
+            Status::Touched => {
+                report.unchanged += 1;
+                report.touched += 1;
+            }
+            Status::Changed(_) => report.changed += 1,
+            Status::Added => report.added += 1,
+        }
+    }
+    crate::timing::mark("changes examined");
+    Examined {
+        files: kept,
+        old_ids,
+        statuses,
+        removed: Vec::new(),
+    }
 }
 
 /// Decides whether one file changed, reading it only when its stamp moved.

@@ -68,6 +68,7 @@ impl Store {
             report.in_memory_fallback = true;
             return self.index_in_memory();
         };
+        crate::timing::mark("writer opened");
         for path in &plan.removed {
             writer.delete_term(self.path_term(path));
         }
@@ -127,6 +128,7 @@ impl Store {
         // until the commit. If this is not written, the next start reads the whole
         // catalog instead.
         let _ = write_front(&self.dir, generation, &self.library, &note_warnings);
+        crate::timing::mark("front written");
         self.index.reader.reload()?;
         // Merges finish in the background while the index is already in use.
         drop(writer);

@@ -856,3 +856,64 @@ fn an_update_cut_short_around_its_commit_leaves_a_cache_that_is_not_rebuilt() {
     let (cached, _) = Notes::cached(&source, store_dir.parent().unwrap()).unwrap();
     assert!(cached.library.events.iter().any(|e| e.title == "改12"));
 }
+
+/// The event titles and dates in library order: what the events pane lists.
+fn listed(library: &confnotes::core::Library) -> Vec<String> {
+    library
+        .events
+        .iter()
+        .map(|e| format!("{} {:?} {}", e.id, e.dates, e.title))
+        .collect()
+}
+
+#[test]
+fn a_refresh_told_which_files_changed_ends_where_a_whole_one_does() {
+    let (tmp, source) = folder_of(12);
+    let (dir, cache) = (source.dirs[0].clone(), tmp.path().join("cache"));
+    // Links between notes, by path and by anchor, so saves move links and backlinks.
+    fs::write(
+        dir.join("hub.md"),
+        "# ハブ\n\n## 目次\n\n[五](event-5.md#セッション5) と [七](event-7.md) と [[event-3#追記]]\n",
+    )
+    .unwrap();
+    let (_, mut store) = refresh_from(None, &source, &cache);
+    let edits: [(&str, String); 5] = [
+        (
+            "event-3.md",
+            "# イベント3\n\n## 追記\n\n差し替えた mark-a。\n".into(),
+        ),
+        (
+            "event-5.md",
+            "# イベント5\n\n- date: 2031-01-01\n\n## 改名\n\n[ハブへ](hub.md#目次) mark-b\n".into(),
+        ),
+        (
+            "hub.md",
+            "# ハブ\n\n## 目次\n\n[三](event-3.md#追記) だけ mark-c\n".into(),
+        ),
+        ("event-7.md", "not even a heading mark-d\n".into()),
+        (
+            "event-5.md",
+            "# イベント5\n\n## セッション5\n\n戻した mark-e\n".into(),
+        ),
+    ];
+    for (round, (name, text)) in edits.iter().enumerate() {
+        let path = dir.join(name);
+        fs::write(&path, text).unwrap();
+        let mut told = store.take().expect("a store");
+        told.changed_only(vec![path.clone(), path]);
+        let (notes, next) = refresh_from(Some(told), &source, &cache);
+        store = next;
+        assert_eq!(notes.report.changed, 1, "round {round}: {:?}", notes.report);
+        // A whole refresh from the disk, in memory: every file looked at again.
+        let whole = Notes::open(&source, None, false, &mut |_| {}).unwrap();
+        assert_eq!(
+            linked_state(&notes.library),
+            linked_state(&whole.library),
+            "round {round}"
+        );
+        assert_eq!(listed(&notes.library), listed(&whole.library), "round {round}");
+        let mark = format!("mark-{}", (b'a' + round as u8) as char);
+        assert_eq!(hits(&notes, &mark), 1, "round {round}");
+        assert_eq!(hits(&notes, &mark), hits(&whole, &mark));
+    }
+}
