@@ -279,13 +279,20 @@ impl Update<'_> {
         let (mut catalog, index) = self.open(previous, forced, &mut report)?;
         crate::timing::mark("catalog + index opened");
         let examined = examine_all(&mut catalog, self.files, &mut report, progress);
+        // A few notes changed: drawn at once, before every note is linked again.
+        let previewed = catalog
+            .library
+            .take()
+            .and_then(|library| preview(&library, &examined, &report))
+            .map(|preview| progress(Stage::Linked(&Arc::new(preview))))
+            .is_some();
         let (mut store, plan, note_warnings) = self.link(catalog, index, examined, scan_warnings, &report)?;
         crate::timing::mark("linked");
         if plan.is_empty() {
             store.index.reader.reload()?;
             return Ok((store, report));
         }
-        if !plan.to_index.is_empty() {
+        if !plan.to_index.is_empty() && !previewed {
             progress(Stage::Linked(&store.library));
         }
         store.write(&plan, note_warnings, self.commits, &mut report, progress)?;
@@ -362,6 +369,29 @@ impl Update<'_> {
     }
 }
 
+/// The library `previous` with the few notes that changed in place (see
+/// [`crate::core::preview::patched`]); `None` when notes came or went, or many changed.
+fn preview(previous: &Library, examined: &diff::Examined, report: &StoreReport) -> Option<Library> {
+    if report.added > 0 || report.removed > 0 || !(1..=64).contains(&report.changed) {
+        return None;
+    }
+    let changed: Vec<(usize, &Arc<crate::core::Event>)> = examined
+        .statuses
+        .iter()
+        .enumerate()
+        .filter_map(|(i, status)| match status {
+            diff::Status::Changed(old) => Some((i, &old.note.as_ref().ok()?.event)),
+            _ => None,
+        })
+        .collect();
+    if changed.len() != report.changed {
+        return None;
+    }
+    let preview = crate::core::preview::patched(previous, &examined.files, &changed);
+    crate::timing::mark("changes previewed");
+    preview
+}
+
 /// The catalog and index an update starts from: the store this process kept, or the
 /// cache on disk, or nothing (a new index, with `reason` saying why when there was a
 /// cache).
@@ -379,6 +409,7 @@ fn starting_point(
             warnings: Vec::new(),
             sizes: p.sizes,
             only: p.only,
+            library: Some(p.library),
         };
         return (catalog, Some(p.index.index));
     }

@@ -122,7 +122,12 @@ impl Loader {
             }
         }
         // A note saved after the first scan passed it and before the watcher was set up
-        // would be missed: the folders are scanned once more, now that it is.
+        // would be missed: the folders are scanned once more, now that it is. What the
+        // watcher reported meanwhile goes: mostly the folders its own walk opened (for
+        // 100,000 folders, enough to overflow the kernel's queue and ask for a scan of
+        // everything), and any real change is in the scan that follows.
+        let quiet_by = Instant::now() + MAX_SETTLE * 4;
+        while Instant::now() < quiet_by && events.recv_timeout(SETTLE).is_ok() {}
         if self.app_gone() {
             return;
         }
@@ -270,6 +275,7 @@ impl Loader {
         for event in batch {
             let event = event.ok()?;
             if event.need_rescan() {
+                crate::timing::mark("loader: the watcher asks for a scan");
                 return None;
             }
             if matches!(event.kind, notify::EventKind::Access(_)) {
@@ -280,6 +286,7 @@ impl Loader {
                 let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
                 let is_note = is_note_name(&path);
                 if name == ".gitignore" || name == ".ignore" {
+                    crate::timing::mark("loader: an ignore file changed");
                     return None;
                 }
                 if is_note && !path.is_dir() {
@@ -288,6 +295,11 @@ impl Loader {
                     }
                 } else if path.is_dir() || files.iter().any(|f| f.path.starts_with(&path)) {
                     // A folder came, went or was renamed.
+                    crate::timing::mark(&format!(
+                        "loader: a folder changed ({:?} {})",
+                        event.kind,
+                        path.display()
+                    ));
                     return None;
                 }
                 // Anything else (an editor's swap file) is not a note.

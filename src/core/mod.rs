@@ -15,6 +15,8 @@ pub mod model;
 pub mod outline;
 pub mod parse;
 pub mod paths;
+pub mod preview;
+mod resolve;
 pub mod scan;
 pub mod slug;
 pub mod text;

@@ -109,6 +109,8 @@ pub(super) struct Catalog {
     pub sizes: Sizes,
     /// The only files that may have changed since, when known ([`super::Store::changed_only`]).
     pub only: Option<Vec<PathBuf>>,
+    /// The library linked from these files, when this process has it (a store kept).
+    pub library: Option<std::sync::Arc<Library>>,
 }
 
 /// Sizes of `notes.bin` and of the change log after it: a log grown past a part of the
@@ -280,6 +282,7 @@ fn read_base(dir: &Path, name: &str, generation: Option<u64>) -> Result<Catalog,
             log_bytes,
         },
         only: None,
+        library: None,
     })
 }
 

@@ -917,3 +917,75 @@ fn a_refresh_told_which_files_changed_ends_where_a_whole_one_does() {
         assert_eq!(hits(&notes, &mark), hits(&whole, &mark));
     }
 }
+
+#[test]
+fn a_few_saved_notes_are_drawn_in_place_before_every_note_is_linked_again() {
+    let (tmp, source) = folder_of(12);
+    let (dir, cache) = (source.dirs[0].clone(), tmp.path().join("cache"));
+    fs::write(
+        dir.join("hub.md"),
+        "# ハブ\n\n## 目次\n\n[五](event-5.md#セッション5)\n",
+    )
+    .unwrap();
+    let (_, mut store) = refresh_from(None, &source, &cache);
+    let edits = [
+        ("event-3.md", "# イベント3\n\n## 追記\n\n書き足した。\n"),
+        (
+            "event-5.md",
+            "# イベント5\n\n- date: 2031-01-01\n\n## セッション5\n\n日付が付いた。\n",
+        ),
+        (
+            "hub.md",
+            "# ハブ\n\n## 目次\n\n[三](event-3.md#追記) と [[event-5#セッション5]]\n",
+        ),
+    ];
+    for (name, text) in edits {
+        let path = dir.join(name);
+        fs::write(&path, text).unwrap();
+        let mut told = store.take().expect("a store");
+        told.changed_only(vec![path]);
+        let (files, warnings) = scan(source.bundled, &source.dirs);
+        let mut drawn = Vec::new();
+        let (notes, next) = Notes::refresh(
+            &source,
+            Some(told),
+            &files,
+            warnings,
+            Some(&cache),
+            false,
+            &mut |stage| {
+                if let Stage::Linked(library) = stage {
+                    drawn.push(std::sync::Arc::clone(library));
+                }
+            },
+        )
+        .unwrap();
+        store = next;
+        assert_eq!(drawn.len(), 1, "{name}: drawn once before the commit");
+        let preview = &drawn[0];
+        assert_eq!(listed(preview), listed(&notes.library), "{name}: in its place");
+        // The note's own links are resolved; backlinks its new links give other notes
+        // come with the whole linking.
+        let state = |library: &confnotes::core::Library| {
+            let hub = library.events.iter().find(|e| e.id == "hub").unwrap();
+            let links: Vec<_> = hub
+                .sessions
+                .iter()
+                .flat_map(|s| &s.links)
+                .map(|l| l.target.clone())
+                .collect();
+            links
+        };
+        assert_eq!(state(preview), state(&notes.library), "{name}");
+        if name == "hub.md" {
+            // Drawn from the preview: event 3 gains its backlink from the hub just after.
+            let backlinks = |library: &confnotes::core::Library| {
+                let e = library.events.iter().find(|e| e.id == "event-3").unwrap();
+                e.sessions.iter().map(|s| s.backlinks.len()).sum::<usize>()
+            };
+            assert_eq!((backlinks(preview), backlinks(&notes.library)), (0, 1));
+        } else {
+            assert_eq!(linked_state(preview), linked_state(&notes.library), "{name}");
+        }
+    }
+}
