@@ -93,6 +93,7 @@ fn store_only(root: &Path) {
 }
 
 fn main() {
+    confnotes::alloc::configure();
     if let Ok(what) = std::env::var(CHILD) {
         return child_main(&what);
     }

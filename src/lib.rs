@@ -1,5 +1,6 @@
 //! confnotes: a terminal reader for tech-event notes with Japanese full-text search.
 
+pub mod alloc;
 pub mod app;
 pub mod cli;
 pub mod config;

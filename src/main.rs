@@ -6,6 +6,7 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    confnotes::alloc::configure();
     match confnotes::cli::run() {
         Ok(code) => code,
         Err(e) => {
