@@ -985,7 +985,7 @@ fn start_app(source: &NotesSource, cache: &Path) -> (App, Receiver<Action>, Send
     show.send(Shown {
         store: None,
         index: app.notes.index.clone(),
-        front: true,
+        front: Some(std::sync::Arc::clone(&app.notes.library)),
     })
     .unwrap();
     (app, loaded, show)

@@ -164,6 +164,46 @@ pub fn open_front(dir: &Path, analyzer: Analyzer) -> Option<(Library, usize, Sea
     Some((front.library(), total, index))
 }
 
+/// What each file looked like when the cache was last updated, read while the folders
+/// are scanned (for [`front_preview`]).
+pub struct LastStamps(Option<Stamps>);
+
+pub fn last_stamps(dir: &Path) -> LastStamps {
+    LastStamps(read_stamps(dir).ok())
+}
+
+/// The front of the cache ([`open_front`]) with the notes changed since the last run
+/// (by their stamps against `files`, a scan) in their places, as read now: what the
+/// app draws before the whole cache is read and linked. `None` when nothing changed,
+/// files came or went, or many changed.
+pub fn front_preview(stamps: LastStamps, files: &[NoteFile], front: &Library) -> Option<Library> {
+    let stamps = stamps.0?;
+    if stamps.files.len() != files.len() {
+        return None;
+    }
+    let mut changed = Vec::new();
+    for (stamp, file) in stamps.files.iter().zip(files) {
+        if stamp.path != file.path {
+            return None;
+        }
+        if !stamp.stamp.unchanged_unread(file) {
+            if changed.len() == 64 {
+                return None;
+            }
+            changed.push((file, stamp.stamp.hash, stamp.event_id.clone()?));
+        }
+    }
+    let parsed: Vec<(ParsedFile, String)> = changed
+        .into_iter()
+        .map(|(file, hash, id)| (crate::core::library::parse_file(file), hash, id))
+        .filter(|(now, hash, _)| now.stamp.hash != *hash)
+        .map(|(now, _, id)| (now, id))
+        .collect();
+    let preview = (!parsed.is_empty()).then(|| crate::core::preview::front_patched(front, parsed));
+    crate::timing::mark("front previewed");
+    preview
+}
+
 /// The index alone, when the cache is known to be up to date with `files` by their
 /// stamps (no file read): what lets `confnotes search` answer without loading the
 /// notes. `None` when anything changed, or the cache is not usable.

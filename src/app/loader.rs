@@ -38,9 +38,9 @@ pub struct Loader {
 pub struct Shown {
     pub store: Option<Store>,
     pub index: SearchIndex,
-    /// The app shows only the front of the cache ([`Notes::front`]): the loader opens
-    /// the cache itself, and sends the whole even when nothing changed.
-    pub front: bool,
+    /// The front of the cache, when that is all the app shows ([`Notes::front`]): the
+    /// loader opens the cache itself, and sends the whole even when nothing changed.
+    pub front: Option<Arc<crate::core::Library>>,
 }
 
 /// The loader's state between updates.
@@ -77,20 +77,38 @@ impl Loader {
                 std::thread::spawn(move || write_listings(&dir, &found));
             }
         };
-        // The folders are scanned while the app draws its first frame, and while this
-        // thread opens the cache when the app showed only its front.
+        // The folders are scanned while the app draws its first frame, and while another
+        // thread opens the cache when the app showed only its front. Notes changed since
+        // the last run are drawn as soon as the scan finds them, before the whole cache
+        // is read.
         let (found, shown) = std::thread::scope(|threads| {
             let scan =
                 threads.spawn(|| scan_with(self.source.bundled, &self.source.dirs, listings(self.rebuild)));
-            let shown = self
-                .shown
-                .recv()
-                .ok()
-                .map(|shown| self.open(shown, kept_in.as_deref()));
+            let stamps = kept_in
+                .as_deref()
+                .map(|dir| threads.spawn(|| store::last_stamps(dir)));
+            let shown = self.shown.recv().ok();
+            let front = shown
+                .as_ref()
+                .and_then(|s| Some((s.front.clone()?, s.index.clone())));
+            let dir = kept_in.as_deref();
+            let opening = shown.map(|shown| threads.spawn(move || Loader::open(shown, dir)));
             let found = scan
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             crate::timing::mark("loader: scanned");
+            let stamps = stamps.and_then(|s| s.join().ok());
+            if let (Some((front, index)), Some(stamps), false) = (front, stamps, self.rebuild) {
+                if let Some(library) = store::front_preview(stamps, &found.files, &front) {
+                    let notes = Notes {
+                        library: Arc::new(library),
+                        index,
+                        report: Default::default(),
+                    };
+                    let _ = send(Action::NotesLoaded(Loaded(Arc::new(notes))));
+                }
+            }
+            let shown = opening.map(|o| o.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
             (found, shown)
         });
         let Some(mut state) = shown else { return };
@@ -235,15 +253,16 @@ impl Loader {
 
     /// Where the loader starts from: the store the app's first frame came from, or
     /// the cache opened here when the app showed only its front.
-    fn open(&self, shown: Shown, dir: Option<&Path>) -> Loading {
+    fn open(shown: Shown, dir: Option<&Path>) -> Loading {
+        let front = shown.front.is_some();
         let store = match (shown.store, dir) {
             (Some(store), _) => Some(store),
-            (None, Some(dir)) if shown.front => store::open_cached(dir, shown.index.analyzer.clone()),
+            (None, Some(dir)) if front => store::open_cached(dir, shown.index.analyzer.clone()),
             (None, _) => None,
         };
         crate::timing::mark("loader: cache opened");
         Loading {
-            shows_cache: store.is_some() && !shown.front,
+            shows_cache: store.is_some() && !front,
             store,
             shown_index: shown.index,
         }

@@ -4,6 +4,7 @@
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::mpsc::{self, Receiver};
+use std::sync::Arc;
 
 use ratatui::crossterm::cursor::{Hide, Show};
 use ratatui::crossterm::event::{
@@ -141,7 +142,7 @@ pub fn run_tui(
     let _ = show.send(Shown {
         store,
         index: app.notes.index.clone(),
-        front,
+        front: front.then(|| Arc::clone(&app.notes.library)),
     });
     // Kept until the app ends: the loader stops when it is dropped.
     let _loader_stops_with_this = show;

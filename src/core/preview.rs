@@ -126,3 +126,51 @@ fn resolve_changed(
         })
         .collect()
 }
+
+/// `front` (the first events of a library as the last run left it) with each changed
+/// note of `changed` (as parsed now, with the event id its documents carry) in its
+/// place, or in the place its date and title give it: what the app draws before the
+/// whole cache is read. The note keeps its old event's backlinks, and the targets of
+/// links it still has; a new link is resolved with the whole linking.
+pub fn front_patched(front: &Library, changed: Vec<(ParsedFile, String)>) -> Library {
+    let mut events = front.events.clone();
+    for (file, id) in changed {
+        let Ok(note) = file.note else {
+            continue; // a note that no longer parses: said by the whole update
+        };
+        let mut event = note.event;
+        let e = Arc::make_mut(&mut event);
+        e.id = id;
+        e.bundled = file.bundled;
+        e.source = file.display;
+        e.file = file.path.display().to_string();
+        if let Some(at) = events.iter().position(|old| old.file == e.file) {
+            let old = events.remove(at);
+            carry_over(&old, e);
+        }
+        let at = events.partition_point(|other| Library::order(other, e).is_le());
+        events.insert(at, event);
+    }
+    Library {
+        events,
+        warnings: front.warnings.clone(),
+    }
+}
+
+/// What linking gave `old` that its new version `new` keeps until linked again: the
+/// backlinks of each session still there, the target of each link still there.
+fn carry_over(old: &Event, new: &mut Event) {
+    for session in &mut new.sessions {
+        if let Some(was) = old.sessions.iter().find(|s| s.id == session.id) {
+            session.backlinks.clone_from(&was.backlinks);
+        }
+    }
+    let targets: HashMap<(&str, bool), &super::model::LinkTarget> = all_links(old)
+        .map(|l| ((l.href.as_str(), l.wiki), &l.target))
+        .collect();
+    for link in all_links_mut(new) {
+        if let Some(target) = targets.get(&(link.href.as_str(), link.wiki)) {
+            link.target = (*target).clone();
+        }
+    }
+}

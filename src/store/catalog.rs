@@ -65,7 +65,7 @@ pub(super) struct Stamps {
 pub(super) struct Stamp {
     pub path: PathBuf,
     pub stamp: FileStamp,
-    event_id: Option<String>,
+    pub event_id: Option<String>,
 }
 
 impl Stamp {

@@ -989,3 +989,52 @@ fn a_few_saved_notes_are_drawn_in_place_before_every_note_is_linked_again() {
         }
     }
 }
+
+#[test]
+fn notes_changed_while_closed_are_drawn_from_the_front_before_the_cache_is_read() {
+    let (tmp, source) = folder_of(12);
+    let (dir, cache) = (source.dirs[0].clone(), tmp.path().join("cache"));
+    fs::write(
+        dir.join("hub.md"),
+        "# ハブ\n\n## 目次\n\n[三](event-3.md#セッション3)\n",
+    )
+    .unwrap();
+    refresh_from(None, &source, &cache);
+    let store_dir = confnotes::notes::store_dir(&source, &cache);
+    let preview = |source: &NotesSource| {
+        let (front, _) = Notes::front(source, &cache).expect("a front");
+        let (files, _) = scan(source.bundled, &source.dirs);
+        confnotes::store::front_preview(confnotes::store::last_stamps(&store_dir), &files, &front.library)
+    };
+    assert!(preview(&source).is_none(), "nothing changed");
+    fs::write(
+        dir.join("event-3.md"),
+        "# イベント3\n\n- date: 2031-02-03\n\n## セッション3\n\n閉じている間に。\n\n## 増えた\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("hub.md"),
+        "# ハブ\n\n## 目次\n\n[三](event-3.md#セッション3) [五](event-5.md)\n",
+    )
+    .unwrap();
+    let drawn = preview(&source).expect("two notes changed");
+    let (whole, _) = refresh_from(None, &source, &cache);
+    assert_eq!(listed(&drawn), listed(&whole.library), "each in its place");
+    let titles = |library: &confnotes::core::Library, id: &str| -> Vec<String> {
+        let e = library.events.iter().find(|e| e.id == id).unwrap();
+        e.sessions.iter().map(|s| s.title.clone()).collect()
+    };
+    assert_eq!(titles(&drawn, "event-3"), ["セッション3", "増えた"]);
+    let hub = drawn.events.iter().find(|e| e.id == "hub").unwrap();
+    let targets: Vec<String> = hub.sessions[0]
+        .links
+        .iter()
+        .map(|l| format!("{:?}", l.target))
+        .collect();
+    // The link it had keeps its target; the new one waits for the whole linking.
+    assert!(targets[0].contains("event-3"), "{targets:?}");
+    assert_eq!(targets[1], "Unresolved");
+    // Its backlink from the hub is kept.
+    let three = drawn.events.iter().find(|e| e.id == "event-3").unwrap();
+    assert_eq!(three.sessions[0].backlinks.len(), 1);
+}
