@@ -135,6 +135,17 @@ pub fn store_dir(cache: &Path, key: &str) -> PathBuf {
 pub fn open_cached(dir: &Path, analyzer: Analyzer) -> Option<Store> {
     let (index, generation) = open_search_any(dir, analyzer).ok()?;
     crate::timing::mark("cached: index opened");
+    cached_with(dir, index, generation)
+}
+
+/// [`open_cached`] with the index the app's first frame opened ([`open_front`]), not a
+/// second one: each holds tens of megabytes of a big index's readers.
+pub fn open_cached_with(dir: &Path, index: SearchIndex) -> Option<Store> {
+    let generation = index.index.load_metas().ok()?.payload?.parse().ok()?;
+    cached_with(dir, index, generation)
+}
+
+fn cached_with(dir: &Path, index: SearchIndex, generation: u64) -> Option<Store> {
     let (mut catalog, _) = read_catalog(dir, Some(generation)).ok()?;
     crate::timing::mark("cached: catalog read");
     // Every update keeps the notes as linked: no need to link them again.

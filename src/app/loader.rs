@@ -257,7 +257,7 @@ impl Loader {
         let front = shown.front.is_some();
         let store = match (shown.store, dir) {
             (Some(store), _) => Some(store),
-            (None, Some(dir)) if front => store::open_cached(dir, shown.index.analyzer.clone()),
+            (None, Some(dir)) if front => store::open_cached_with(dir, shown.index.clone()),
             (None, _) => None,
         };
         crate::timing::mark("loader: cache opened");

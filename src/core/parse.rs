@@ -169,7 +169,7 @@ pub fn parse_note(
         url: fm.url,
         tags,
         aliases: meta.aliases,
-        report: fm.report,
+        report: fm.report.map(Box::new),
         source: source.to_string(),
         file: source.to_string(),
         overview,

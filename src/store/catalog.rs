@@ -83,6 +83,7 @@ impl Stamp {
 #[derive(Debug, Deserialize)]
 struct ParsedFiles {
     generation: u64,
+    #[serde(deserialize_with = "exact_vec")]
     files: Vec<Kept>,
     warnings: Vec<Warning>,
 }
@@ -139,6 +140,32 @@ fn decode<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Result<(T, 
     }
     let value = postcard::from_bytes(&bytes).map_err(|_| format!("its {name} is damaged"))?;
     Ok((value, bytes.len() as u64))
+}
+
+/// A list made at the length its encoding gives (up to a million items ahead), not
+/// grown by doubling: the catalog of 100,000 notes would pass through copies of itself.
+fn exact_vec<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Exact<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Exact<T> {
+        type Value = Vec<T>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list")
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
+            while let Some(item) = seq.next_element()? {
+                out.push(item);
+            }
+            Ok(out)
+        }
+    }
+    deserializer.deserialize_seq(Exact(std::marker::PhantomData))
 }
 
 /// The change log's records that follow generation `base`, in order, and the log's
@@ -271,7 +298,9 @@ fn read_base(dir: &Path, name: &str, generation: Option<u64>) -> Result<Catalog,
         generation = delta.generation;
         warnings = delta.warnings;
     }
-    let (files, event_ids) = entries.into_iter().unzip();
+    // Taken apart in place: the files of 100,000 notes are not copied beside them.
+    let event_ids = entries.iter_mut().map(|(_, id)| id.take()).collect();
+    let files = entries.into_iter().map(|(file, _)| file).collect();
     Ok(Catalog {
         generation,
         files,
@@ -427,18 +456,24 @@ pub(super) fn promote_base(dir: &Path, sizes: &mut Sizes) -> anyhow::Result<()> 
 /// The folder listings the last scan left; none when there are none or they are from
 /// another version.
 pub fn read_listings(dir: &Path) -> Listings {
-    decode::<(String, Listings)>(dir, FOLDERS).map_or_else(|_| Listings::default(), |((_, l), _)| l)
+    decode_streaming::<Listings>(dir, FOLDERS).map_or_else(|_| Listings::default(), |(l, _)| l)
 }
 
 /// Keeps the listings of a scan for the next one (whole or not at all: another process
 /// may write its own meanwhile, and either is right).
 pub fn write_listings(dir: &Path, listings: &Listings) -> anyhow::Result<()> {
     static WRITES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let bytes = postcard::to_stdvec(&(format_id(), listings))?;
     // Its own file for each writing, of any process or thread: the last put in place wins.
     let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let tmp = dir.join(format!("{FOLDERS}.{}-{n}.tmp", std::process::id()));
-    fs::write(&tmp, bytes)?;
+    // Encoded as it is written: the listings of 100,000 folders are megabytes.
+    let file = fs::File::create(&tmp)?;
+    let mut writer = postcard::to_io(
+        &(format_id(), listings),
+        std::io::BufWriter::with_capacity(256 << 10, file),
+    )?;
+    writer.flush()?;
+    drop(writer);
     fs::rename(&tmp, dir.join(FOLDERS))?;
     Ok(())
 }
