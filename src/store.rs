@@ -30,7 +30,9 @@ use catalog::{
 };
 pub use catalog::{read_listings, write_listings};
 pub use checked::catching_panics;
-use checked::{clear_index_files, guarded, lock, open_index, open_search, open_search_any};
+use checked::{
+    clear_index_files, clear_stale_temp_files, guarded, lock, open_index, open_search, open_search_any,
+};
 use diff::{examine_all, Plan};
 pub use write::Commits;
 
@@ -306,6 +308,7 @@ impl Update<'_> {
     ) -> anyhow::Result<(Store, StoreReport)> {
         fs::create_dir_all(self.dir)?;
         let _lock = lock(self.dir, progress)?;
+        clear_stale_temp_files(self.dir);
         let forced = rebuild.then(|| "--rebuild-index".to_string());
         let first = guarded(|| self.update(previous, scan_warnings.clone(), forced, progress));
         match first {

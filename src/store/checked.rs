@@ -190,6 +190,30 @@ pub(super) fn lock(dir: &Path, progress: &mut Progress) -> anyhow::Result<fs::Fi
     }
 }
 
+/// Removes temporary files a killed confnotes left in the cache folder (tantivy's
+/// `.tmp*`, the catalog's `*.tmp`), called under the lock. Only old ones: another
+/// process may be writing its folder listings beside this one, without the lock.
+pub(super) fn clear_stale_temp_files(dir: &Path) {
+    const STALE: Duration = Duration::from_secs(600);
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(".tmp") || name.ends_with(".tmp")) {
+            continue;
+        }
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE);
+        if old && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 pub(super) fn writer_with_retry(index: &Index, threads: usize) -> Option<IndexWriter> {
     let start = Instant::now();
     loop {

@@ -1038,3 +1038,30 @@ fn notes_changed_while_closed_are_drawn_from_the_front_before_the_cache_is_read(
     let three = drawn.events.iter().find(|e| e.id == "event-3").unwrap();
     assert_eq!(three.sessions[0].backlinks.len(), 1);
 }
+
+#[test]
+fn temporary_files_a_killed_run_left_are_cleared_and_new_ones_kept() {
+    let (tmp, source) = folder_of(3);
+    let cache = tmp.path().join("cache");
+    refresh_from(None, &source, &cache);
+    let store_dir = confnotes::notes::store_dir(&source, &cache);
+    let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for name in [".tmpA1b2C3", "notes.bin.tmp", "fresh.tmp"] {
+        let file = fs::File::create(store_dir.join(name)).unwrap();
+        if name != "fresh.tmp" {
+            file.set_modified(long_ago).unwrap();
+        }
+    }
+    fs::write(source.dirs[0].join("event-1.md"), "# 変えた\n").unwrap();
+    let (notes, _) = refresh_from(None, &source, &cache);
+    assert_eq!(notes.report.changed, 1);
+    assert!(
+        !store_dir.join(".tmpA1b2C3").exists(),
+        "tantivy's, left by a kill"
+    );
+    assert!(!store_dir.join("notes.bin.tmp").exists());
+    assert!(
+        store_dir.join("fresh.tmp").exists(),
+        "maybe another process's, being written"
+    );
+}
