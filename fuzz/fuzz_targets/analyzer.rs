@@ -1,4 +1,5 @@
-//! The analyzer on any text: no panic, every token's offsets on char boundaries of it.
+//! The analyzer on any text, words alone and all three index streams (what the index
+//! writer's tokenizers run): no panic, every token's offsets on char boundaries of it.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -15,7 +16,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    for t in analyzer().analyze(text) {
+    let streams = analyzer().index_streams(text);
+    let all = streams.exact.into_iter().chain(streams.variants).chain(streams.grams);
+    for t in analyzer().analyze(text).into_iter().chain(all) {
         assert!(
             t.start <= t.end && t.end <= text.len(),
             "{}..{} of {}",
