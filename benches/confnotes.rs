@@ -64,7 +64,12 @@ fn live_only(root: &Path) {
 /// (`CONFNOTES_BENCH_KEEP` is implied: the corpus takes minutes to build).
 fn store_only(root: &Path, big: bool) {
     let (corpus, cache, notes, bytes) = if big {
-        (root.join("corpus-100k"), root.join("cache-100k"), 100_000, 130_000_000)
+        (
+            root.join("corpus-100k"),
+            root.join("cache-100k"),
+            100_000,
+            130_000_000,
+        )
     } else {
         (root.join("corpus"), root.join("cache"), NOTES, TARGET_BYTES)
     };
