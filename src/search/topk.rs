@@ -62,9 +62,11 @@ impl Stats {
         &self.searcher
     }
 
-    /// Whether these are the statistics of `searcher`'s state of the index.
+    /// Whether these are the statistics of `searcher`'s state of the index: the same
+    /// segments with the same deletions. (Not the generation number: each reader counts
+    /// its own, and the store may open another reader.)
     pub fn is_for(&self, searcher: &Searcher) -> bool {
-        self.searcher.generation().generation_id() == searcher.generation().generation_id()
+        self.searcher.generation().segments() == searcher.generation().segments()
     }
 
     fn with_cache<T>(&self, f: impl FnOnce(&mut StatsCache) -> tantivy::Result<T>) -> tantivy::Result<T> {

@@ -211,6 +211,10 @@ fn term_counts_kept_from_query_to_query_rank_as_fresh_ones() {
     writer.commit().unwrap();
     f.index.reader.reload().unwrap();
     assert!(!stats.is_for(&f.index.reader.searcher()));
+    // Nor for it through another reader (which numbers its states from the start again).
+    let other: tantivy::IndexReader = f.index.index.reader().unwrap();
+    assert!(!stats.is_for(&other.searcher()));
+    assert!(Stats::new(&other.searcher()).is_for(&f.index.reader.searcher()));
 }
 
 /// The app over the bundled notes and the relevance fixtures, searching in steps as it
