@@ -90,6 +90,8 @@ fn store_only(root: &Path) {
         closed: "< 300 ms",
     };
     store_rows(&source, &cache, &corpus, 100_000, "100k: ", &targets, &mut row);
+}
+
 /// The cold first index of the 100,000 notes alone (`CONFNOTES_BENCH_ONLY=index100k`),
 /// printed: in a child process, into a cache folder of its own (the warm one the live
 /// rows use is kept), against the analyzer over the 10,000 notes' text before and after.

@@ -180,11 +180,7 @@ pub fn run(index: &SearchIndex, searcher: &Searcher, query: &Query, limit: usize
 }
 
 /// One search per word clause, each with the query's filters and exclusions.
-fn fallback_searches(
-    index: &SearchIndex,
-    stats: &Stats,
-    query: &Query,
-) -> anyhow::Result<Vec<TopKSearch>> {
+fn fallback_searches(index: &SearchIndex, stats: &Stats, query: &Query) -> anyhow::Result<Vec<TopKSearch>> {
     let mut required: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
     let mut words = Vec::new();
     for clause in &query.clauses {

@@ -17,13 +17,14 @@
 //! differ in the last bits only.
 
 use std::cmp::Ordering;
+use std::collections::hash_map::Entry;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use tantivy::query::{
-    AllQuery, Bm25StatisticsProvider, Bm25Weight, BooleanQuery, BoostWeight, EmptyQuery, EnableScoring, Occur,
-    PhrasePrefixQuery, PhraseQuery, Query as TQuery, RangeQuery, Scorer, TermQuery, Weight,
+    AllQuery, Bm25StatisticsProvider, Bm25Weight, BooleanQuery, BoostWeight, EmptyQuery, EnableScoring,
+    Occur, PhrasePrefixQuery, PhraseQuery, Query as TQuery, RangeQuery, Scorer, TermQuery, Weight,
 };
 use tantivy::schema::Field;
 use tantivy::{DocAddress, DocId, DocSet, InvertedIndexReader, Searcher, Term, TERMINATED};
@@ -75,14 +76,19 @@ impl Stats {
         f(&mut cache)
     }
 
-    fn inverted<'c>(&self, cache: &'c mut StatsCache, field: Field) -> tantivy::Result<&'c [Arc<InvertedIndexReader>]> {
-        if !cache.inverted.contains_key(&field) {
-            let readers = (self.searcher.segment_readers().iter())
-                .map(|r| r.inverted_index(field))
-                .collect::<tantivy::Result<Vec<_>>>()?;
-            cache.inverted.insert(field, readers);
-        }
-        Ok(cache.inverted.get(&field).map_or(&[], |v| v.as_slice()))
+    fn inverted<'c>(
+        &self,
+        cache: &'c mut StatsCache,
+        field: Field,
+    ) -> tantivy::Result<&'c [Arc<InvertedIndexReader>]> {
+        Ok(match cache.inverted.entry(field) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(
+                (self.searcher.segment_readers().iter())
+                    .map(|r| r.inverted_index(field))
+                    .collect::<tantivy::Result<Vec<_>>>()?,
+            ),
+        })
     }
 }
 

@@ -195,7 +195,11 @@ fn term_counts_kept_from_query_to_query_rank_as_fresh_ones() {
             let mut terms = Vec::new();
             query.query_terms(&mut |term, _| terms.push(term.clone()));
             for term in &terms {
-                assert_eq!(stats.doc_freq(term).unwrap(), searcher.doc_freq(term).unwrap(), "{term:?}");
+                assert_eq!(
+                    stats.doc_freq(term).unwrap(),
+                    searcher.doc_freq(term).unwrap(),
+                    "{term:?}"
+                );
                 let field = term.field();
                 assert_eq!(
                     stats.total_num_tokens(field).unwrap(),
