@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tantivy::query::{EnableScoring, Scorer, Weight};
@@ -13,6 +14,7 @@ use super::note::NoteKey;
 use super::App;
 use crate::search::query::{Atom, FilterKind};
 use crate::search::rank::{Ranked, Ranking};
+use crate::search::topk::Stats;
 use crate::search::{parse_query, Matcher, Query, SearchIndex, Tier};
 
 /// The panes list the best hits only: fetching thousands of hits on every keystroke
@@ -45,6 +47,9 @@ pub struct LiveSearch {
     job: Option<Job>,
     /// Its hits being counted, once it is done.
     counting: Option<Counting>,
+    /// The index's term counts, kept while the index stays the same: a query typed a
+    /// letter at a time asks for mostly the same terms on every keystroke.
+    stats: Option<Arc<Stats>>,
 }
 
 /// Index note keys ([`crate::search::note_key`]) to notes of the library: sorted pairs
@@ -249,8 +254,12 @@ impl LiveSearch {
         let matcher = Matcher::new(&self.query, &index.analyzer);
         self.matcher = (!matcher.is_empty()).then_some(matcher);
         let searcher = index.reader.searcher();
+        let stats = match &self.stats {
+            Some(stats) if stats.is_for(&searcher) => Arc::clone(stats),
+            _ => Arc::clone(self.stats.insert(Stats::new(&searcher))),
+        };
         // A failing query (it should not happen) shows as no results, never a crash.
-        match Ranking::new(index, &searcher, &self.query, self.limits.hits) {
+        match Ranking::with_stats(index, &stats, &self.query, self.limits.hits) {
             Ok(ranking) => {
                 // A small library is searched whole on the keystroke (and the same way
                 // every time: tests see whole results).
@@ -300,7 +309,7 @@ impl LiveSearch {
     /// keystroke's step) the best so far. True when done.
     fn work(&mut self, index: &SearchIndex, keys: &NoteKeys, until: Option<Instant>, first: bool) -> bool {
         let Some(job) = &mut self.job else { return false };
-        let ran = job.ranking.run(index, &job.searcher, until);
+        let ran = job.ranking.run(index, until);
         let done = ran.is_err() || job.ranking.is_done();
         // Only the first step and the last change what is shown: steps in between
         // would make the lists flicker while they settle.

@@ -3,6 +3,7 @@
 //! has room, the best partial matches, marked as such (Meilisearch's "last" strategy).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -13,7 +14,7 @@ use super::index::{fast_u64, KeyHit, SearchIndex};
 use super::query::{Atom, Query};
 use super::runs::split_runs;
 use super::synonyms::join_phrases;
-use super::topk::TopKSearch;
+use super::topk::{Stats, TopKSearch};
 
 /// How a hit matched the query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
@@ -71,6 +72,7 @@ pub struct Ranking {
     strict: TopKSearch,
     fallback: Option<Fallback>,
     done: bool,
+    stats: Arc<Stats>,
 }
 
 /// The fallback's searches: each word with the query's filters and exclusions.
@@ -86,14 +88,26 @@ impl Ranking {
         query: &Query,
         limit: usize,
     ) -> anyhow::Result<Ranking> {
+        Ranking::with_stats(index, &Stats::new(searcher), query, limit)
+    }
+
+    /// As [`Self::new`], over the searcher of `stats` (kept from keystroke to keystroke
+    /// while the index stays the same) and with its counts.
+    pub fn with_stats(
+        index: &SearchIndex,
+        stats: &Arc<Stats>,
+        query: &Query,
+        limit: usize,
+    ) -> anyhow::Result<Ranking> {
         let query = split_runs(&join_phrases(query, &index.analyzer), &index.analyzer);
         let limit = if query.is_empty() { 0 } else { limit };
         Ok(Ranking {
-            strict: TopKSearch::new(searcher, index.compile(&query).as_ref(), limit)?,
+            strict: TopKSearch::with_stats(stats, index.compile(&query).as_ref(), limit)?,
             query,
             limit,
             fallback: None,
             done: false,
+            stats: Arc::clone(stats),
         })
     }
 
@@ -107,12 +121,7 @@ impl Ranking {
     }
 
     /// Works until done, or until `until` has passed.
-    pub fn run(
-        &mut self,
-        index: &SearchIndex,
-        searcher: &Searcher,
-        until: Option<Instant>,
-    ) -> anyhow::Result<()> {
+    pub fn run(&mut self, index: &SearchIndex, until: Option<Instant>) -> anyhow::Result<()> {
         self.strict.run(until)?;
         if !self.strict.is_done() {
             return Ok(());
@@ -130,7 +139,7 @@ impl Ranking {
             }
             self.fallback = Some(Fallback {
                 room,
-                words: fallback_searches(index, searcher, &self.query)?,
+                words: fallback_searches(index, &self.stats, &self.query)?,
             });
         }
         if let Some(fallback) = &mut self.fallback {
@@ -166,16 +175,12 @@ impl Ranking {
 
 pub fn run(index: &SearchIndex, searcher: &Searcher, query: &Query, limit: usize) -> anyhow::Result<Ranked> {
     let mut ranking = Ranking::new(index, searcher, query, limit)?;
-    ranking.run(index, searcher, None)?;
+    ranking.run(index, None)?;
     ranking.ranked(searcher)
 }
 
 /// One search per word clause, each with the query's filters and exclusions.
-fn fallback_searches(
-    index: &SearchIndex,
-    searcher: &Searcher,
-    query: &Query,
-) -> anyhow::Result<Vec<TopKSearch>> {
+fn fallback_searches(index: &SearchIndex, stats: &Stats, query: &Query) -> anyhow::Result<Vec<TopKSearch>> {
     let mut required: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
     let mut words = Vec::new();
     for clause in &query.clauses {
@@ -194,7 +199,7 @@ fn fallback_searches(
         let mut parts: Vec<(Occur, Box<dyn TQuery>)> = vec![(Occur::Must, word)];
         parts.extend(required.iter().map(|(o, q)| (*o, q.box_clone())));
         let query = BooleanQuery::new(parts);
-        searches.push(TopKSearch::new(searcher, &query, FALLBACK_PER_CLAUSE)?);
+        searches.push(TopKSearch::with_stats(stats, &query, FALLBACK_PER_CLAUSE)?);
     }
     Ok(searches)
 }

@@ -17,14 +17,116 @@
 //! differ in the last bits only.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::hash_map::Entry;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use tantivy::query::{
-    AllQuery, Bm25Weight, BooleanQuery, BoostWeight, EmptyQuery, EnableScoring, Occur, PhrasePrefixQuery,
-    PhraseQuery, Query as TQuery, RangeQuery, Scorer, TermQuery, Weight,
+    AllQuery, Bm25StatisticsProvider, Bm25Weight, BooleanQuery, BoostWeight, EmptyQuery, EnableScoring,
+    Occur, PhrasePrefixQuery, PhraseQuery, Query as TQuery, RangeQuery, Scorer, TermQuery, Weight,
 };
-use tantivy::{DocAddress, DocId, DocSet, Searcher, Term, TERMINATED};
+use tantivy::schema::Field;
+use tantivy::{DocAddress, DocId, DocSet, InvertedIndexReader, Searcher, Term, TERMINATED};
+
+/// The statistics BM25 scores by (how many documents hold a term, how many tokens a
+/// field has), over one searcher, each looked up once: a query's leaf needs its terms'
+/// counts twice (its bound, its weight), a query typed a letter at a time asks for
+/// mostly the same terms again, and each count is a lookup in every segment. The sums
+/// are tantivy's own, so the scores are the same.
+pub struct Stats {
+    searcher: Searcher,
+    cache: Mutex<StatsCache>,
+}
+
+#[derive(Default)]
+struct StatsCache {
+    doc_freq: HashMap<Term, u64>,
+    tokens: HashMap<Field, u64>,
+    /// Each segment's inverted index of a field: tantivy makes one anew on every call
+    /// for a segment that has none of the field.
+    inverted: HashMap<Field, Vec<Arc<InvertedIndexReader>>>,
+}
+
+/// Past this many terms the cache starts again (bounded memory whatever is typed).
+const STATS_TERMS: usize = 50_000;
+
+impl Stats {
+    pub fn new(searcher: &Searcher) -> Arc<Stats> {
+        Arc::new(Stats {
+            searcher: searcher.clone(),
+            cache: Mutex::new(StatsCache::default()),
+        })
+    }
+
+    pub fn searcher(&self) -> &Searcher {
+        &self.searcher
+    }
+
+    /// Whether these are the statistics of `searcher`'s state of the index: the same
+    /// segments with the same deletions. (Not the generation number: each reader counts
+    /// its own, and the store may open another reader.)
+    pub fn is_for(&self, searcher: &Searcher) -> bool {
+        self.searcher.generation().segments() == searcher.generation().segments()
+    }
+
+    fn with_cache<T>(&self, f: impl FnOnce(&mut StatsCache) -> tantivy::Result<T>) -> tantivy::Result<T> {
+        // A poisoned lock only means a panic elsewhere mid-lookup: the counts are whole.
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut cache)
+    }
+
+    fn inverted<'c>(
+        &self,
+        cache: &'c mut StatsCache,
+        field: Field,
+    ) -> tantivy::Result<&'c [Arc<InvertedIndexReader>]> {
+        Ok(match cache.inverted.entry(field) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(
+                (self.searcher.segment_readers().iter())
+                    .map(|r| r.inverted_index(field))
+                    .collect::<tantivy::Result<Vec<_>>>()?,
+            ),
+        })
+    }
+}
+
+impl Bm25StatisticsProvider for Stats {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        self.with_cache(|cache| {
+            if let Some(&n) = cache.tokens.get(&field) {
+                return Ok(n);
+            }
+            let n = (self.inverted(cache, field)?.iter())
+                .map(|i| i.total_num_tokens())
+                .sum();
+            cache.tokens.insert(field, n);
+            Ok(n)
+        })
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Bm25StatisticsProvider::total_num_docs(&self.searcher)
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        self.with_cache(|cache| {
+            if let Some(&n) = cache.doc_freq.get(term) {
+                return Ok(n);
+            }
+            let mut n = 0u64;
+            for inverted in self.inverted(cache, term.field())? {
+                n += u64::from(inverted.doc_freq(term)?);
+            }
+            if cache.doc_freq.len() >= STATS_TERMS {
+                cache.doc_freq.clear();
+            }
+            cache.doc_freq.insert(term.clone(), n);
+            Ok(n)
+        })
+    }
+}
 
 /// tantivy's `BoostQuery` (the same weight, the same scores), its weight readable: each
 /// part of a compiled query is weighted by one of these, and its bound scales with it.
@@ -165,14 +267,14 @@ fn leaves<'a>(query: &'a dyn TQuery, boost: f32, clause: u64, out: &mut Vec<Leaf
 
 /// The highest score `query` can give a document with this weight, over the
 /// searcher's statistics; infinite when not known (the leaf is then always walked).
-fn bound(searcher: &Searcher, query: &dyn TQuery, boost: f32) -> f64 {
+fn bound(stats: &Stats, query: &dyn TQuery, boost: f32) -> f64 {
     let bm25 = |terms: Vec<Term>| -> f64 {
         // A term no document holds: nothing matches (and a field without any words has
         // no average length to score by).
-        if terms.is_empty() || terms.iter().any(|t| searcher.doc_freq(t).is_ok_and(|n| n == 0)) {
+        if terms.is_empty() || terms.iter().any(|t| stats.doc_freq(t).is_ok_and(|n| n == 0)) {
             return 0.0;
         }
-        match Bm25Weight::for_terms(searcher, &terms) {
+        match Bm25Weight::for_terms(stats, &terms) {
             // The supremum: any term frequency, the shortest field; computed as tantivy
             // scores (the same f32 steps), so it bounds its scores exactly.
             Ok(w) => f64::from(w.boost_by(boost).score(0, u32::MAX)),
@@ -200,7 +302,7 @@ fn bound(searcher: &Searcher, query: &dyn TQuery, boost: f32) -> f64 {
         // A conjunction: tantivy adds its clauses' scores in f32, in its own order.
         let sum: f64 = (b.clauses().iter())
             .filter(|(occur, _)| *occur != Occur::MustNot)
-            .map(|(_, q)| bound(searcher, q.as_ref(), boost))
+            .map(|(_, q)| bound(stats, q.as_ref(), boost))
             .sum();
         sum * (1.0 + 1e-6)
     } else {
@@ -286,13 +388,19 @@ impl TopKSearch {
     /// The best `k` documents of `query` (as [`SearchIndex::compile`](super::SearchIndex::compile)
     /// builds it: other queries are walked whole, unbounded), not searched yet.
     pub fn new(searcher: &Searcher, query: &dyn TQuery, k: usize) -> anyhow::Result<TopKSearch> {
+        TopKSearch::with_stats(&Stats::new(searcher), query, k)
+    }
+
+    /// As [`Self::new`], over the searcher of `stats` and with its counts.
+    pub fn with_stats(stats: &Stats, query: &dyn TQuery, k: usize) -> anyhow::Result<TopKSearch> {
+        let searcher = stats.searcher();
         let plan = Plan::new(query);
         let found = plan.leaves;
-        let scoring = EnableScoring::enabled_from_searcher(searcher);
+        let scoring = EnableScoring::enabled_from_statistics_provider(stats, searcher);
         let mut ready = Vec::with_capacity(found.len());
         for leaf in found {
             ready.push(Ready {
-                bound: bound(searcher, leaf.query, leaf.boost),
+                bound: bound(stats, leaf.query, leaf.boost),
                 weight: leaf.query.weight(scoring)?,
                 boost: leaf.boost,
                 clause: leaf.clause,
@@ -538,6 +646,7 @@ mod tests {
         let index = SearchIndex::build_in_ram(&library, Analyzer::new().unwrap()).unwrap();
         let searcher = index.reader.searcher();
         let scoring = EnableScoring::enabled_from_searcher(&searcher);
+        let stats = Stats::new(&searcher);
         let mut prefix_after_a_word = 0;
         for text in [
             "kubernetes",
@@ -557,7 +666,7 @@ mod tests {
             let found = Plan::new(query.as_ref()).leaves;
             assert!(!found.is_empty(), "{text}");
             for leaf in found {
-                let bound = bound(&searcher, leaf.query, leaf.boost);
+                let bound = bound(&stats, leaf.query, leaf.boost);
                 let weight = leaf.query.weight(scoring).unwrap();
                 let mut matched = 0;
                 for reader in searcher.segment_readers() {

@@ -8,11 +8,11 @@ use std::time::Instant;
 use confnotes::app::{Action, App};
 use confnotes::core::NotesSource;
 use confnotes::search::synonyms::join_phrases;
-use confnotes::search::topk::{top_k, TopKSearch};
+use confnotes::search::topk::{top_k, Stats, TopKSearch};
 use confnotes::search::{parse_query, SearchIndex};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query as TQuery};
-use tantivy::Searcher;
+use tantivy::query::{Bm25StatisticsProvider, BooleanQuery, Occur, Query as TQuery};
+use tantivy::{IndexWriter, Searcher, TantivyDocument};
 
 use crate::common::Fixture;
 use crate::tui::{app_over, type_text};
@@ -163,6 +163,62 @@ fn a_search_worked_on_in_steps_ends_as_one_in_a_go() {
         assert_eq!(search.best(), whole.hits, "{text:?}");
         assert_eq!(search.total(), whole.total, "{text:?}");
     }
+}
+
+#[test]
+fn term_counts_kept_from_query_to_query_rank_as_fresh_ones() {
+    let f = Fixture::new(&relevance_dir(), true);
+    // A second segment, holding only a few of the fields: tantivy has no reader for the
+    // others there, and the counts must still add up over both.
+    let mut writer: IndexWriter = f.index.index.writer_with_num_threads(1, 15_000_000).unwrap();
+    let mut doc = TantivyDocument::default();
+    doc.add_text(f.index.fields.event_id, "extra");
+    doc.add_text(f.index.fields.text[0].exact, "kubernetes 監視");
+    writer.add_document(doc).unwrap();
+    writer.commit().unwrap();
+    f.index.reader.reload().unwrap();
+    let searcher = f.index.reader.searcher();
+    assert!(searcher.segment_readers().len() > 1, "several segments");
+    let stats = Stats::new(&searcher);
+    assert!(stats.is_for(&f.index.reader.searcher()));
+    // Twice over: the second pass reads every count from what the first kept.
+    for _ in 0..2 {
+        for text in QUERIES {
+            let query = f
+                .index
+                .compile(&join_phrases(&parse_query(text), &f.index.analyzer));
+            let mut kept = TopKSearch::with_stats(&stats, query.as_ref(), 10).unwrap();
+            kept.run(None).unwrap();
+            let fresh = top_k(&searcher, query.as_ref(), 10).unwrap();
+            assert_eq!(kept.best(), fresh.hits, "{text:?}");
+            assert_eq!(kept.total(), fresh.total, "{text:?}");
+            let mut terms = Vec::new();
+            query.query_terms(&mut |term, _| terms.push(term.clone()));
+            for term in &terms {
+                assert_eq!(
+                    stats.doc_freq(term).unwrap(),
+                    searcher.doc_freq(term).unwrap(),
+                    "{term:?}"
+                );
+                let field = term.field();
+                assert_eq!(
+                    stats.total_num_tokens(field).unwrap(),
+                    Bm25StatisticsProvider::total_num_tokens(&searcher, field).unwrap()
+                );
+            }
+        }
+    }
+    // Another state of the index: the counts kept are not for it.
+    let mut doc = TantivyDocument::default();
+    doc.add_text(f.index.fields.event_id, "more");
+    writer.add_document(doc).unwrap();
+    writer.commit().unwrap();
+    f.index.reader.reload().unwrap();
+    assert!(!stats.is_for(&f.index.reader.searcher()));
+    // Nor for it through another reader (which numbers its states from the start again).
+    let other: tantivy::IndexReader = f.index.index.reader().unwrap();
+    assert!(!stats.is_for(&other.searcher()));
+    assert!(Stats::new(&other.searcher()).is_for(&f.index.reader.searcher()));
 }
 
 /// The app over the bundled notes and the relevance fixtures, searching in steps as it
