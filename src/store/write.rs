@@ -19,6 +19,11 @@ use crate::core::library::ParsedFile;
 use crate::core::{Event, Library, Warning};
 use crate::search::SearchIndex;
 
+/// Segments up to this many documents are merged after a small update...
+const SMALL_SEGMENT_DOCS: usize = 5_000;
+/// ...when there are this many (tantivy's `LogMergePolicy` default).
+const MERGED_AT: usize = 8;
+
 /// How many notes are read and analysed together before their documents go to the
 /// index writer.
 const INDEX_CHUNK: usize = 64;
@@ -74,6 +79,13 @@ impl Store {
             // writer, dropped at the end, abandons the ones not finished by then: at
             // 100,000 notes a merge of a third of the index was thrown away each time.
             writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        } else {
+            // A save makes a segment of a few documents: those are merged together, the
+            // big segments of a first index never (at 100,000 notes each save set off a
+            // merge of hundreds of megabytes, abandoned when the writer was dropped).
+            let mut policy = tantivy::indexer::LogMergePolicy::default();
+            policy.set_max_docs_before_merge(SMALL_SEGMENT_DOCS);
+            writer.set_merge_policy(Box::new(policy));
         }
         for path in &plan.removed {
             writer.delete_term(self.path_term(path));
@@ -136,8 +148,20 @@ impl Store {
         let _ = write_front(&self.dir, generation, &self.library, &note_warnings);
         crate::timing::mark("front written");
         self.index.reader.reload()?;
-        // Merges finish in the background while the index is already in use.
-        drop(writer);
+        // Dropped, the writer abandons the merges it started, and small segments would
+        // pile up save after save: when there are enough of them to be merged (a merge
+        // of a few thousand documents at most), the merge is waited for.
+        let small = self.index.index.searchable_segment_metas().map_or(0, |segments| {
+            segments
+                .iter()
+                .filter(|s| (s.num_docs() as usize) < SMALL_SEGMENT_DOCS)
+                .count()
+        });
+        if plan.to_index.len() < commits.files && small >= MERGED_AT {
+            let _ = writer.wait_merging_threads();
+        } else {
+            drop(writer);
+        }
         Ok(())
     }
 

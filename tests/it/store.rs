@@ -278,6 +278,10 @@ fn small_updates_are_logged_then_folded_into_the_catalog() {
     }
     assert!(logged > 3, "small updates go to the log ({logged})");
     assert!(folded, "a long log is folded into a new notes.bin");
+    // Forty saves, forty small segments, merged as they come rather than piled up.
+    let (notes, _) = refresh_from(store, &source, &cache);
+    let segments = notes.index.index.searchable_segment_metas().unwrap().len();
+    assert!(segments <= 9, "{segments} segments after 40 saves");
 }
 
 #[test]
