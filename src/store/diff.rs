@@ -73,15 +73,7 @@ pub(super) fn examine_all(
             .map(|(file, p)| examine(file, p))
             .collect();
         for (file, id, status) in examined {
-            match status {
-                Status::Unchanged => report.unchanged += 1,
-                Status::Touched => {
-                    report.unchanged += 1;
-                    report.touched += 1;
-                }
-                Status::Changed(_) => report.changed += 1,
-                Status::Added => report.added += 1,
-            }
+            report.count(&status);
             out.files.push(file);
             out.old_ids.push(id);
             out.statuses.push(status);
@@ -126,15 +118,7 @@ fn examine_only(
         *status = how;
     }
     for status in &statuses {
-        match status {
-            Status::Unchanged => report.unchanged += 1,
-            Status::Touched => {
-                report.unchanged += 1;
-                report.touched += 1;
-            }
-            Status::Changed(_) => report.changed += 1,
-            Status::Added => report.added += 1,
-        }
+        report.count(status);
     }
     crate::timing::mark("changes examined");
     Examined {
@@ -142,6 +126,20 @@ fn examine_only(
         old_ids,
         statuses,
         removed: Vec::new(),
+    }
+}
+
+impl StoreReport {
+    fn count(&mut self, status: &Status) {
+        match status {
+            Status::Unchanged => self.unchanged += 1,
+            Status::Touched => {
+                self.unchanged += 1;
+                self.touched += 1;
+            }
+            Status::Changed(_) => self.changed += 1,
+            Status::Added => self.added += 1,
+        }
     }
 }
 
