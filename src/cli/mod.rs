@@ -8,6 +8,7 @@ mod hits;
 mod json;
 mod search;
 mod text;
+mod thp;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -204,6 +205,7 @@ pub enum Command {
 
 pub fn run() -> anyhow::Result<ExitCode> {
     crate::timing::mark("started");
+    thp::allow(false);
     let cli = Cli::parse_from(args::with_query_last(
         &Cli::command(),
         std::env::args_os().collect(),
@@ -213,6 +215,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
     }
     let (source, config_warnings) = crate::config::notes_source(&cli.notes, cli.no_bundled);
     let Some(command) = cli.command else {
+        thp::allow(true);
         return crate::app::run_tui(source, config_warnings, cli.rebuild_index, None);
     };
     let colour = cli.color.enabled();
