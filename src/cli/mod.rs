@@ -17,7 +17,8 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::core::model::Event;
-use crate::core::{Library, SessionRef};
+use crate::core::scan::NoteFile;
+use crate::core::{Library, NotesSource, SessionRef, Warning};
 use crate::notes::Notes;
 use crate::printable::{block, line};
 use crate::search::Analyzer;
@@ -234,7 +235,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
     // The folders' listings kept in the cache spare reading every folder again (at
     // 100,000 notes, most of the scan).
     let kept = cache.as_deref().filter(|_| !cli.rebuild_index);
-    let (files, scan_warnings) = crate::notes::scan_kept(&source, kept);
+    let (files, scan_warnings) = scan_kept(&source, kept);
     crate::timing::mark("scanned");
     check::say_empty_folders(&source.dirs, &files);
     let verbose = cli.verbose;
@@ -359,6 +360,23 @@ pub fn run() -> anyhow::Result<ExitCode> {
 
 /// `star` / `unstar`: a note found as `show` finds it; a starred id whose note is gone
 /// can still be unstarred by that id.
+/// The note files of `source`, read from the folders that changed since the listings
+/// kept under `cache`; this scan's listings kept in turn when it read a folder and has
+/// some to keep (folders changed in the last seconds have none: writing would cost
+/// each search over a folder just made a write, for nothing).
+fn scan_kept(source: &NotesSource, cache: Option<&std::path::Path>) -> (Vec<NoteFile>, Vec<Warning>) {
+    let Some(cache) = cache else {
+        return crate::core::scan::scan(source.bundled, &source.dirs);
+    };
+    let dir = crate::notes::store_dir(source, cache);
+    let found = crate::core::scan::scan_with(source.bundled, &source.dirs, crate::store::read_listings(&dir));
+    if found.listings.listed > 0 && !found.listings.is_empty() && std::fs::create_dir_all(&dir).is_ok() {
+        // Only a saving for the next scan: nothing is lost if it cannot be written.
+        let _ = crate::store::write_listings(&dir, &found.listings);
+    }
+    (found.files, found.warnings)
+}
+
 fn set_star(library: &Library, text: &str, starring: bool, out: &mut impl Write) -> anyhow::Result<ExitCode> {
     let mut stars = Stars::load(crate::stars::default_path())?;
     let gone = (!starring && stars.ids().any(|s| s == text)).then(|| {
