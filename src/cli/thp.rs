@@ -15,7 +15,13 @@ pub fn allow(huge_pages: bool) {
     // SAFETY: prctl(PR_SET_THP_DISABLE, flag, 0, 0, 0) sets one flag of this process and
     // reads no memory of ours; a kernel without it refuses, which changes nothing.
     unsafe {
-        prctl(PR_SET_THP_DISABLE, disable, 0 as c_ulong, 0 as c_ulong, 0 as c_ulong);
+        prctl(
+            PR_SET_THP_DISABLE,
+            disable,
+            0 as c_ulong,
+            0 as c_ulong,
+            0 as c_ulong,
+        );
     }
 }
 

@@ -106,7 +106,13 @@ mod tests {
         };
         let id: String = raw
             .chars()
-            .map(|c| if c.is_whitespace() || c == '#' || c == '/' { '-' } else { c })
+            .map(|c| {
+                if c.is_whitespace() || c == '#' || c == '/' {
+                    '-'
+                } else {
+                    c
+                }
+            })
             .collect();
         if id.is_empty() {
             "note".into()

@@ -136,7 +136,8 @@ fn scan_settled(bundled: bool, dirs: &[PathBuf], mut old: Listings, settle: Dura
     }
     // The listings trusted stay (most often all of them: nothing is moved or hashed
     // again), those read replace them, and those of folders no longer walked go.
-    old.folders.retain(|_, listing| listing.kept.0.load(Ordering::Relaxed));
+    old.folders
+        .retain(|_, listing| listing.kept.0.load(Ordering::Relaxed));
     for listing in old.folders.values_mut() {
         listing.kept = Kept::default();
     }
@@ -472,11 +473,13 @@ impl<'a> Walk<'a> {
         // recorded as seen (see `Listing::trusted_from`).
         let now = SystemTime::now();
         let stamp = fs::metadata(&place.dir).ok().and_then(|m| FolderStamp::of(&m));
-        let kept = (place.dir.to_str()).and_then(|k| self.old.folders.get(k)).filter(|old| {
-            place.trusted
-                && stamp == Some(old.stamp)
-                && old.ignore_files.iter().all(|f| f.unchanged(&place.dir))
-        });
+        let kept = (place.dir.to_str())
+            .and_then(|k| self.old.folders.get(k))
+            .filter(|old| {
+                place.trusted
+                    && stamp == Some(old.stamp)
+                    && old.ignore_files.iter().all(|f| f.unchanged(&place.dir))
+            });
         let listed;
         let folders = match kept.and_then(|old| self.as_listed(&mut place, old).map(|()| old)) {
             Some(old) => {
@@ -721,7 +724,9 @@ fn note_file(root: &Path, path: &Path, meta: &fs::Metadata) -> NoteFile {
     let rel = relative(root, path);
     NoteFile {
         path: path.to_path_buf(),
-        display: path.to_str().map_or_else(|| path.display().to_string(), str::to_string),
+        display: path
+            .to_str()
+            .map_or_else(|| path.display().to_string(), str::to_string),
         id: id_from_path(rel),
         path_date: date_from_path(rel),
         size: meta.len(),
@@ -740,7 +745,10 @@ fn relative<'p>(root: &Path, path: &'p Path) -> &'p Path {
     let bytes = path.as_os_str().as_encoded_bytes();
     let below = bytes
         .strip_prefix(root.as_os_str().as_encoded_bytes())
-        .filter(|rest| rest.first().is_some_and(|&b| std::path::is_separator(char::from(b))));
+        .filter(|rest| {
+            rest.first()
+                .is_some_and(|&b| std::path::is_separator(char::from(b)))
+        });
     match below {
         Some(rest) => match std::str::from_utf8(rest) {
             Ok(rest) => Path::new(rest.trim_start_matches(std::path::is_separator)),
@@ -761,7 +769,10 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
         }
         same += 8;
     }
-    let (a, b) = (a.get(same..).unwrap_or_default(), b.get(same..).unwrap_or_default());
+    let (a, b) = (
+        a.get(same..).unwrap_or_default(),
+        b.get(same..).unwrap_or_default(),
+    );
     same + a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }
 
@@ -839,10 +850,17 @@ mod tests {
         ] {
             let root = Path::new(root);
             let path = root.join(rel);
-            assert_eq!(relative(root, &path), path.strip_prefix(root).unwrap(), "{path:?}");
+            assert_eq!(
+                relative(root, &path),
+                path.strip_prefix(root).unwrap(),
+                "{path:?}"
+            );
         }
         // Not below it: the path as it is.
-        assert_eq!(relative(Path::new("x"), Path::new("xy/a.md")), Path::new("xy/a.md"));
+        assert_eq!(
+            relative(Path::new("x"), Path::new("xy/a.md")),
+            Path::new("xy/a.md")
+        );
     }
 
     #[test]
