@@ -8,6 +8,7 @@ mod hits;
 mod json;
 mod search;
 mod text;
+mod thp;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -16,8 +17,8 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::core::model::Event;
-use crate::core::scan::scan;
-use crate::core::{Library, SessionRef};
+use crate::core::scan::NoteFile;
+use crate::core::{Library, NotesSource, SessionRef, Warning};
 use crate::notes::Notes;
 use crate::printable::{block, line};
 use crate::search::Analyzer;
@@ -204,6 +205,7 @@ pub enum Command {
 
 pub fn run() -> anyhow::Result<ExitCode> {
     crate::timing::mark("started");
+    thp::allow(false);
     let cli = Cli::parse_from(args::with_query_last(
         &Cli::command(),
         std::env::args_os().collect(),
@@ -213,6 +215,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
     }
     let (source, config_warnings) = crate::config::notes_source(&cli.notes, cli.no_bundled);
     let Some(command) = cli.command else {
+        thp::allow(true);
         return crate::app::run_tui(source, config_warnings, cli.rebuild_index, None);
     };
     let colour = cli.color.enabled();
@@ -229,7 +232,10 @@ pub fn run() -> anyhow::Result<ExitCode> {
         )),
         _ => None,
     };
-    let (files, scan_warnings) = scan(source.bundled, &source.dirs);
+    // The folders' listings kept in the cache spare reading every folder again (at
+    // 100,000 notes, most of the scan).
+    let kept = cache.as_deref().filter(|_| !cli.rebuild_index);
+    let (files, scan_warnings) = scan_kept(&source, kept);
     crate::timing::mark("scanned");
     check::say_empty_folders(&source.dirs, &files);
     let verbose = cli.verbose;
@@ -354,6 +360,23 @@ pub fn run() -> anyhow::Result<ExitCode> {
 
 /// `star` / `unstar`: a note found as `show` finds it; a starred id whose note is gone
 /// can still be unstarred by that id.
+/// The note files of `source`, read from the folders that changed since the listings
+/// kept under `cache`; this scan's listings kept in turn when it read a folder and has
+/// some to keep (folders changed in the last seconds have none: writing would cost
+/// each search over a folder just made a write, for nothing).
+fn scan_kept(source: &NotesSource, cache: Option<&std::path::Path>) -> (Vec<NoteFile>, Vec<Warning>) {
+    let Some(cache) = cache else {
+        return crate::core::scan::scan(source.bundled, &source.dirs);
+    };
+    let dir = crate::notes::store_dir(source, cache);
+    let found = crate::core::scan::scan_with(source.bundled, &source.dirs, crate::store::read_listings(&dir));
+    if found.listings.listed > 0 && !found.listings.is_empty() && std::fs::create_dir_all(&dir).is_ok() {
+        // Only a saving for the next scan: nothing is lost if it cannot be written.
+        let _ = crate::store::write_listings(&dir, &found.listings);
+    }
+    (found.files, found.warnings)
+}
+
 fn set_star(library: &Library, text: &str, starring: bool, out: &mut impl Write) -> anyhow::Result<ExitCode> {
     let mut stars = Stars::load(crate::stars::default_path())?;
     let gone = (!starring && stars.ids().any(|s| s == text)).then(|| {

@@ -5,32 +5,33 @@
 use std::path::Path;
 
 /// `2019-07-cndt.md` -> `2019-07-cndt`; `2019/0416-x/README.md` -> `2019-0416-x`.
+/// Made for every note of every scan: written without a step that allocates twice.
 pub fn id_from_path(rel: &Path) -> String {
     let stem = rel.file_stem().and_then(|s| s.to_str()).unwrap_or("note");
-    let generic = ["readme", "index", "_index"].contains(&stem.to_lowercase().as_str());
-    let raw = if generic {
-        let dirs: Vec<&str> = rel
-            .parent()
-            .map(|p| p.components().filter_map(|c| c.as_os_str().to_str()).collect())
-            .unwrap_or_default();
-        if dirs.is_empty() {
-            stem.to_string()
-        } else {
-            dirs.join("-")
-        }
-    } else {
-        stem.to_string()
-    };
-    let id: String = raw
-        .chars()
-        .map(|c| {
-            if c.is_whitespace() || c == '#' || c == '/' {
-                '-'
-            } else {
-                c
+    // No character outside ASCII lowercases to one of these letters but the Kelvin
+    // sign (`k`), which none has: comparing ASCII alone gives what lowercasing gave.
+    let generic = ["readme", "index", "_index"]
+        .iter()
+        .any(|g| stem.eq_ignore_ascii_case(g));
+    let mut raw = String::with_capacity(rel.as_os_str().len());
+    if generic {
+        let dirs = rel.parent().into_iter().flat_map(Path::components);
+        for dir in dirs.filter_map(|c| c.as_os_str().to_str()) {
+            if !raw.is_empty() {
+                raw.push('-');
             }
-        })
-        .collect();
+            raw.push_str(dir);
+        }
+    }
+    if raw.is_empty() {
+        raw.push_str(stem);
+    }
+    let dash = |c: char| c.is_whitespace() || c == '#' || c == '/';
+    let id = if raw.contains(dash) {
+        raw.chars().map(|c| if dash(c) { '-' } else { c }).collect()
+    } else {
+        raw
+    };
     if id.is_empty() {
         "note".into()
     } else {
@@ -84,6 +85,63 @@ mod tests {
             Some("2019-03-27")
         );
         assert_eq!(date_from_path(Path::new("notes/x.md")), None);
+    }
+
+    /// The way ids were first worked out (lowercased, collected, joined): the quicker
+    /// one must give the same id for every path.
+    fn id_as_first_written(rel: &Path) -> String {
+        let stem = rel.file_stem().and_then(|s| s.to_str()).unwrap_or("note");
+        let raw = if ["readme", "index", "_index"].contains(&stem.to_lowercase().as_str()) {
+            let dirs: Vec<&str> = rel
+                .parent()
+                .map(|p| p.components().filter_map(|c| c.as_os_str().to_str()).collect())
+                .unwrap_or_default();
+            if dirs.is_empty() {
+                stem.to_string()
+            } else {
+                dirs.join("-")
+            }
+        } else {
+            stem.to_string()
+        };
+        let id: String = raw
+            .chars()
+            .map(|c| {
+                if c.is_whitespace() || c == '#' || c == '/' {
+                    '-'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        if id.is_empty() {
+            "note".into()
+        } else {
+            id
+        }
+    }
+
+    #[test]
+    fn ids_are_what_they_always_were() {
+        for path in [
+            "README.md",
+            "ReadMe.markdown",
+            "x/_Index.md",
+            "a b/#c/INDEX.md",
+            "2019/0416-x/readme.md",
+            "Ｒｅａｄｍｅ.md",
+            "ＲＥＡＤＭＥ/README.md",
+            "dir/KELVIN-\u{212A}.md",
+            "日本 語/ノート 1.md",
+            ".md",
+            "a/.md",
+            "/abs/README.md",
+            "tab\there.md",
+            "",
+        ] {
+            let path = Path::new(path);
+            assert_eq!(id_from_path(path), id_as_first_written(path), "{path:?}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -129,8 +130,29 @@ fn scan_settled(bundled: bool, dirs: &[PathBuf], mut old: Listings, settle: Dura
             bundled: Some(text),
         }));
     }
+    let listed = Mutex::new(Vec::new());
     for dir in dirs {
-        scan_dir(dir, &mut old, settle, &mut out);
+        scan_dir(dir, &old, settle, &listed, &mut out);
+    }
+    // The listings trusted stay (most often all of them: nothing is moved or hashed
+    // again), those read replace them, and those of folders no longer walked go.
+    old.folders
+        .retain(|_, listing| listing.kept.0.load(Ordering::Relaxed));
+    for listing in old.folders.values_mut() {
+        listing.kept = Kept::default();
+    }
+    out.listings.folders = old.folders;
+    for (dir, listing) in listed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        out.listings.listed += 1;
+        match (dir, listing) {
+            (Some(dir), Some(listing)) => {
+                out.listings.folders.insert(dir, listing);
+            }
+            (Some(dir), None) => {
+                out.listings.folders.remove(&dir);
+            }
+            (None, _) => {}
+        }
     }
     out
 }
@@ -145,13 +167,46 @@ fn scan_settled(bundled: bool, dirs: &[PathBuf], mut old: Listings, settle: Dura
 /// so the listing is trusted only while the ignore files above it are as they were.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Listings {
-    folders: HashMap<PathBuf, Listing>,
+    /// By the folder's path: a string, which hashes and compares far quicker than a
+    /// `PathBuf` (by components), and is stored as the same bytes. A folder whose path
+    /// is not UTF-8 is not kept.
+    #[serde(deserialize_with = "sized_map")]
+    folders: HashMap<String, Listing>,
     /// Folders read by the scan that made this (not taken from the last one).
     #[serde(skip)]
     pub listed: usize,
 }
 
+/// Folders a map read from the cache makes room for at once: growing a map of 100,000
+/// listings step by step cost more than reading them. (A damaged count asks no more.)
+const MAX_PRESIZED: usize = 1 << 18;
+
+fn sized_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<HashMap<String, Listing>, D::Error> {
+    struct Sized;
+    impl<'de> serde::de::Visitor<'de> for Sized {
+        type Value = HashMap<String, Listing>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("folder listings by path")
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut folders = HashMap::with_capacity(map.size_hint().unwrap_or(0).min(MAX_PRESIZED));
+            while let Some((path, listing)) = map.next_entry()? {
+                folders.insert(path, listing);
+            }
+            Ok(folders)
+        }
+    }
+    d.deserialize_map(Sized)
+}
+
 impl Listings {
+    /// How many notes the folders held: room to make for a scan's.
+    fn notes(&self) -> usize {
+        self.folders.values().map(|l| l.notes.len()).sum()
+    }
+
     pub fn len(&self) -> usize {
         self.folders.len()
     }
@@ -173,6 +228,19 @@ struct Listing {
     notes: Names,
     /// Its `.gitignore` and `.ignore`, as they were.
     ignore_files: Vec<IgnoreFile>,
+    /// Trusted by the scan under way: kept for the next one.
+    #[serde(skip)]
+    kept: Kept,
+}
+
+/// A mark set from any thread of a walk.
+#[derive(Debug, Default)]
+struct Kept(std::sync::atomic::AtomicBool);
+
+impl Clone for Kept {
+    fn clone(&self) -> Kept {
+        Kept(std::sync::atomic::AtomicBool::new(self.0.load(Ordering::Relaxed)))
+    }
 }
 
 /// A folder's (or an ignore file's) identity and change times.
@@ -325,7 +393,10 @@ fn ignore_rules(dir: &Path) -> (Gitignore, Option<String>) {
     }
 }
 
-fn scan_dir(root: &Path, old: &mut Listings, settle: Duration, out: &mut Scan) {
+/// Folders read by a walk: each folder's path (when UTF-8) and the listing to keep.
+type Listed = Mutex<Vec<(Option<String>, Option<Listing>)>>;
+
+fn scan_dir(root: &Path, old: &Listings, settle: Duration, listings: &Listed, out: &mut Scan) {
     if !root.is_dir() {
         out.warnings.push(Warning {
             file: root.display().to_string(),
@@ -334,15 +405,14 @@ fn scan_dir(root: &Path, old: &mut Listings, settle: Duration, out: &mut Scan) {
         });
         return;
     }
-    let found = Mutex::new(Vec::new());
+    let found = Mutex::new(Vec::with_capacity(old.notes()));
     let problems = Mutex::new(Vec::new());
-    let listings = Mutex::new(Vec::new());
     let walk = Walk {
         root,
         found: &found,
         problems: &problems,
         old,
-        listings: &listings,
+        listings,
         settle,
     };
     let place = Place {
@@ -354,33 +424,25 @@ fn scan_dir(root: &Path, old: &mut Listings, settle: Duration, out: &mut Scan) {
     };
     rayon::scope(|scope| walk.dir(scope, place));
     let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
-    found.sort_by(|a: &NoteFile, b| path_order(&a.path, &b.path));
+    // Paths are unique: an unstable sort gives the one order, on both cores.
+    {
+        use rayon::slice::ParallelSliceMut;
+        found.par_sort_unstable_by(|a: &NoteFile, b| path_order(&a.path, &b.path));
+    }
     out.files.extend(found);
     let mut problems = problems.into_inner().unwrap_or_else(|e| e.into_inner());
     problems.sort_by(|a: &Warning, b| a.file.cmp(&b.file));
     out.warnings.extend(problems);
-    for (dir, listing) in listings.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        let listing = match listing {
-            Walked::Kept => old.folders.remove(&dir),
-            Walked::Listed(listing) => {
-                out.listings.listed += 1;
-                listing
-            }
-        };
-        if let Some(listing) = listing {
-            out.listings.folders.insert(dir, listing);
-        }
-    }
 }
 
 struct Walk<'a> {
     root: &'a Path,
     found: &'a Mutex<Vec<NoteFile>>,
     problems: &'a Mutex<Vec<Warning>>,
-    /// The folders as the last scan left them.
+    /// The folders as the last scan left them (those trusted are marked kept).
     old: &'a Listings,
-    /// Each folder walked, and what of it to keep for the next scan.
-    listings: &'a Mutex<Vec<(PathBuf, Walked)>>,
+    /// Each folder read, and what of it to keep for the next scan.
+    listings: &'a Listed,
     /// How long before a listing a folder must have last changed for it to be kept.
     settle: Duration,
 }
@@ -405,41 +467,41 @@ struct Place {
     trusted: bool,
 }
 
-/// How a folder was walked.
-enum Walked {
-    /// As its listing in the last scan's said, which holds still.
-    Kept,
-    /// Read, with the listing to keep (none when it cannot be trusted next time).
-    Listed(Option<Listing>),
-}
-
 impl<'a> Walk<'a> {
     fn dir<'s>(&'s self, scope: &rayon::Scope<'s>, mut place: Place) {
         // Taken before the folder is read: a change made after that must not be
         // recorded as seen (see `Listing::trusted_from`).
         let now = SystemTime::now();
         let stamp = fs::metadata(&place.dir).ok().and_then(|m| FolderStamp::of(&m));
-        let kept = self.old.folders.get(&place.dir).filter(|old| {
-            place.trusted
-                && stamp == Some(old.stamp)
-                && old.ignore_files.iter().all(|f| f.unchanged(&place.dir))
-        });
-        let (folders, walked) = match kept.and_then(|old| self.as_listed(&mut place, old)) {
-            Some(folders) => (folders, Walked::Kept),
+        let kept = (place.dir.to_str())
+            .and_then(|k| self.old.folders.get(k))
+            .filter(|old| {
+                place.trusted
+                    && stamp == Some(old.stamp)
+                    && old.ignore_files.iter().all(|f| f.unchanged(&place.dir))
+            });
+        let listed;
+        let folders = match kept.and_then(|old| self.as_listed(&mut place, old).map(|()| old)) {
+            Some(old) => {
+                old.kept.0.store(true, Ordering::Relaxed);
+                &old.folders
+            }
             None => {
                 let Some((folders, listing)) = self.list(&mut place, stamp, now) else {
                     return;
                 };
-                (folders, Walked::Listed(listing))
+                let key = place.dir.to_str().map(str::to_string);
+                listed = folders;
+                self.listings
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((key, listing));
+                &listed
             }
         };
-        self.listings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push((place.dir.clone(), walked));
         for (name, link) in folders {
-            let path = place.dir.join(&name);
-            if let Some(sub) = self.enter(&place, path, std::ffi::OsStr::new(&name), link) {
+            let path = place.dir.join(name);
+            if let Some(sub) = self.enter(&place, path, std::ffi::OsStr::new(name), *link) {
                 scope.spawn(move |scope| self.dir(scope, sub));
             }
         }
@@ -449,7 +511,7 @@ impl<'a> Walk<'a> {
     /// whose own stamp did not move has the same entries (adding, removing or renaming
     /// one moves it), though their contents may have changed. `None` when something is
     /// not as listed (then the folder is read).
-    fn as_listed(&self, place: &mut Place, old: &Listing) -> Option<Names> {
+    fn as_listed(&self, place: &mut Place, old: &Listing) -> Option<()> {
         let mut notes = Vec::with_capacity(old.notes.len());
         for (name, _) in &old.notes {
             let path = place.dir.join(name);
@@ -467,7 +529,7 @@ impl<'a> Walk<'a> {
         if !notes.is_empty() {
             self.found.lock().unwrap_or_else(|e| e.into_inner()).extend(notes);
         }
-        Some(old.folders.clone())
+        Some(())
     }
 
     /// The ignore rules of the folder of `place`, from now on.
@@ -507,10 +569,8 @@ impl<'a> Walk<'a> {
         }
         // The rules below change with this folder's ignore files: what was listed
         // below under the old ones is not trusted.
-        let same_rules = self
-            .old
-            .folders
-            .get(&dir)
+        let same_rules = (dir.to_str())
+            .and_then(|d| self.old.folders.get(d))
             .map(|old| old.ignore_files == ignore_files);
         place.trusted &= same_rules.unwrap_or(ignore_files.is_empty());
         let mut folders = Vec::new();
@@ -583,6 +643,7 @@ impl<'a> Walk<'a> {
                 folders: folders.clone(),
                 notes: note_names,
                 ignore_files,
+                kept: Kept::default(),
             });
         Some((folders, listing))
     }
@@ -660,10 +721,12 @@ fn ignored(ignores: &[Arc<Gitignore>], path: &Path, is_dir: bool) -> bool {
 }
 
 fn note_file(root: &Path, path: &Path, meta: &fs::Metadata) -> NoteFile {
-    let rel = path.strip_prefix(root).unwrap_or(path);
+    let rel = relative(root, path);
     NoteFile {
         path: path.to_path_buf(),
-        display: path.display().to_string(),
+        display: path
+            .to_str()
+            .map_or_else(|| path.display().to_string(), str::to_string),
         id: id_from_path(rel),
         path_date: date_from_path(rel),
         size: meta.len(),
@@ -674,6 +737,43 @@ fn note_file(root: &Path, path: &Path, meta: &fs::Metadata) -> NoteFile {
             .map_or(0, |d| d.as_nanos()),
         bundled: None,
     }
+}
+
+/// `path` below `root`, which it was joined to: by its bytes, not component by
+/// component (a scan does it for every note).
+fn relative<'p>(root: &Path, path: &'p Path) -> &'p Path {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let below = bytes
+        .strip_prefix(root.as_os_str().as_encoded_bytes())
+        .filter(|rest| {
+            rest.first()
+                .is_some_and(|&b| std::path::is_separator(char::from(b)))
+        });
+    match below {
+        Some(rest) => match std::str::from_utf8(rest) {
+            Ok(rest) => Path::new(rest.trim_start_matches(std::path::is_separator)),
+            Err(_) => path.strip_prefix(root).unwrap_or(path),
+        },
+        None => path.strip_prefix(root).unwrap_or(path),
+    }
+}
+
+/// How many bytes `a` and `b` share at their start, eight at a time.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let mut same = 0;
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        let word = |c: &[u8]| c.try_into().map_or(0, u64::from_le_bytes);
+        let differ = word(x) ^ word(y);
+        if differ != 0 {
+            return same + (differ.trailing_zeros() / 8) as usize;
+        }
+        same += 8;
+    }
+    let (a, b) = (
+        a.get(same..).unwrap_or_default(),
+        b.get(same..).unwrap_or_default(),
+    );
+    same + a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }
 
 /// The order `Path`'s comparison gives (component by component), from the bytes alone:
@@ -691,7 +791,7 @@ fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
     };
     let (a, b) = (a.as_os_str().as_encoded_bytes(), b.as_os_str().as_encoded_bytes());
     // The first byte that differs decides (a path that ends first comes first).
-    let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let same = common_prefix(a, b);
     key(a.get(same)).cmp(&key(b.get(same)))
 }
 
@@ -714,6 +814,15 @@ mod tests {
             "n/Z.md",
             "n/a0.md",
             "n/a",
+            // Longer than a word in common: the first difference past eight bytes.
+            "notes/2019/long-folder-name/a.md",
+            "notes/2019/long-folder-name-2/a.md",
+            "notes/2019/long-folder-name/b/README.md",
+            "notes/2019/long-folder-nameX.md",
+            "notes/2019/long-folder-name.md",
+            "notes/2019/long-folder-name",
+            "notes/2019/long-folder-namf/a.md",
+            "notes/2019/long-folder-nam日本/a.md",
         ]
         .iter()
         .map(PathBuf::from)
@@ -722,6 +831,36 @@ mod tests {
         expected.sort();
         paths.sort_by(|a, b| path_order(a, b));
         assert_eq!(paths, expected);
+        for a in &paths {
+            for b in &paths {
+                assert_eq!(path_order(a, b), a.cmp(b), "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_path_below_its_root_by_bytes_as_by_components() {
+        for (root, rel) in [
+            ("notes", "a.md"),
+            ("notes/", "a/b.md"),
+            ("./notes", "2019/0416-x/README.md"),
+            (".", "x.md"),
+            ("/abs/notes", "日本/ノート.md"),
+            ("a/./b", "c.md"),
+        ] {
+            let root = Path::new(root);
+            let path = root.join(rel);
+            assert_eq!(
+                relative(root, &path),
+                path.strip_prefix(root).unwrap(),
+                "{path:?}"
+            );
+        }
+        // Not below it: the path as it is.
+        assert_eq!(
+            relative(Path::new("x"), Path::new("xy/a.md")),
+            Path::new("xy/a.md")
+        );
     }
 
     #[test]

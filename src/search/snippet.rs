@@ -70,6 +70,14 @@ fn ceil_byte_boundary(bytes: &[u8], mut at: usize) -> usize {
     at
 }
 
+/// `bytes` as text, checked at memory speed first (a lossy copy goes a piece at a time).
+fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 /// The longest UTF-8 text at the start of `bytes`.
 fn utf8_prefix(bytes: &[u8]) -> &str {
     match std::str::from_utf8(bytes) {
@@ -230,10 +238,7 @@ impl Matcher {
             .map_or(markdown.len(), |i| to + i);
         let part = markdown.get(from..to).unwrap_or(markdown);
         // The whole text too: a reference link's definition may be outside the window.
-        let text = crate::core::text::plain_text_within(
-            &String::from_utf8_lossy(part),
-            &String::from_utf8_lossy(markdown),
-        );
+        let text = crate::core::text::plain_text_within(&lossy(part), &lossy(markdown));
         self.snippet(&text, max_chars)
             .within(from > 0, to < markdown.len())
     }
