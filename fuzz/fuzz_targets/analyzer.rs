@@ -17,20 +17,21 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let streams = analyzer().index_streams(text);
-    let all = streams.exact.into_iter().chain(streams.variants).chain(streams.grams);
-    for t in analyzer().analyze(text).into_iter().chain(all) {
-        assert!(
-            t.start <= t.end && t.end <= text.len(),
-            "{}..{} of {}",
-            t.start,
-            t.end,
-            text.len()
+    let spans = analyzer()
+        .analyze(text)
+        .into_iter()
+        .map(|t| (t.start, t.end))
+        .chain(
+            [streams.exact, streams.variants, streams.grams]
+                .into_iter()
+                .flatten()
+                .map(|t| (t.offset_from, t.offset_to)),
         );
+    for (start, end) in spans {
+        assert!(start <= end && end <= text.len(), "{start}..{end} of {}", text.len());
         assert!(
-            text.is_char_boundary(t.start) && text.is_char_boundary(t.end),
-            "{}..{}",
-            t.start,
-            t.end
+            text.is_char_boundary(start) && text.is_char_boundary(end),
+            "{start}..{end}"
         );
     }
 });
