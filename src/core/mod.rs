@@ -11,6 +11,7 @@ pub mod inline_tags;
 pub mod layouts;
 pub mod library;
 pub mod linkrefs;
+mod listings;
 pub mod model;
 pub mod outline;
 pub mod parse;
