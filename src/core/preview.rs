@@ -34,14 +34,8 @@ pub fn patched(
         event.bundled = file.bundled;
         event.source.clone_from(&file.display);
         event.file = file.path.display().to_string();
-        for session in &mut event.sessions {
-            session.backlinks = old
-                .sessions
-                .iter()
-                .find(|s| s.id == session.id)
-                .map(|s| s.backlinks.clone())
-                .unwrap_or_default();
-        }
+        // Link targets carried over here are resolved anew below.
+        carry_over(old, event);
         fresh.insert(i, (note, place));
     }
     let targets = resolve_changed(files, &fresh);
